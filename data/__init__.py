@@ -1,0 +1,1 @@
+"""Files -> examples -> `datasets.Dataset` -> padded batches. Knows files and `datasets`, never models."""

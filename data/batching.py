@@ -1,0 +1,90 @@
+"""Batches: the one collate function (all padding happens here) and a length-bucketing sampler."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Optional
+
+import torch
+
+from .vocab import PAD_ID
+
+LABEL_PAD = -100  # ignored by F.cross_entropy(ignore_index=-100), for tagging and classification alike
+
+
+@dataclass
+class Batch:
+    tokens: torch.Tensor   # (B, T) int64, PAD_ID after each sentence's end
+    lengths: torch.Tensor  # (B,) int64, always on the CPU (pack_padded_sequence wants it there)
+    labels: Optional[torch.Tensor] = None  # (B,) classification, (B, T) tagging padded with -100; None: raw text
+
+    @property
+    def mask(self) -> torch.Tensor:
+        """(B, T) bool, True at real tokens."""
+        return self.tokens != PAD_ID
+
+    def to(self, device) -> "Batch":
+        nb = torch.device(device).type == "cuda"
+        labels = None if self.labels is None else self.labels.to(device, non_blocking=nb)
+        return Batch(self.tokens.to(device, non_blocking=nb), self.lengths, labels)
+
+
+def collate(examples: list[dict]) -> Batch:
+    """[{"ids": [..], "label_ids": int | [..] (optional)}] -> Batch with right-padded tokens and labels."""
+    lengths = torch.tensor([len(ex["ids"]) for ex in examples], dtype=torch.int64)
+    if int(lengths.min()) == 0:  # pack_padded_sequence cannot take a zero-length sequence
+        raise ValueError("an empty sentence (0 tokens) reached collate; readers must drop or reject it")
+    tokens = torch.full((len(examples), int(lengths.max())), PAD_ID, dtype=torch.int64)
+    for i, ex in enumerate(examples):
+        tokens[i, : lengths[i]] = torch.as_tensor(ex["ids"])
+    if "label_ids" not in examples[0]:
+        return Batch(tokens, lengths)
+    if isinstance(examples[0]["label_ids"], list):  # tagging: one label per token
+        labels = torch.full_like(tokens, LABEL_PAD)
+        for i, ex in enumerate(examples):
+            labels[i, : lengths[i]] = torch.as_tensor(ex["label_ids"])
+    else:
+        labels = torch.tensor([ex["label_ids"] for ex in examples], dtype=torch.int64)
+    return Batch(tokens, lengths, labels)
+
+
+class BucketBatchSampler(torch.utils.data.Sampler):
+    """Batches of similar length, in random order, so packed batches carry little padding.
+
+    Each epoch: shuffle all indices, cut them into pools of ``pool_factor`` batches, sort each pool by
+    length, cut it into batches, shuffle the batches. ``set_epoch`` reseeds, so epochs differ but a run is
+    reproducible. With ``shuffle=False`` the batches are sorted by length (for evaluation).
+    """
+
+    def __init__(self, lengths: list[int], batch_size: int, shuffle: bool = True, seed: int = 0,
+                 pool_factor: int = 50):
+        self.lengths, self.batch_size, self.shuffle = list(lengths), batch_size, shuffle
+        self.seed, self.pool_factor, self.epoch = seed, pool_factor, 0
+
+    def set_epoch(self, epoch: int) -> None:
+        self.epoch = epoch
+
+    def __iter__(self):
+        n = len(self.lengths)
+        if not self.shuffle:
+            order = sorted(range(n), key=self.lengths.__getitem__)
+            yield from (order[i: i + self.batch_size] for i in range(0, n, self.batch_size))
+            return
+        g = torch.Generator().manual_seed(self.seed + self.epoch)
+        perm = torch.randperm(n, generator=g).tolist()
+        pool = self.batch_size * self.pool_factor
+        batches = []
+        for start in range(0, n, pool):
+            chunk = sorted(perm[start: start + pool], key=self.lengths.__getitem__)
+            batches += [chunk[i: i + self.batch_size] for i in range(0, len(chunk), self.batch_size)]
+        for j in torch.randperm(len(batches), generator=g).tolist():
+            yield batches[j]
+
+    def __len__(self) -> int:
+        return (len(self.lengths) + self.batch_size - 1) // self.batch_size
+
+
+def make_loader(ds, batch_size: int, shuffle: bool, seed: int = 0) -> torch.utils.data.DataLoader:
+    """A DataLoader over a numericalised `datasets.Dataset` with length buckets and `collate`."""
+    sampler = BucketBatchSampler(ds["length"], batch_size, shuffle=shuffle, seed=seed)
+    ds = ds.select_columns([c for c in ("ids", "label_ids") if c in ds.column_names])
+    return torch.utils.data.DataLoader(ds, batch_sampler=sampler, collate_fn=collate)

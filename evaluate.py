@@ -1,0 +1,46 @@
+"""Re-compute a split's metrics from a saved run, with the vocabulary and config stored in its checkpoint:
+
+    python evaluate.py runs/trec-20261127-101500 [--split test|validation|train] [data.root=...]
+"""
+from __future__ import annotations
+
+import argparse
+import json
+from pathlib import Path
+
+from data.batching import make_loader
+from data.datasets import prepare
+from data.vocab import Vocab
+from models.tasks import build_model
+from training import metrics
+from training.checkpoint import load_checkpoint
+from training.config import load_config
+from training.loop import predict
+from train import resolve_device
+
+
+def main(argv=None) -> dict:
+    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("run_dir", type=Path)
+    p.add_argument("--split", default="test", choices=["train", "validation", "test"])
+    p.add_argument("overrides", nargs="*", help="data.* overrides, e.g. data.root=/path/to/data")
+    args = p.parse_intermixed_args(argv)
+
+    ckpt = load_checkpoint(args.run_dir / "best.pt")
+    cfg = load_config(base=ckpt["config"], overrides=args.overrides)
+    words, labels = Vocab.from_dict(ckpt["words"]), Vocab.from_dict(ckpt["labels"])
+    dd, _, _ = prepare(cfg.data, words, labels)
+    device = resolve_device(cfg.train.device)
+    model = build_model(ckpt["task"], len(words), len(labels), cfg.model)
+    model.load_state_dict(ckpt["model"])
+    model.to(device)
+
+    gold, pred = predict(model, make_loader(dd[args.split], 256, shuffle=False), device)
+    results = metrics.compute(ckpt["task"], gold, pred, len(labels))
+    print(metrics.report(ckpt["task"], gold, pred, labels.itos))
+    print(json.dumps({f"{args.split}/{k}": v for k, v in results.items()}, indent=2))
+    return results
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,15 @@
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from data.datasets import DataConfig, data_root  # noqa: E402
+
+
+@pytest.fixture(scope="session")
+def shared_data() -> Path:
+    """The mirrored public datasets. Missing data is an error, never a skip: CI must run these tests."""
+    return data_root(DataConfig(name="ud_en_ewt"))

@@ -1,0 +1,63 @@
+"""The typed run config: one dataclass per component (each next to its code), merged from YAML + dotted
+overrides by OmegaConf, which type-checks every value. Unknown keys fail with the list of valid ones."""
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from omegaconf import OmegaConf
+from omegaconf.errors import ConfigKeyError, OmegaConfBaseException
+
+from data.datasets import DataConfig
+from models.encoder import EncoderConfig
+from .loop import TrainConfig
+
+
+@dataclass
+class Config:
+    data: DataConfig = field(default_factory=DataConfig)
+    model: EncoderConfig = field(default_factory=EncoderConfig)
+    train: TrainConfig = field(default_factory=TrainConfig)
+
+
+class ConfigError(ValueError):
+    pass
+
+
+def _valid_keys(full_key: str) -> list[str]:
+    """The field names of the section that `full_key` (e.g. 'train.lrr') tried to set."""
+    node = Config
+    for part in full_key.split(".")[:-1]:
+        fields = {f.name: f for f in dataclasses.fields(node)}
+        if part not in fields or not dataclasses.is_dataclass(fields[part].default_factory):
+            break
+        node = fields[part].default_factory
+    return [f.name for f in dataclasses.fields(node)]
+
+
+def load_config(path: str | Path | None = None, overrides: list[str] = (), base: dict | None = None) -> Config:
+    """Defaults <- a YAML file or a stored dict (``base``) <- ``section.key=value`` overrides -> a validated `Config`."""
+    for o in overrides:
+        if "=" not in o:
+            raise ConfigError(f"override {o!r} is not of the form section.key=value")
+    try:
+        cfg = OmegaConf.structured(Config)
+        if path is not None:
+            cfg = OmegaConf.merge(cfg, OmegaConf.load(path))
+        if base is not None:
+            cfg = OmegaConf.merge(cfg, base)
+        cfg = OmegaConf.merge(cfg, OmegaConf.from_dotlist(list(overrides)))
+        return OmegaConf.to_object(cfg)  # runs each dataclass's __post_init__ checks
+    except ConfigKeyError as e:
+        key = e.full_key or str(e)
+        where = f" in {path}" if path else ""
+        raise ConfigError(f"unknown config key {key!r}{where}; valid keys here: "
+                          f"{', '.join(_valid_keys(key))}") from None
+    except OmegaConfBaseException as e:
+        raise ConfigError(f"config key {e.full_key!r}: {str(e).splitlines()[0]}") from None
+
+
+def to_dict(cfg: Config) -> dict:
+    """Plain nested dict (safe to store in a weights_only checkpoint and to dump as YAML)."""
+    return dataclasses.asdict(cfg)
