@@ -63,15 +63,17 @@ def task_of(cfg: DataConfig) -> str:
 
 
 def data_root(cfg: DataConfig) -> Path:
-    """The configured root, else $RNN_DATA_ROOT, else ../shared/data beside the repository."""
-    candidates = [cfg.root] if cfg.root else []
-    if os.environ.get(DATA_ROOT_ENV):
-        candidates.append(os.environ[DATA_ROOT_ENV])
-    candidates += [REPO_ROOT.parent / "shared" / "data", REPO_ROOT / "datasets"]
+    """data.root if set, else $RNN_DATA_ROOT if set, else ../shared/data beside the repository."""
+    if cfg.root:
+        candidates = [Path(cfg.root)]
+    elif os.environ.get(DATA_ROOT_ENV):
+        candidates = [Path(os.environ[DATA_ROOT_ENV])]
+    else:
+        candidates = [REPO_ROOT.parent / "shared" / "data"]
     for c in candidates:
-        if (Path(c) / cfg.name).is_dir():
-            return Path(c)
-    looked = ", ".join(str(Path(c) / cfg.name) for c in candidates)
+        if (c / cfg.name).is_dir():
+            return c
+    looked = ", ".join(str(c / cfg.name) for c in candidates)
     raise FileNotFoundError(f"dataset {cfg.name!r} not found; looked in: {looked}. "
                             f"Set data.root=... or ${DATA_ROOT_ENV}.")
 

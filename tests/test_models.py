@@ -54,9 +54,11 @@ def test_sentence_alone_equals_sentence_in_padded_batch(task):
 
 @pytest.mark.parametrize("task", ["tagging", "classification"])
 @pytest.mark.parametrize("rnn", ["rnn", "lstm", "gru"])
-def test_every_parameter_gets_a_gradient(task, rnn):
+@pytest.mark.parametrize("path", ["packed", "reversed"])
+def test_every_parameter_gets_a_gradient(task, rnn, path):
     torch.manual_seed(0)
-    model = build_model(task, VOCAB, 4, EncoderConfig(rnn=rnn, embed_dim=8, hidden_size=6, dropout=0.0))
+    cfg = EncoderConfig(rnn=rnn, embed_dim=8, hidden_size=6, dropout=0.0, rnn_path=path)
+    model = build_model(task, VOCAB, 4, cfg)
     _, loss = model(make_batch(tagging=task == "tagging"))
     loss.backward()
     for name, p in model.named_parameters():
@@ -103,3 +105,23 @@ def test_word_dropout_only_in_training():
     enc.train()
     t1, _ = enc(b.tokens, b.lengths)
     assert not torch.allclose(t1, a1)
+
+
+@pytest.mark.parametrize("rnn", ["rnn", "lstm", "gru"])
+@pytest.mark.parametrize("layers,bidirectional", [(1, True), (2, True), (2, False)])
+def test_reversed_path_equals_packed_path(rnn, layers, bidirectional):
+    """The fast path (no packing) gives the packed path's per-token outputs and h_n, to 1e-6."""
+    torch.manual_seed(0)
+    enc = Encoder(VOCAB, EncoderConfig(rnn=rnn, embed_dim=8, hidden_size=6, num_layers=layers,
+                                       bidirectional=bidirectional, dropout=0.0)).eval()
+    b = make_batch(lengths=[3, 9, 1, 6, 9])
+    x = enc.embedding(b.tokens)
+    out_p, h_p = enc.run_packed(x, b.lengths)
+    out_r, h_r = enc.run_reversed(x, b.lengths)
+    torch.testing.assert_close(out_r, out_p, rtol=0, atol=1e-6)
+    torch.testing.assert_close(h_r, h_p, rtol=0, atol=1e-6)
+    enc.cfg.rnn_path = "reversed"
+    fast = enc(b.tokens, b.lengths)
+    enc.cfg.rnn_path = "packed"
+    for a, ref in zip(fast, enc(b.tokens, b.lengths)):
+        torch.testing.assert_close(a, ref, rtol=0, atol=1e-6)

@@ -45,8 +45,8 @@ def train_one_epoch(model, loader, optimizer, cfg: TrainConfig, writer, step: in
         optimizer.step()
         loss_sum += loss.detach()  # no .item() here: no host sync per step
         batches, tokens, step = batches + 1, tokens + int(batch.lengths.sum()), step + 1
-        if step % cfg.log_every == 0:
-            writer.add_scalar("train/loss", loss.item(), step)
+        if step % cfg.log_every == 0:  # the epoch mean goes to train/loss (x = epoch) in train.py
+            writer.add_scalar("train/loss_step", loss.item(), step)
         if cfg.max_steps and step >= cfg.max_steps:
             break
     seconds = time.perf_counter() - start

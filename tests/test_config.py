@@ -1,0 +1,57 @@
+from pathlib import Path
+
+import pytest
+
+from training.config import Config, ConfigError, load_config
+
+CONFIGS = sorted((Path(__file__).resolve().parent.parent / "configs").glob("*.yaml"))
+
+
+def test_there_are_configs():
+    assert {p.stem for p in CONFIGS} >= {"pos_ud_ewt", "trec", "sst2", "tiny"}
+
+
+@pytest.mark.parametrize("path", CONFIGS, ids=lambda p: p.stem)
+def test_every_config_loads(path):
+    cfg = load_config(path)
+    assert isinstance(cfg, Config) and cfg.model.hidden_size > 0
+
+
+def test_dotted_overrides_are_typed():
+    cfg = load_config(CONFIGS[0], ["train.lr=1e-4", "model.rnn=gru", "data.limit=10", "model.bidirectional=false"])
+    assert cfg.train.lr == 1e-4 and cfg.model.rnn == "gru" and cfg.data.limit == 10
+    assert cfg.model.bidirectional is False
+
+
+def test_unknown_key_lists_valid_keys():
+    with pytest.raises(ConfigError, match=r"unknown config key 'train.lrr'.*valid keys here: epochs, batch_size, lr,"):
+        load_config(None, ["train.lrr=1"])
+
+
+def test_unknown_section_lists_sections():
+    with pytest.raises(ConfigError, match=r"unknown config key 'optim.*valid keys here: data, model, train"):
+        load_config(None, ["optim.lr=1"])
+
+
+def test_unknown_key_in_yaml_names_the_file(tmp_path):
+    f = tmp_path / "bad.yaml"
+    f.write_text("model:\n  hidden: 10\n")
+    with pytest.raises(ConfigError, match=r"unknown config key 'model.hidden' in .*bad.yaml.*hidden_size"):
+        load_config(f)
+
+
+def test_wrong_type_is_reported():
+    with pytest.raises(ConfigError, match=r"'train.epochs'.*could not be converted to Integer"):
+        load_config(None, ["train.epochs=three"])
+
+
+def test_cross_field_checks():
+    with pytest.raises(ValueError, match="model.rnn must be one of"):
+        load_config(None, ["model.rnn=transformer"])
+    with pytest.raises(ValueError, match="unknown dataset 'imdb'"):
+        load_config(None, ["data.name=imdb"])
+
+
+def test_override_without_equals_sign():
+    with pytest.raises(ConfigError, match="section.key=value"):
+        load_config(None, ["train.lr"])

@@ -1,0 +1,41 @@
+"""End to end through train.main on a slice of real data: seconds, not minutes."""
+import json
+
+import pytest
+from tensorboard.backend.event_processing.event_accumulator import EventAccumulator
+
+import evaluate
+import train
+from training.checkpoint import load_checkpoint
+
+
+def scalars(run_dir, tag):
+    acc = EventAccumulator(str(run_dir))
+    acc.Reload()
+    return [e.value for e in acc.Scalars(tag)]
+
+
+@pytest.mark.parametrize("overrides,task", [
+    ([], "tagging"),
+    (["data.name=trec", "data.limit=300"], "classification"),
+])
+def test_main_trains_and_writes_a_run(tmp_path, overrides, task):
+    run = tmp_path / "run"
+    results = train.main(["configs/tiny.yaml", *overrides, "train.epochs=4", "--run-dir", str(run)])
+    losses = scalars(run, "train/loss")
+    assert len(losses) == 4 and losses[-1] < losses[0]          # one point per epoch, going down
+    assert len(scalars(run, "dev/accuracy")) == 4
+    assert {"train/lr", "train/tokens_per_s"} <= set(EventAccumulator(str(run)).Reload().Tags()["scalars"])
+    metrics = json.loads((run / "metrics.json").read_text())
+    assert metrics == results
+    assert {"dev/accuracy", "dev/macro_f1", "test/accuracy", "test/macro_f1"} <= set(metrics)
+    ckpt = load_checkpoint(run / "best.pt")                      # weights_only=True inside
+    assert ckpt["task"] == task and ckpt["words"]["itos"][:2] == ["<pad>", "<unk>"]
+    assert (run / "config.yaml").exists() and "confusion matrix" in (run / "report_test.txt").read_text()
+
+
+def test_evaluate_reproduces_metrics_json(tmp_path):
+    run = tmp_path / "run"
+    results = train.main(["configs/tiny.yaml", "train.epochs=2", "--run-dir", str(run)])
+    again = evaluate.main([str(run), "--split", "test"])
+    assert again["accuracy"] == pytest.approx(results["test/accuracy"], abs=0)
