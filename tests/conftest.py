@@ -1,12 +1,8 @@
-import sys
 from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
-
-from data.datasets import DataConfig, data_root  # noqa: E402
+from data.datasets import DataConfig, data_root
 
 
 @pytest.fixture(scope="session")
