@@ -1,0 +1,54 @@
+"""Character CNN word representations (Ma & Hovy 2016): embed characters, convolve, max-pool over the word.
+
+For B sentences of up to T words of up to C characters (pad id 0 everywhere):
+
+    chars (B, T, C) -> embedding (B*T, C, E) -> Conv1d, C kept (B*T, F, C) -> max over real chars (B, T, F)
+
+The pad embedding is zero (padding_idx) and equals the convolution's own zero padding, so a word's vector does
+not depend on how far the batch pads it; pad positions are set to -inf before the max, and an all-pad word
+slot (a padded position of a short sentence) gives zeros.
+"""
+from __future__ import annotations
+
+import torch
+from torch import nn
+
+from data.vocab import PAD_ID
+
+
+class CharCNN(nn.Module):
+    """chars (B, T, C) int64 -> word vectors (B, T, num_filters).
+
+    Args:
+        num_chars: size of the character vocabulary (PAD_ID = 0 included).
+        char_dim: character embedding size E (30 in Ma & Hovy).
+        num_filters: F, the output size per word (30 in Ma & Hovy).
+        kernel_size: characters per window, odd so the window centres on a character (3 in Ma & Hovy).
+        dropout: on the character embeddings, before the convolution (0.5 in Ma & Hovy).
+    """
+
+    def __init__(self, num_chars: int, char_dim: int = 30, num_filters: int = 50, kernel_size: int = 3,
+                 dropout: float = 0.5):
+        super().__init__()
+        if kernel_size % 2 != 1:
+            raise ValueError(f"kernel_size must be odd (a window centred on each character), got {kernel_size}")
+        self.output_size = num_filters
+        self.embedding = nn.Embedding(num_chars, char_dim, padding_idx=PAD_ID)
+        self.conv = nn.Conv1d(char_dim, num_filters, kernel_size, padding=kernel_size // 2)  # C in, C out
+        self.dropout = nn.Dropout(dropout)
+
+    def forward(self, chars: torch.Tensor) -> torch.Tensor:
+        """
+        Args:
+            chars: (B, T, C) int64 character ids, PAD_ID after each word's end and in padded word slots.
+        Returns:
+            (B, T, num_filters) one vector per word slot; zeros where the slot has no characters.
+        """
+        B, T, C = chars.shape
+        flat = chars.reshape(B * T, C)                                          # (B*T, C)
+        x = self.dropout(self.embedding(flat))                                  # (B*T, C, E)
+        h = self.conv(x.transpose(1, 2))                                        # (B*T, F, C)
+        real = (flat != PAD_ID).unsqueeze(1)                                    # (B*T, 1, C)
+        pooled = h.masked_fill(~real, float("-inf")).max(dim=2).values          # (B*T, F), -inf for empty slots
+        pooled = torch.where(real.any(dim=2), pooled, pooled.new_zeros(()))     # empty slots -> 0
+        return pooled.reshape(B, T, -1)                                         # (B, T, F)
