@@ -88,15 +88,14 @@ def main(argv=None) -> dict:
         if bad_epochs >= cfg.train.patience or (cfg.train.max_steps and step >= cfg.train.max_steps):
             break
 
-    model.load_state_dict(load_checkpoint(ckpt_path)["model"])
-    results = {"train_seconds": time.perf_counter() - start, "epochs": epoch, "best_epoch": 0}
-    results["best_epoch"] = load_checkpoint(ckpt_path)["epoch"]
+    best_ckpt = load_checkpoint(ckpt_path)
+    model.load_state_dict(best_ckpt["model"])
+    results = {"train_seconds": time.perf_counter() - start, "epochs": epoch, "best_epoch": best_ckpt["epoch"]}
     for split, loader in (("dev", dev_loader), ("test", test_loader)):
         gold, pred = predict(model, loader, device)
         results.update({f"{split}/{k}": v for k, v in metrics.compute(task, gold, pred, len(labels)).items()})
         (run_dir / f"report_{split}.txt").write_text(metrics.report(task, gold, pred, labels.itos))
-    writer.add_hparams({k: v for k, v in _flat_config(cfg).items()}, {f"hparam/{k}": v for k, v in results.items()
-                                                                      if "/" in k}, run_name=".")
+    writer.add_hparams(_flat_config(cfg), {f"hparam/{k}": v for k, v in results.items() if "/" in k}, run_name=".")
     writer.close()
     (run_dir / "metrics.json").write_text(json.dumps(results, indent=2) + "\n")
     print(json.dumps(results, indent=2), f"\nrun dir: {run_dir}")
