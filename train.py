@@ -1,6 +1,7 @@
 """Train a tagger or classifier from a YAML config:
 
     python train.py configs/trec.yaml [section.key=value ...] [--run-dir runs/NAME]
+    python train.py --resume runs/NAME          # continue an interrupted run exactly where it stopped
 
 config -> datasets -> vocab -> model -> loop (early stopping on dev) -> best checkpoint -> test -> metrics.json
 """
@@ -9,7 +10,10 @@ from __future__ import annotations
 import argparse
 import json
 import random
+import signal
+import sys
 import time
+from dataclasses import asdict
 from pathlib import Path
 
 import numpy as np
@@ -19,19 +23,26 @@ from torch.utils.tensorboard import SummaryWriter
 
 from data.batching import make_loader
 from data.datasets import prepare, task_of
+from data.vocab import Vocab
 from models.tasks import build_model
-from training import metrics
-from training.checkpoint import load_checkpoint, save_checkpoint
+from training import metrics, tensorboard
+from training.checkpoint import load_checkpoint, rng_state, save_checkpoint, set_rng_state
 from training.config import Config, load_config, to_dict
-from training.loop import evaluate, predict, train_one_epoch
+from training.loop import Progress, StopOnSignal, predict, train_one_epoch
+
+NUM_EXAMPLES = 5  # dev sentences shown with their predictions in TensorBoard
 
 
 def parse_args(argv=None):
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument("config", help="YAML config, e.g. configs/trec.yaml")
+    p.add_argument("config", nargs="?", help="YAML config, e.g. configs/trec.yaml")
     p.add_argument("overrides", nargs="*", help="dotted overrides, e.g. train.lr=1e-3 model.rnn=gru")
-    p.add_argument("--run-dir", help="where logs, checkpoint and metrics go (default runs/<config>-<time>)")
-    return p.parse_intermixed_args(argv)
+    p.add_argument("--run-dir", help="where logs, checkpoints and metrics go (default runs/<config>-<time>)")
+    p.add_argument("--resume", metavar="RUN_DIR", help="continue the run in RUN_DIR from its last.pt")
+    args = p.parse_intermixed_args(argv)
+    if (args.config is None) == (args.resume is None):
+        p.error("give a config, or --resume RUN_DIR (not both)")
+    return args
 
 
 def set_seed(seed: int) -> None:
@@ -45,71 +56,119 @@ def resolve_device(name: str) -> torch.device:
 
 
 def main(argv=None) -> dict:
+    """Returns the final metrics, or {"interrupted": signal number} if a signal stopped the run."""
     args = parse_args(argv)
-    cfg: Config = load_config(args.config, args.overrides)
-    run_dir = Path(args.run_dir or f"runs/{Path(args.config).stem}-{time.strftime('%Y%m%d-%H%M%S')}")
+    resume = load_checkpoint(Path(args.resume) / "last.pt") if args.resume else None
+    cfg: Config = load_config(base=resume["config"]) if resume else load_config(args.config, args.overrides)
+    run_dir = Path(args.resume or args.run_dir or f"runs/{Path(args.config).stem}-{time.strftime('%Y%m%d-%H%M%S')}")
     run_dir.mkdir(parents=True, exist_ok=True)
     (run_dir / "config.yaml").write_text(OmegaConf.to_yaml(to_dict(cfg)))
     set_seed(cfg.train.seed)
     device = resolve_device(cfg.train.device)
 
     task = task_of(cfg.data)
-    dd, words, labels = prepare(cfg.data)
+    vocabs = (Vocab.from_dict(resume["words"]), Vocab.from_dict(resume["labels"])) if resume else (None, None)
+    dd, words, labels = prepare(cfg.data, *vocabs)
     train_loader = make_loader(dd["train"], cfg.train.batch_size, shuffle=True, seed=cfg.train.seed)
     dev_loader, test_loader = (make_loader(dd[s], 256, shuffle=False) for s in ("validation", "test"))
     model = build_model(task, len(words), len(labels), cfg.model).to(device)
+    optimizer = torch.optim.AdamW(model.parameters(), lr=cfg.train.lr, weight_decay=cfg.train.weight_decay)
+    scheduler = torch.optim.lr_scheduler.ReduceLROnPlateau(optimizer, mode="max", factor=cfg.train.lr_decay, patience=0)
+    progress = Progress()
+    if resume:
+        model.load_state_dict(resume["model"])
+        optimizer.load_state_dict(resume["optimizer"])
+        scheduler.load_state_dict(resume["scheduler"])
+        progress = Progress(**resume["progress"])
+        set_rng_state(resume["rng"])
+        print(f"resuming {run_dir} at epoch {progress.epoch}, batch {progress.batch} (step {progress.step})")
     print(f"{task} on {cfg.data.name}: {', '.join(f'{k} {len(v)}' for k, v in dd.items())} | "
           f"vocab {len(words)} | labels {len(labels)} | params {sum(p.numel() for p in model.parameters()):,}")
 
-    optimizer = torch.optim.AdamW(model.parameters(), lr=cfg.train.lr, weight_decay=cfg.train.weight_decay)
-    scheduler = torch.optim.lr_scheduler.ReduceLROnPlateau(optimizer, mode="max", factor=cfg.train.lr_decay,
-                                                           patience=0)
-    writer = SummaryWriter(run_dir)
-    ckpt_path, metric = run_dir / "best.pt", cfg.train.select_metric
-    best, bad_epochs, step, start = -1.0, 0, 0, time.perf_counter()
-    for epoch in range(1, cfg.train.epochs + 1):
-        train_loader.batch_sampler.set_epoch(epoch)
-        step, stats = train_one_epoch(model, train_loader, optimizer, cfg.train, writer, step, device)
-        dev = evaluate(model, dev_loader, task, len(labels), device)
-        for k, v in {**{f"train/{k}": v for k, v in stats.items()}, **{f"dev/{k}": v for k, v in dev.items()},
-                     "train/lr": optimizer.param_groups[0]["lr"]}.items():
-            writer.add_scalar(k, v, epoch)
-        improved = dev[metric] > best
-        print(f"epoch {epoch:2d} | loss {stats['loss']:.4f} | {stats['tokens_per_s']:,.0f} tok/s | "
-              f"dev {metric} {dev[metric]:.4f}{' *' if improved else ''} | {time.perf_counter() - start:.0f}s")
-        if improved:
-            best, bad_epochs = dev[metric], 0
-            save_checkpoint({"model": model.state_dict(), "config": to_dict(cfg), "task": task,
-                             "words": words.to_dict(), "labels": labels.to_dict(),
-                             "epoch": epoch, "best_metric": best}, ckpt_path)
-        else:
-            bad_epochs += 1
-        scheduler.step(dev[metric])
-        if bad_epochs >= cfg.train.patience or (cfg.train.max_steps and step >= cfg.train.max_steps):
-            break
+    def checkpoint(**extra) -> dict:
+        return {"model": model.state_dict(), "config": to_dict(cfg), "task": task, "words": words.to_dict(),
+                "labels": labels.to_dict(), "progress": asdict(progress), **extra}
 
-    best_ckpt = load_checkpoint(ckpt_path)
-    model.load_state_dict(best_ckpt["model"])
-    results = {"train_seconds": time.perf_counter() - start, "epochs": epoch, "best_epoch": best_ckpt["epoch"]}
-    for split, loader in (("dev", dev_loader), ("test", test_loader)):
-        gold, pred = predict(model, loader, device)
-        results.update({f"{split}/{k}": v for k, v in metrics.compute(task, gold, pred, len(labels)).items()})
-        (run_dir / f"report_{split}.txt").write_text(metrics.report(task, gold, pred, labels.itos))
-    writer.add_hparams(_flat_config(cfg), {f"hparam/{k}": v for k, v in results.items() if "/" in k}, run_name=".")
+    def save_last() -> None:  # everything an exact resume needs
+        save_checkpoint(checkpoint(optimizer=optimizer.state_dict(), scheduler=scheduler.state_dict(),
+                                   rng=rng_state()), run_dir / "last.pt")
+
+    writer = SummaryWriter(run_dir, purge_step=progress.step if resume else None)
+    examples = [dd["validation"][i] for i in range(min(NUM_EXAMPLES, len(dd["validation"])))]
+    metric, done = cfg.train.select_metric, _finished(progress, cfg)
+    with StopOnSignal() as stop:
+        while not done:
+            try:
+                stats = train_one_epoch(model, train_loader, optimizer, cfg.train, writer, progress, device, stop)
+            except FloatingPointError as e:
+                sys.exit(f"{e}. The last good checkpoints stay: {run_dir / 'last.pt'} (start of epoch "
+                         f"{progress.epoch}) and {run_dir / 'best.pt'}.")
+            if stop.requested:
+                save_last()
+                writer.close()
+                print(f"\n{signal.Signals(stop.signum).name}: stopped after step {progress.step} (epoch "
+                      f"{progress.epoch}, batch {progress.batch}); saved {run_dir / 'last.pt'}.\n"
+                      f"Resume with: python train.py --resume {run_dir}")
+                return {"interrupted": stop.signum}
+            gold, pred = predict(model, dev_loader, device)
+            dev = metrics.compute(task, gold, pred, len(labels))
+            _log_epoch(writer, progress, stats, dev, optimizer)
+            tensorboard.log_label_scores(writer, task, gold, pred, labels.itos, progress.step)
+            tensorboard.log_examples(writer, model, examples, labels.itos, progress.step, device)
+            improved = dev[metric] > progress.best
+            print(f"epoch {progress.epoch:2d} | loss {stats['loss']:.4f} | {stats['tokens_per_s']:,.0f} tok/s | "
+                  f"dev {metric} {dev[metric]:.4f}{' *' if improved else ''} | {progress.seconds:.0f}s")
+            progress.best, progress.bad_epochs = (dev[metric], 0) if improved else (progress.best, progress.bad_epochs + 1)
+            if improved:
+                save_checkpoint(checkpoint(), run_dir / "best.pt")
+            scheduler.step(dev[metric])
+            ended_early = progress.batch < len(train_loader)  # max_steps reached mid-epoch
+            progress.epoch, progress.batch = progress.epoch + 1, 0
+            save_last()
+            done = ended_early or _finished(progress, cfg)
+
+    results = _final_evaluation(model, task, labels, {"dev": dev_loader, "test": test_loader}, run_dir, device)
+    results.update(train_seconds=progress.seconds, epochs=progress.epoch - 1)
+    tensorboard.log_embeddings(writer, model, words, progress.step)
+    tensorboard.log_hparams(writer, _flat_config(cfg), results)
     writer.close()
     (run_dir / "metrics.json").write_text(json.dumps(results, indent=2) + "\n")
     print(json.dumps(results, indent=2), f"\nrun dir: {run_dir}")
     return results
 
 
+def _finished(progress: Progress, cfg: Config) -> bool:
+    return (progress.epoch > cfg.train.epochs or progress.bad_epochs >= cfg.train.patience
+            or bool(cfg.train.max_steps and progress.step >= cfg.train.max_steps))
+
+
+def _log_epoch(writer, progress: Progress, stats: dict, dev: dict, optimizer) -> None:
+    """Epoch-level scalars; the x axis is the optimizer step everywhere, so resumed runs line up."""
+    for k, v in stats.items():
+        writer.add_scalar(f"train/{k}", v, progress.step)
+    for k, v in dev.items():
+        writer.add_scalar(f"dev/{k}", v, progress.step)
+    writer.add_scalar("train/lr", optimizer.param_groups[0]["lr"], progress.step)
+    writer.add_scalar("train/epoch", progress.epoch, progress.step)
+
+
+def _final_evaluation(model, task, labels, loaders: dict, run_dir: Path, device) -> dict:
+    """Dev and test metrics of the best checkpoint; per-label reports next to metrics.json."""
+    best = load_checkpoint(run_dir / "best.pt")
+    model.load_state_dict(best["model"])
+    results = {"best_epoch": best["progress"]["epoch"]}
+    for split, loader in loaders.items():
+        gold, pred = predict(model, loader, device)
+        results.update({f"{split}/{k}": v for k, v in metrics.compute(task, gold, pred, len(labels)).items()})
+        (run_dir / f"report_{split}.txt").write_text(metrics.report(task, gold, pred, labels.itos))
+    return results
+
+
 def _flat_config(cfg: Config) -> dict:
-    """{"model.hidden_size": 256, ...} with TensorBoard-friendly values (None -> "none")."""
-    flat = {}
-    for section, values in to_dict(cfg).items():
-        for k, v in values.items():
-            flat[f"{section}.{k}"] = "none" if v is None else v
-    return flat
+    """{"model.hidden_size": 256, ...} for the HParams tab."""
+    return {f"{section}.{k}": v for section, values in to_dict(cfg).items() for k, v in values.items()}
 
 
 if __name__ == "__main__":
-    main()
+    out = main()
+    sys.exit(128 + out["interrupted"] if "interrupted" in out else 0)

@@ -58,10 +58,11 @@ class BucketBatchSampler(torch.utils.data.Sampler):
     def __init__(self, lengths: list[int], batch_size: int, shuffle: bool = True, seed: int = 0,
                  pool_factor: int = 50):
         self.lengths, self.batch_size, self.shuffle = list(lengths), batch_size, shuffle
-        self.seed, self.pool_factor, self.epoch = seed, pool_factor, 0
+        self.seed, self.pool_factor, self.epoch, self.start = seed, pool_factor, 0, 0
 
-    def set_epoch(self, epoch: int) -> None:
-        self.epoch = epoch
+    def set_epoch(self, epoch: int, start: int = 0) -> None:
+        """Batches depend only on (seed, epoch); `start` skips the first batches (an exact mid-epoch resume)."""
+        self.epoch, self.start = epoch, start
 
     def __iter__(self):
         n = len(self.lengths)
@@ -76,7 +77,7 @@ class BucketBatchSampler(torch.utils.data.Sampler):
         for start in range(0, n, pool):
             chunk = sorted(perm[start: start + pool], key=self.lengths.__getitem__)
             batches += [chunk[i: i + self.batch_size] for i in range(0, len(chunk), self.batch_size)]
-        for j in torch.randperm(len(batches), generator=g).tolist():
+        for j in torch.randperm(len(batches), generator=g).tolist()[self.start:]:
             yield batches[j]
 
     def __len__(self) -> int:
@@ -84,7 +85,12 @@ class BucketBatchSampler(torch.utils.data.Sampler):
 
 
 def make_loader(ds, batch_size: int, shuffle: bool, seed: int = 0) -> torch.utils.data.DataLoader:
-    """A DataLoader over a numericalised `datasets.Dataset` with length buckets and `collate`."""
+    """A DataLoader over a numericalised `datasets.Dataset` with length buckets and `collate`.
+
+    It gets its own generator so that starting an epoch draws nothing from torch's global RNG, which
+    the model's dropout uses: a resumed run then replays the same dropout masks.
+    """
     sampler = BucketBatchSampler(ds["length"], batch_size, shuffle=shuffle, seed=seed)
     ds = ds.select_columns([c for c in ("ids", "label_ids") if c in ds.column_names])
-    return torch.utils.data.DataLoader(ds, batch_sampler=sampler, collate_fn=collate)
+    return torch.utils.data.DataLoader(ds, batch_sampler=sampler, collate_fn=collate,
+                                       generator=torch.Generator().manual_seed(seed))

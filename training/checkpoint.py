@@ -7,9 +7,11 @@ from __future__ import annotations
 
 import os
 import pickle
+import random
 import tempfile
 from pathlib import Path
 
+import numpy as np
 import torch
 
 
@@ -41,3 +43,22 @@ def load_checkpoint(path: str | Path) -> dict:
     except pickle.UnpicklingError as e:
         raise ValueError(f"{path}: refused to load: it holds pickled Python objects, not plain data "
                          f"(torch.load weights_only=True): {str(e).splitlines()[0]}") from None
+
+
+def rng_state() -> dict:
+    """Every RNG a run draws from, as plain data (python's state as lists, numpy's as arrays -> tensors)."""
+    np_state = np.random.get_state()
+    return {"python": [list(random.getstate()[1]), random.getstate()[0], random.getstate()[2]],
+            "numpy": [np_state[0], torch.from_numpy(np_state[1].astype(np.int64)), *np_state[2:]],
+            "torch": torch.get_rng_state(),
+            "cuda": torch.cuda.get_rng_state_all() if torch.cuda.is_available() else []}
+
+
+def set_rng_state(state: dict) -> None:
+    internal, version, gauss = state["python"]
+    random.setstate((version, tuple(internal), gauss))
+    name, keys, pos, has_gauss, cached = state["numpy"]
+    np.random.set_state((name, keys.numpy().astype(np.uint32), pos, has_gauss, cached))
+    torch.set_rng_state(state["torch"])
+    if state["cuda"] and torch.cuda.is_available():
+        torch.cuda.set_rng_state_all(state["cuda"])

@@ -1,6 +1,8 @@
 """The plain training loop: `train_one_epoch` and `evaluate`, nothing hidden."""
 from __future__ import annotations
 
+import math
+import signal
 import time
 from dataclasses import dataclass
 
@@ -22,8 +24,8 @@ class TrainConfig:
     select_metric: str = "accuracy"  # dev metric that picks the best checkpoint
     seed: int = 1
     device: str = "auto"        # auto | cpu | cuda | cuda:1 ...
-    max_steps: int = 0          # > 0: stop each epoch after this many steps in total (smoke tests)
-    log_every: int = 50         # steps between train/loss points in TensorBoard
+    max_steps: int = 0          # > 0: stop after this many steps in total (smoke tests)
+    log_every: int = 50         # steps between train/loss_step points in TensorBoard
 
     def __post_init__(self):
         if self.epochs < 1 or self.batch_size < 1:
@@ -32,25 +34,72 @@ class TrainConfig:
             raise ValueError(f"train.select_metric must be accuracy or macro_f1, got {self.select_metric!r}")
 
 
-def train_one_epoch(model, loader, optimizer, cfg: TrainConfig, writer, step: int, device) -> tuple[int, dict]:
-    """One pass over `loader`. Returns the global step and {loss, tokens_per_s} for the epoch."""
+@dataclass
+class Progress:
+    """Where training stands: with the weights, optimizer and RNG states, all that an exact resume needs."""
+    epoch: int = 1              # the epoch in progress (1-based)
+    batch: int = 0              # batches of that epoch already trained
+    step: int = 0               # optimizer steps in total
+    best: float = -math.inf     # best dev score so far
+    bad_epochs: int = 0         # epochs since the best one
+    seconds: float = 0.0        # training time so far, across resumes
+
+
+class StopOnSignal:
+    """Ctrl-C (SIGINT) and SIGTERM set `requested`; the loop finishes its step, then stops cleanly."""
+
+    def __init__(self):
+        self.requested, self.signum, self._old = False, None, {}
+
+    def _handle(self, signum, frame):
+        self.requested, self.signum = True, signum
+
+    def __enter__(self):
+        for s in (signal.SIGINT, signal.SIGTERM):
+            self._old[s] = signal.signal(s, self._handle)
+        return self
+
+    def __exit__(self, *exc):
+        for s, old in self._old.items():
+            signal.signal(s, old)
+
+
+def train_one_epoch(model, loader, optimizer, cfg: TrainConfig, writer, progress: Progress, device,
+                    stop: StopOnSignal) -> dict:
+    """Train from batch `progress.batch` of epoch `progress.epoch` to the epoch's end (or a stop request).
+
+    Updates `progress` in place. Returns {loss, tokens_per_s} for the batches trained in this call.
+    Raises FloatingPointError naming the step if the loss stops being finite.
+    """
     model.train()
+    loader.batch_sampler.set_epoch(progress.epoch, start=progress.batch)  # a resume skips what was done
     loss_sum, batches, tokens, start = torch.zeros((), device=device), 0, 0, time.perf_counter()
-    for batch in tqdm(loader, desc="train", leave=False, mininterval=2):
+    bad_step = torch.full((), -1, device=device)  # first step whose loss was not finite, found without a sync
+    for batch in tqdm(loader, desc=f"epoch {progress.epoch}", leave=False, mininterval=2):
         batch = batch.to(device)
         _, loss = model(batch)
         optimizer.zero_grad(set_to_none=True)
         loss.backward()
         torch.nn.utils.clip_grad_norm_(model.parameters(), cfg.clip_norm)
         optimizer.step()
-        loss_sum += loss.detach()  # no .item() here: no host sync per step
-        batches, tokens, step = batches + 1, tokens + int(batch.lengths.sum()), step + 1
-        if step % cfg.log_every == 0:  # the epoch mean goes to train/loss (x = epoch) in train.py
-            writer.add_scalar("train/loss_step", loss.item(), step)
-        if cfg.max_steps and step >= cfg.max_steps:
+        progress.batch, progress.step = progress.batch + 1, progress.step + 1
+        loss_sum += loss.detach()  # no .item() per step: no host sync on the hot path
+        bad_step = torch.where((bad_step < 0) & ~loss.detach().isfinite(), progress.step, bad_step)
+        batches, tokens = batches + 1, tokens + int(batch.lengths.sum())
+        if progress.step % cfg.log_every == 0:
+            _check_finite(bad_step, progress)
+            writer.add_scalar("train/loss_step", loss.item(), progress.step)
+        if stop.requested or (cfg.max_steps and progress.step >= cfg.max_steps):
             break
+    _check_finite(bad_step, progress)
     seconds = time.perf_counter() - start
-    return step, {"loss": loss_sum.item() / max(batches, 1), "tokens_per_s": tokens / seconds}
+    progress.seconds += seconds
+    return {"loss": loss_sum.item() / max(batches, 1), "tokens_per_s": tokens / seconds}
+
+
+def _check_finite(bad_step: torch.Tensor, progress: Progress) -> None:
+    if (step := int(bad_step)) >= 0:
+        raise FloatingPointError(f"loss is NaN or infinite at step {step} (epoch {progress.epoch}); training stopped")
 
 
 @torch.no_grad()

@@ -6,7 +6,7 @@ from itertools import chain
 from sklearn.metrics import accuracy_score, classification_report, confusion_matrix, f1_score
 
 
-def _flat(task: str, gold, pred):
+def flatten(task: str, gold, pred):
     """Tagging compares token by token; classification sentence by sentence."""
     if task == "tagging":
         if any(len(g) != len(p) for g, p in zip(gold, pred)):
@@ -17,7 +17,7 @@ def _flat(task: str, gold, pred):
 
 def compute(task: str, gold, pred, num_labels: int) -> dict[str, float]:
     """Tagging: token accuracy and macro-F1 over tags. Classification: accuracy and macro-F1."""
-    g, p = _flat(task, gold, pred)
+    g, p = flatten(task, gold, pred)
     labels = list(range(num_labels))
     return {"accuracy": float(accuracy_score(g, p)),
             "macro_f1": float(f1_score(g, p, labels=labels, average="macro", zero_division=0))}
@@ -25,7 +25,7 @@ def compute(task: str, gold, pred, num_labels: int) -> dict[str, float]:
 
 def report(task: str, gold, pred, label_names: list[str]) -> str:
     """Per-label precision/recall/F1 and the confusion matrix (rows gold, columns predicted)."""
-    g, p = _flat(task, gold, pred)
+    g, p = flatten(task, gold, pred)
     labels = list(range(len(label_names)))
     text = classification_report(g, p, labels=labels, target_names=label_names, digits=4, zero_division=0)
     cm = confusion_matrix(g, p, labels=labels)

@@ -1,0 +1,93 @@
+"""Kill a run, resume it, and get exactly what an uninterrupted run with the same seed gets (CPU)."""
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+import torch
+
+from training.checkpoint import load_checkpoint
+
+ROOT = Path(__file__).resolve().parent.parent
+# big enough that an epoch lasts a few seconds; dropout on, so the RNG states must be restored too
+ARGS = ["configs/tiny.yaml", "data.limit=3000", "train.batch_size=8", "train.epochs=3", "train.patience=9",
+        "model.dropout=0.3", "model.word_dropout=0.1"]
+ENV = {**os.environ, "OMP_NUM_THREADS": "1", "PYTHONUNBUFFERED": "1"}
+
+
+def start(*args) -> subprocess.Popen:
+    return subprocess.Popen([sys.executable, "train.py", *args], cwd=ROOT, env=ENV, text=True,
+                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+
+
+def wait_for_epoch(run: Path, epoch: int, proc: subprocess.Popen, timeout: float = 120) -> None:
+    """Until last.pt says `epoch` is in progress (it is saved at each epoch's end)."""
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        assert proc.poll() is None, proc.stdout.read()
+        if (run / "last.pt").exists() and load_checkpoint(run / "last.pt")["progress"]["epoch"] == epoch:
+            return
+        time.sleep(0.02)
+    raise TimeoutError(f"epoch {epoch} never started")
+
+
+@pytest.fixture(scope="module")
+def reference(tmp_path_factory) -> Path:
+    run = tmp_path_factory.mktemp("reference")
+    proc = start(*ARGS, "--run-dir", str(run))
+    out, _ = proc.communicate(timeout=300)
+    assert proc.returncode == 0, out
+    return run
+
+
+def assert_same_run(run: Path, reference: Path) -> None:
+    got, want = (json.loads((r / "metrics.json").read_text()) for r in (run, reference))
+    for d in (got, want):
+        d.pop("train_seconds")
+    assert got == want
+    for name in ("best.pt", "last.pt"):
+        a, b = load_checkpoint(run / name), load_checkpoint(reference / name)
+        for k in b["model"]:
+            torch.testing.assert_close(a["model"][k], b["model"][k], rtol=0, atol=0, msg=f"{name}:{k}")
+
+
+def test_sigkill_mid_epoch_2_then_resume_equals_uninterrupted(tmp_path, reference):
+    run = tmp_path / "run"
+    proc = start(*ARGS, "--run-dir", str(run))
+    wait_for_epoch(run, 2, proc)
+    time.sleep(0.5)  # into epoch 2
+    proc.kill()
+    out, _ = proc.communicate()
+    assert proc.returncode == -signal.SIGKILL
+    ckpt = load_checkpoint(run / "last.pt")                    # the epoch-1 checkpoint, intact
+    assert ckpt["progress"]["epoch"] == 2 and ckpt["progress"]["batch"] == 0, "killed too late: epoch 2 had ended"
+    assert not list(run.glob(".*.tmp")), "a half-written checkpoint was left behind"
+
+    resumed = start("--resume", str(run))
+    out, _ = resumed.communicate(timeout=300)
+    assert resumed.returncode == 0, out
+    assert "resuming" in out and "at epoch 2, batch 0" in out
+    assert_same_run(run, reference)
+
+
+@pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGTERM])
+def test_signal_saves_mid_epoch_and_resume_is_exact(tmp_path, reference, sig):
+    run = tmp_path / "run"
+    proc = start(*ARGS, "--run-dir", str(run))
+    wait_for_epoch(run, 2, proc)
+    time.sleep(0.5)
+    proc.send_signal(sig)
+    out, _ = proc.communicate(timeout=60)
+    assert proc.returncode == 128 + sig, out
+    assert f"Resume with: python train.py --resume {run}" in out
+    progress = load_checkpoint(run / "last.pt")["progress"]
+    assert progress["epoch"] == 2 and progress["batch"] > 0     # saved in the middle of epoch 2
+
+    resumed = start("--resume", str(run))
+    out, _ = resumed.communicate(timeout=300)
+    assert resumed.returncode == 0, out
+    assert_same_run(run, reference)
