@@ -13,6 +13,7 @@ from typing import Optional
 import datasets
 
 from . import readers
+from .text import normalize
 from .vocab import Vocab
 
 DATA_ROOT_ENV = "RNN_DATA_ROOT"
@@ -112,7 +113,7 @@ def load_splits(cfg: DataConfig) -> datasets.DatasetDict:
     if cfg.limit is not None:
         dd = datasets.DatasetDict({k: v.select(range(min(cfg.limit, len(v)))) for k, v in dd.items()})
     if cfg.lowercase:
-        dd = dd.map(lambda ex: {"tokens": [t.lower() for t in ex["tokens"]]})
+        dd = dd.map(lambda ex: {"tokens": normalize(ex["tokens"], lowercase=True)})
     return dd
 
 

@@ -8,6 +8,8 @@ from __future__ import annotations
 import csv
 from pathlib import Path
 
+from .text import tokenize
+
 CONLLU_COLUMNS = ("id", "form", "lemma", "upos", "xpos", "feats", "head", "deprel", "deps", "misc")
 
 
@@ -72,7 +74,7 @@ def read_trec(path, fine: bool = False) -> list[dict]:
             label, _, text = line.partition(" ")
             if ":" not in label or not text.strip():
                 raise DataFormatError(path, line_no, "expected 'COARSE:fine question tokens'")
-            examples.append({"tokens": text.split(), "label": label if fine else label.split(":")[0]})
+            examples.append({"tokens": tokenize(text), "label": label if fine else label.split(":")[0]})
     return _nonempty(examples, path)
 
 
@@ -92,7 +94,7 @@ def read_tsv_classification(path, text_column: str = "sentence", label_column: s
         for row in reader:
             if len(row) != len(header):
                 raise DataFormatError(path, reader.line_num, f"expected {len(header)} fields, found {len(row)}")
-            tokens = row[t].split()
+            tokens = tokenize(row[t])
             if not tokens:
                 raise DataFormatError(path, reader.line_num, "empty text")
             examples.append({"tokens": tokens, "label": row[y].strip()})

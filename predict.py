@@ -1,0 +1,167 @@
+"""Label raw text with a saved run: one sentence per line in, one prediction per line out.
+
+    python predict.py runs/ud-20261127-101500 sentences.txt              # token/TAG token/TAG ...
+    echo "What is the capital of France ?" | python predict.py runs/trec-20261127-101500 --format json
+
+Text is tokenised exactly as in training (`data.text.tokenize`: whitespace split, lower-cased if the run's
+config says data.lowercase) and looked up in the run's own vocabulary (unknown words -> <unk>). Blank lines
+are skipped but still counted, so the JSON "line" field is the input line number (1-based).
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+from typing import Iterable, Iterator
+
+import torch
+
+from data.batching import Batch, collate
+from data.text import normalize, tokenize
+from data.vocab import Vocab
+from models.tasks import build_model
+from training.checkpoint import load_checkpoint
+from training.config import load_config
+
+
+def decode_tags(logits: torch.Tensor, batch: Batch, labels: Vocab) -> list[dict]:
+    """Tagger logits (B, T, K) -> [{"tags": [...]}], one tag per real token."""
+    best = logits.argmax(-1).cpu()                                          # (B, T)
+    return [{"tags": labels.decode(best[i, :n].tolist())} for i, n in enumerate(batch.lengths.tolist())]
+
+
+def decode_label(logits: torch.Tensor, batch: Batch, labels: Vocab) -> list[dict]:
+    """Classifier logits (B, C) -> [{"label", "probability"}] (softmax probability of the argmax)."""
+    probability, best = logits.softmax(-1).max(-1)                          # (B,), (B,)
+    return [{"label": labels.itos[y], "probability": p} for y, p in zip(best.tolist(), probability.tolist())]
+
+
+# task -> how its logits become fields of the output dict. A joint model (intent + slots) returns both kinds
+# of logits and gets a decoder that merges {"label", "probability"} and {"tags"}; the formats below print both.
+DECODERS = {"tagging": decode_tags, "classification": decode_label}
+
+
+class Predictor:
+    """A trained model with its vocabularies and tokenizer settings: load once, then `predict` many times.
+
+    Args:
+        model: a task model from `models.tasks` (put in eval mode here).
+        task: "tagging" or "classification" (a key of `DECODERS`).
+        words, labels: the run's vocabularies.
+        lowercase: the run's ``data.lowercase``.
+        device: where the model runs; lengths stay on the CPU (see `Batch`).
+        batch_size: sentences per forward pass.
+    """
+
+    def __init__(self, model: torch.nn.Module, task: str, words: Vocab, labels: Vocab, lowercase: bool,
+                 device: str | torch.device = "cpu", batch_size: int = 64):
+        if task not in DECODERS:
+            raise ValueError(f"no decoder for task {task!r}; known: {', '.join(DECODERS)}")
+        if batch_size < 1:
+            raise ValueError(f"batch_size must be >= 1, got {batch_size}")
+        self.device = torch.device(device)
+        self.model = model.to(self.device).eval()
+        self.task, self.words, self.labels, self.lowercase = task, words, labels, lowercase
+        self.batch_size = batch_size
+
+    @classmethod
+    def from_run_dir(cls, run_dir: str | Path, device: str | torch.device = "cpu", batch_size: int = 64) -> "Predictor":
+        """Rebuild the model from RUN_DIR/best.pt (tensors loaded onto the CPU, so GPU-trained runs load anywhere)."""
+        ckpt = load_checkpoint(Path(run_dir) / "best.pt")
+        cfg = load_config(base=ckpt["config"])
+        words, labels = Vocab.from_dict(ckpt["words"]), Vocab.from_dict(ckpt["labels"])
+        model = build_model(ckpt["task"], len(words), len(labels), cfg.model)
+        model.load_state_dict(ckpt["model"])
+        return cls(model, ckpt["task"], words, labels, cfg.data.lowercase, device, batch_size)
+
+    @torch.no_grad()
+    def predict(self, sentences: list[str]) -> list[dict]:
+        """Raw sentences -> one dict per sentence, in order.
+
+        Each dict has "tokens" (the whitespace-split input as written; lower-casing only affects the vocabulary
+        lookup) and the task's fields: "tags" (one per token) or "label" and "probability".
+        Raises ValueError for a blank sentence (it has no tokens to label).
+        """
+        tokens = [tokenize(s) for s in sentences]
+        for i, toks in enumerate(tokens):
+            if not toks:
+                raise ValueError(f"sentence {i} is blank: nothing to label")
+        results = []
+        for start in range(0, len(tokens), self.batch_size):
+            chunk = tokens[start: start + self.batch_size]
+            batch = collate([{"ids": self.words.encode(normalize(t, self.lowercase))} for t in chunk])
+            batch = batch.to(self.device)
+            fields = DECODERS[self.task](self.model.logits(batch), batch, self.labels)
+            results += [{"tokens": t, **f} for t, f in zip(chunk, fields)]
+        return results
+
+
+def format_text(result: dict) -> str:
+    """`token/TAG ...` for tags; `LABEL<TAB>probability<TAB>sentence` for a label; both for a joint result.
+
+    The sentence is its tokens joined by single spaces (so a tab in the input cannot add a column).
+    """
+    text = (" ".join(f"{w}/{t}" for w, t in zip(result["tokens"], result["tags"])) if "tags" in result
+            else " ".join(result["tokens"]))
+    return f"{result['label']}\t{result['probability']:.4f}\t{text}" if "label" in result else text
+
+
+def format_json(result: dict) -> str:
+    return json.dumps(result, ensure_ascii=False)
+
+
+FORMATS = {"text": format_text, "json": format_json}
+
+
+def numbered_sentences(lines: Iterable[str]) -> Iterator[tuple[int, str]]:
+    """(line number from 1, line) for every line with at least one token; blank lines are skipped."""
+    for line_no, line in enumerate(lines, start=1):
+        if tokenize(line):
+            yield line_no, line
+
+
+def chunks(items: Iterable, size: int) -> Iterator[list]:
+    chunk = []
+    for item in items:
+        chunk.append(item)
+        if len(chunk) == size:
+            yield chunk
+            chunk = []
+    if chunk:
+        yield chunk
+
+
+def parse_args(argv=None):
+    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("run_dir", type=Path, help="a run directory holding best.pt")
+    p.add_argument("file", nargs="?", default="-", help="UTF-8 text, one sentence per line (default or '-': stdin)")
+    p.add_argument("--format", choices=sorted(FORMATS), default="text")
+    p.add_argument("--batch-size", type=int, default=64, help="sentences per forward pass (default 64)")
+    p.add_argument("--device", default="cpu", help="cpu (default), cuda, cuda:1, ...")
+    return p.parse_args(argv)
+
+
+def main(argv=None) -> int:
+    """Print one prediction per non-blank input line, batch by batch (so a pipe sees output as it goes).
+
+    Returns the number of sentences labelled.
+    """
+    args = parse_args(argv)
+    predictor = Predictor.from_run_dir(args.run_dir, device=args.device, batch_size=args.batch_size)
+    fmt, count = FORMATS[args.format], 0
+    stream = sys.stdin if args.file == "-" else open(args.file, encoding="utf-8-sig")  # -sig: drop a BOM
+    try:
+        for chunk in chunks(numbered_sentences(stream), args.batch_size):
+            for (line_no, _), result in zip(chunk, predictor.predict([s for _, s in chunk])):
+                print(fmt({"line": line_no, **result}))
+            sys.stdout.flush()
+            count += len(chunk)
+    finally:
+        if stream is not sys.stdin:
+            stream.close()
+    return count
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,114 @@
+"""export.py: a torch.export program that a bare Python (no code from this repository) loads and runs, with
+batch sizes and lengths unlike the export example, matching the eager model trained in the run."""
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import torch
+
+import export
+from models.encoder import EncoderConfig
+from models.tasks import build_model
+from predict import Predictor
+from training.checkpoint import load_checkpoint
+
+REPO = Path(__file__).resolve().parent.parent
+# Run by `python -I` (no PYTHONPATH, no cwd on sys.path) from a temporary folder: only torch is importable.
+SERVE = r"""
+import sys, torch
+program_path, inputs_path, outputs_path, repo = sys.argv[1:]
+program = torch.export.load(program_path).module()
+with torch.no_grad():
+    outputs = [program(tokens, lengths) for tokens, lengths in torch.load(inputs_path)]
+torch.save(outputs, outputs_path)
+leaked = [name for name, m in sys.modules.items() if (getattr(m, "__file__", None) or "").startswith(repo)]
+assert not leaked, f"repository modules imported: {leaked}"
+"""
+SHAPES = [[23, 1, 9, 17, 23, 4, 2], [1], [2, 31]]  # (B, T) = (7, 23), (1, 1), (2, 31); the example is (3, 6)
+
+
+@pytest.fixture(scope="module")
+def exported(tagger_run, classifier_run, tmp_path_factory) -> dict:
+    """{run dir: {"program", "meta", "onnx": path}}, each exported once to a folder outside the run."""
+    return {run: export.main([str(run), "--out", str(tmp_path_factory.mktemp("serve") / "model.pt2"), "--onnx"])
+            for run in (tagger_run, classifier_run)}
+
+
+@pytest.mark.parametrize("run_fixture", ["tagger_run", "classifier_run"])
+def test_program_runs_without_repo_code_and_matches_the_model(request, exported, run_fixture, tmp_path):
+    run = request.getfixturevalue(run_fixture)
+    predictor = Predictor.from_run_dir(run)                       # eager, encoder on its trained packed path
+    assert predictor.model.encoder.cfg.rnn_path == "packed"
+    batches = [export.random_batch(lengths, len(predictor.words), seed=i) for i, lengths in enumerate(SHAPES)]
+    torch.save([(b.tokens, b.lengths) for b in batches], tmp_path / "inputs.pt")
+    env = {k: v for k, v in os.environ.items() if not k.startswith("PYTHON")}
+    done = subprocess.run([sys.executable, "-I", "-c", SERVE, str(exported[run]["program"]), "inputs.pt",
+                           "outputs.pt", str(REPO)], cwd=tmp_path, env=env, capture_output=True, text=True,
+                          timeout=300)
+    assert done.returncode == 0, done.stderr
+    outputs = torch.load(tmp_path / "outputs.pt")
+    with torch.no_grad():
+        for batch, out in zip(batches, outputs):
+            reference = predictor.model.logits(batch)
+            assert out.shape == reference.shape
+            assert (out - reference).abs().max().item() < 1e-4
+
+
+@pytest.mark.parametrize("run_fixture", ["tagger_run", "classifier_run"])
+def test_onnx_program_matches_the_model(request, exported, run_fixture):
+    import onnx
+    import onnxruntime
+
+    run = request.getfixturevalue(run_fixture)
+    predictor = Predictor.from_run_dir(run)
+    graph = onnx.load(exported[run]["onnx"]).graph
+    assert "LSTM" in {node.op_type for node in graph.node}
+    symbolic = [[d.HasField("dim_param") for d in i.type.tensor_type.shape.dim] for i in graph.input]
+    assert symbolic == [[True, True], [True]]                       # (batch, time), (batch): nothing fixed
+    session = onnxruntime.InferenceSession(str(exported[run]["onnx"]))
+    for i, lengths in enumerate(SHAPES):
+        batch = export.random_batch(lengths, len(predictor.words), seed=i)
+        out, = session.run(["logits"], {"tokens": batch.tokens.numpy(), "lengths": batch.lengths.numpy()})
+        with torch.no_grad():
+            reference = predictor.model.logits(batch)
+        assert out.shape == reference.shape
+        assert (torch.from_numpy(out) - reference).abs().max().item() < 1e-4
+
+
+@pytest.mark.parametrize("run_fixture", ["tagger_run", "classifier_run"])
+def test_meta_holds_vocabularies_and_tokenizer(request, exported, run_fixture):
+    run = request.getfixturevalue(run_fixture)
+    ckpt = load_checkpoint(run / "best.pt")
+    meta = json.loads(exported[run]["meta"].read_text())
+    assert meta["program"] == exported[run]["program"].name and meta["onnx"] == exported[run]["onnx"].name
+    assert meta["task"] == ckpt["task"]
+    assert meta["words"] == ckpt["words"]["itos"] and meta["labels"] == ckpt["labels"]["itos"]
+    assert meta["tokenizer"]["split"] == "whitespace"
+    assert meta["tokenizer"]["lowercase"] == ckpt["config"]["data"]["lowercase"]
+    assert (meta["pad_id"], meta["unk_id"]) == (0, 1)
+
+
+def test_time_loop_is_the_lstm_kernel_not_unrolled(exported, tagger_run):
+    """One aten.lstm call per layer and direction: the program does not depend on the example's length."""
+    program = torch.export.load(exported[tagger_run]["program"])
+    cfg = load_checkpoint(tagger_run / "best.pt")["config"]["model"]
+    calls = [n for n in program.graph.nodes if n.target == torch.ops.aten.lstm.input]
+    assert len(calls) == cfg["num_layers"] * (2 if cfg["bidirectional"] else 1)
+
+
+def test_gru_exports_and_a_vanilla_rnn_is_refused():
+    torch.manual_seed(0)
+    cfg = EncoderConfig(rnn="gru", embed_dim=8, hidden_size=6, num_layers=1, dropout=0.0)
+    gru = build_model("classification", 30, 3, cfg).eval()
+    program = export.export_model(gru, 30)
+    assert gru.encoder.cfg.rnn_path == "packed"                   # restored after tracing
+    batch = export.random_batch([9, 2, 5, 1], 30, seed=3)
+    with torch.no_grad():
+        torch.testing.assert_close(program.module()(batch.tokens, batch.lengths), gru.logits(batch),
+                                   rtol=0, atol=1e-5)
+    rnn = build_model("tagging", 30, 3, EncoderConfig(rnn="rnn", embed_dim=8, hidden_size=6, dropout=0.0))
+    with pytest.raises(ValueError, match="model.rnn='rnn'"):
+        export.export_model(rnn, 30)
