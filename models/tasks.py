@@ -19,11 +19,11 @@ class Classifier(nn.Module):
     def __init__(self, encoder: Encoder, num_classes: int):
         super().__init__()
         self.encoder = encoder
-        self.head = ClassificationHead(encoder.output_size, num_classes)
+        self.head = ClassificationHead(encoder.output_size, num_classes, encoder.cfg.sentence_vector)
 
     def logits(self, batch: Batch) -> torch.Tensor:
-        _, sentence = self.encoder(batch.tokens, batch.lengths)   # (B, D*H) from h_n
-        return self.head(sentence)                                # (B, C)
+        output, sentence = self.encoder(batch.tokens, batch.lengths)  # (B, T, D*H), (B, D*H) from h_n
+        return self.head(output, sentence, batch.lengths)             # (B, C)
 
     def forward(self, batch: Batch):
         logits = self.logits(batch)

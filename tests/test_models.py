@@ -125,3 +125,21 @@ def test_reversed_path_equals_packed_path(rnn, layers, bidirectional):
     enc.cfg.rnn_path = "packed"
     for a, ref in zip(fast, enc(b.tokens, b.lengths)):
         torch.testing.assert_close(a, ref, rtol=0, atol=1e-6)
+
+
+def test_sentence_vector_choices():
+    """h_n reads the real ends; output_last reads padding for shorter sentences; pooling ignores pads."""
+    from models.heads import ClassificationHead
+    torch.manual_seed(0)
+    enc = Encoder(VOCAB, EncoderConfig(embed_dim=8, hidden_size=6, dropout=0.0)).eval()
+    b = make_batch()
+    output, sentence = enc(b.tokens, b.lengths)
+    vec = {v: ClassificationHead(12, 3, v).sentence_vector(output, sentence, b.lengths)
+           for v in ("h_n", "output_last", "forward", "mean", "max")}
+    assert vec["forward"].shape == (4, 6)
+    torch.testing.assert_close(vec["forward"], sentence[:, :6])
+    torch.testing.assert_close(vec["output_last"][0, :6], sentence[0, :6])  # the longest: its forward h_n
+    assert torch.all(vec["output_last"][1:] == 0)                    # shorter sentences: padding
+    for i, n in enumerate(LENGTHS):
+        torch.testing.assert_close(vec["mean"][i], output[i, :n].mean(0))
+        torch.testing.assert_close(vec["max"][i], output[i, :n].amax(0))

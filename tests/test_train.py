@@ -32,6 +32,11 @@ def test_main_trains_and_writes_a_run(tmp_path, overrides, task):
     ckpt = load_checkpoint(run / "best.pt")                      # weights_only=True inside
     assert ckpt["task"] == task and ckpt["words"]["itos"][:2] == ["<pad>", "<unk>"]
     assert (run / "config.yaml").exists() and "confusion matrix" in (run / "report_test.txt").read_text()
+    tags = EventAccumulator(str(run)).Reload().Tags()
+    assert "dev/examples" in tags["tensors"]                     # gold vs predicted dev sentences
+    assert any(t.startswith("dev_f1/") for t in tags["scalars"])  # per-label F1 at each evaluation
+    assert ("dev/confusion_matrix" in tags["images"]) == (task == "classification")
+    assert "word_embeddings" in (run / "projector_config.pbtxt").read_text()
 
 
 def test_evaluate_reproduces_metrics_json(tmp_path):
