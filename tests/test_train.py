@@ -33,7 +33,7 @@ def test_main_trains_and_writes_a_run(tmp_path, overrides, task):
     assert ckpt["task"] == task and ckpt["words"]["itos"][:2] == ["<pad>", "<unk>"]
     assert (run / "config.yaml").exists() and "confusion matrix" in (run / "report_test.txt").read_text()
     tags = EventAccumulator(str(run)).Reload().Tags()
-    assert "dev/examples" in tags["tensors"]                     # gold vs predicted dev sentences
+    assert "dev/examples/text_summary" in tags["tensors"]        # gold vs predicted dev sentences
     assert any(t.startswith("dev_f1/") for t in tags["scalars"])  # per-label F1 at each evaluation
     assert ("dev/confusion_matrix" in tags["images"]) == (task == "classification")
     assert "word_embeddings" in (run / "projector_config.pbtxt").read_text()
