@@ -2,6 +2,7 @@
 
     python train.py configs/trec.yaml [section.key=value ...] [--run-dir runs/NAME]
     python train.py --resume runs/NAME          # continue an interrupted run exactly where it stopped
+    python train.py --resume runs/NAME train.epochs=30   # ... or extend it (overrides apply on resume too)
 
 config -> datasets -> vocab -> model -> loop (early stopping on dev) -> best checkpoint -> test -> metrics.json
 """
@@ -40,8 +41,10 @@ def parse_args(argv=None):
     p.add_argument("--run-dir", help="where logs, checkpoints and metrics go (default runs/<config>-<time>)")
     p.add_argument("--resume", metavar="RUN_DIR", help="continue the run in RUN_DIR from its last.pt")
     args = p.parse_intermixed_args(argv)
-    if (args.config is None) == (args.resume is None):
-        p.error("give a config, or --resume RUN_DIR (not both)")
+    if args.resume and args.config:  # with --resume there is no config file: the first word is an override
+        args.config, args.overrides = None, [args.config, *args.overrides]
+    if args.config is None and args.resume is None:
+        p.error("give a config, or --resume RUN_DIR")
     return args
 
 
@@ -59,7 +62,7 @@ def main(argv=None) -> dict:
     """Returns the final metrics, or {"interrupted": signal number} if a signal stopped the run."""
     args = parse_args(argv)
     resume = load_checkpoint(Path(args.resume) / "last.pt") if args.resume else None
-    cfg: Config = load_config(base=resume["config"]) if resume else load_config(args.config, args.overrides)
+    cfg: Config = load_config(args.config, args.overrides, base=resume["config"] if resume else None)
     run_dir = Path(args.resume or args.run_dir or f"runs/{Path(args.config).stem}-{time.strftime('%Y%m%d-%H%M%S')}")
     run_dir.mkdir(parents=True, exist_ok=True)
     (run_dir / "config.yaml").write_text(OmegaConf.to_yaml(to_dict(cfg)))

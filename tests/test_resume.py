@@ -91,3 +91,17 @@ def test_signal_saves_mid_epoch_and_resume_is_exact(tmp_path, reference, sig):
     out, _ = resumed.communicate(timeout=300)
     assert resumed.returncode == 0, out
     assert_same_run(run, reference)
+
+
+def test_nan_loss_stops_naming_the_step_and_keeps_checkpoints(tmp_path):
+    import train
+    run = tmp_path / "run"
+    train.main(["configs/tiny.yaml", "train.epochs=1", "--run-dir", str(run)])
+    last = load_checkpoint(run / "last.pt")
+    steps = last["progress"]["step"]
+    last["model"]["encoder.rnn.weight_ih_l0"].fill_(float("nan"))  # weights gone bad, as after a divergence
+    torch.save(last, run / "last.pt")
+    before = {name: (run / name).read_bytes() for name in ("best.pt", "last.pt")}
+    with pytest.raises(SystemExit, match=rf"loss is NaN or infinite at step {steps + 1} \(epoch 2\)"):
+        train.main(["--resume", str(run), "train.epochs=2"])
+    assert {name: (run / name).read_bytes() for name in before} == before  # nothing overwritten
