@@ -118,7 +118,7 @@ def main(argv=None) -> dict:
                 writer.close()
                 print(f"\n{signal.Signals(stop.signum).name}: stopped after step {progress.step} (epoch "
                       f"{progress.epoch}, batch {progress.batch}); saved {run_dir / 'last.pt'}.\n"
-                      f"Resume with: python train.py --resume {run_dir}")
+                      f"Resume with: {distributed.launcher()} train.py --resume {run_dir}")
                 return {"interrupted": stop.signum}
             gold, pred = distributed.gather(*predict(model, dev_loader, device))
             dev = metrics.compute(task, gold, pred, len(labels))

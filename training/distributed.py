@@ -61,6 +61,11 @@ def is_main() -> bool:
     return rank() == 0
 
 
+def launcher() -> str:
+    """How to start this run again with as many processes: for the resume hint."""
+    return "python" if world_size() == 1 else f"torchrun --nproc_per_node={world_size()}"
+
+
 def shard() -> dict:
     """This process's share of the batches, as `make_loader` keyword arguments."""
     return {"num_replicas": world_size(), "rank": rank()}
