@@ -10,7 +10,8 @@ Measured on the train split of the config's dataset (UD EWT by default), the con
     (2) full loop   training.loop.train_one_epoch on those same batches: DataLoader, collate, host->device
                     transfer, NaN check, progress bar, TensorBoard logging to a real SummaryWriter
     (3) naive loop  as a peer would write it: random-order batches (no bucketing), a per-example Python
-                    collate, packed sequences, `loss.item()` every step; the same model otherwise
+                    collate, packed sequences, `loss.item()` every step; the same model, optimizer
+                    (training.loop.make_optimizer) and clipping otherwise
     step alone      packed vs reversed, on random and on bucketed batches (prebuilt tensors)
 
 Every measurement runs the same number of batches after its own warm-up; measurements are interleaved

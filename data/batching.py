@@ -31,7 +31,7 @@ class Batch:
     def pin_memory(self) -> "Batch":
         """Page-locked copies (DataLoader(pin_memory=True) calls this), so `.to("cuda")` can overlap compute."""
         labels = None if self.labels is None else self.labels.pin_memory()
-        return Batch(self.tokens.pin_memory(), self.lengths, labels)  # lengths stay pageable: the CPU reads them
+        return Batch(self.tokens.pin_memory(), self.lengths.pin_memory(), labels)  # lengths: still on the CPU
 
 
 def collate(examples: list[dict]) -> Batch:
@@ -71,8 +71,8 @@ class BucketBatchSampler(torch.utils.data.Sampler):
     Distributed (``num_replicas`` > 1 processes): every rank builds the same batches (same seed and epoch),
     groups neighbours in length order into steps of ``num_replicas`` batches, shuffles the steps, and takes
     its own batch of each step. So the ranks get disjoint batches, equally many (DDP needs the same number
-    of steps everywhere: the last ``len % num_replicas`` batches of the epoch are left out) and of similar
-    length within a step (no rank waits long for another). Evaluation (``shuffle=False``) deals the sorted
+    of steps everywhere: the last ``len % num_replicas`` batches in pool order, other sentences each epoch,
+    are left out) and of similar length within a step (no rank waits long for another). Evaluation (``shuffle=False``) deals the sorted
     batches round-robin and leaves nothing out. One process gives exactly the single-process batches.
     """
 
