@@ -17,6 +17,10 @@ Measured on the train split of the config's dataset (UD EWT by default), the con
 Every measurement runs the same number of batches after its own warm-up; measurements are interleaved
 (rotated each repeat) and the median over repeats is shown with its spread. No GPU timing is made
 without one: CUDA columns appear only where torch.cuda.is_available().
+
+Threads on a shared machine: with OpenMP's default wait policy, 2 threads on 2 cores while another process
+keeps one core busy ran ~60x SLOWER than 1 thread here (threads spin waiting for a descheduled peer at
+every parallel region). Set OMP_WAIT_POLICY=PASSIVE (read when torch loads) or use 1 thread there.
 """
 from __future__ import annotations
 
@@ -25,6 +29,7 @@ import dataclasses
 import itertools
 import os
 import statistics
+import sys
 import tempfile
 import time
 
@@ -45,7 +50,7 @@ def parse_args(argv=None):
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--config", default="configs/pos_ud_ewt.yaml", help="model sizes and dataset (default: POS)")
     p.add_argument("--device", help="comma list, e.g. cpu,cuda (default: cpu, plus cuda when available)")
-    p.add_argument("--batches", type=int, default=40, help="timed batches per measurement and repeat")
+    p.add_argument("--batches", type=int, default=30, help="timed batches per measurement and repeat")
     p.add_argument("--warmup", type=int, default=5, help="untimed batches before each measurement's first run")
     p.add_argument("--repeats", type=int, default=3, help="interleaved repeats; the median is reported")
     p.add_argument("--threads", help="comma list of torch CPU thread counts (default: 1 and all)")
@@ -176,6 +181,7 @@ def measure(bench: Bench, device: torch.device, threads: list[int], repeats: int
             names = list(runs)
             for name in names[r % len(names):] + names[: r % len(names)]:  # rotate: no fixed position
                 results.setdefault((column, name), []).append(timed(runs[name], device))
+                print(f"repeat {r + 1}/{repeats}, {column}: {name} done", file=sys.stderr, flush=True)
     return results
 
 
@@ -216,7 +222,8 @@ def main(argv=None) -> dict:
     m = cfg.model
     print(f"{cfg.data.name} train, {args.config}: {m.rnn} E {m.embed_dim} H {m.hidden_size} L {m.num_layers}, "
           f"batch {cfg.train.batch_size}, {args.batches} batches x {args.repeats} repeats after {args.warmup} warm-up; "
-          f"torch {torch.__version__}, {os.cpu_count()} CPUs, load average {os.getloadavg()[0]:.2f}")
+          f"torch {torch.__version__}, {os.cpu_count()} CPUs, load average {os.getloadavg()[0]:.2f}, "
+          f"OMP_WAIT_POLICY={os.environ.get('OMP_WAIT_POLICY', '(unset)')}")
     results = {}
     for name in devices:
         device = torch.device(name)
