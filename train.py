@@ -26,10 +26,10 @@ from data.batching import make_loader
 from data.datasets import prepare, task_of
 from data.vocab import Vocab
 from models.tasks import build_model
-from training import metrics, tensorboard
+from training import distributed, metrics, tensorboard
 from training.checkpoint import load_checkpoint, rng_state, save_checkpoint, set_rng_state
 from training.config import Config, load_config, to_dict
-from training.loop import Progress, StopOnSignal, predict, train_one_epoch
+from training.loop import Progress, make_optimizer, predict, train_one_epoch
 
 NUM_EXAMPLES = 5  # dev sentences shown with their predictions in TensorBoard
 
@@ -63,19 +63,23 @@ def main(argv=None) -> dict:
     args = parse_args(argv)
     resume = load_checkpoint(Path(args.resume) / "last.pt") if args.resume else None
     cfg: Config = load_config(args.config, args.overrides, base=resume["config"] if resume else None)
-    run_dir = Path(args.resume or args.run_dir or f"runs/{Path(args.config).stem}-{time.strftime('%Y%m%d-%H%M%S')}")
-    run_dir.mkdir(parents=True, exist_ok=True)
-    (run_dir / "config.yaml").write_text(OmegaConf.to_yaml(to_dict(cfg)))
-    set_seed(cfg.train.seed)
-    device = resolve_device(cfg.train.device)
+    device = distributed.setup(resolve_device(cfg.train.device))  # torchrun: join the group (cuda:LOCAL_RANK)
+    run_dir = Path(distributed.broadcast_object(  # rank 0's name: the default holds the start time
+        args.resume or args.run_dir or f"runs/{Path(args.config).stem}-{time.strftime('%Y%m%d-%H%M%S')}"))
+    if distributed.is_main():
+        run_dir.mkdir(parents=True, exist_ok=True)
+        (run_dir / "config.yaml").write_text(OmegaConf.to_yaml(to_dict(cfg)))
+    set_seed(cfg.train.seed + distributed.rank())  # own dropout per rank; DDP gives every rank rank 0's weights
 
     task = task_of(cfg.data)
     vocabs = (Vocab.from_dict(resume["words"]), Vocab.from_dict(resume["labels"])) if resume else (None, None)
-    dd, words, labels = prepare(cfg.data, *vocabs)
-    train_loader = make_loader(dd["train"], cfg.train.batch_size, shuffle=True, seed=cfg.train.seed)
-    dev_loader, test_loader = (make_loader(dd[s], 256, shuffle=False) for s in ("validation", "test"))
+    with distributed.main_first():  # rank 0 fills the datasets cache, the others then read it
+        dd, words, labels = prepare(cfg.data, *vocabs)
+    share = dict(pin_memory=device.type == "cuda", **distributed.shard())  # this rank's batches
+    train_loader = make_loader(dd["train"], cfg.train.batch_size, shuffle=True, seed=cfg.train.seed, **share)
+    dev_loader, test_loader = (make_loader(dd[s], 256, shuffle=False, **share) for s in ("validation", "test"))
     model = build_model(task, len(words), len(labels), cfg.model).to(device)
-    optimizer = torch.optim.AdamW(model.parameters(), lr=cfg.train.lr, weight_decay=cfg.train.weight_decay)
+    optimizer = make_optimizer(model, cfg.train)
     scheduler = torch.optim.lr_scheduler.ReduceLROnPlateau(optimizer, mode="max", factor=cfg.train.lr_decay, patience=0)
     progress = Progress()
     if resume:
@@ -83,8 +87,10 @@ def main(argv=None) -> dict:
         optimizer.load_state_dict(resume["optimizer"])
         scheduler.load_state_dict(resume["scheduler"])
         progress = Progress(**resume["progress"])
-        set_rng_state(resume["rng"])
+        set_rng_state(distributed.own_rng_state(resume["rng"]))
         print(f"resuming {run_dir} at epoch {progress.epoch}, batch {progress.batch} (step {progress.step})")
+    distributed.check_progress(progress)
+    train_model = distributed.wrap(model, device)  # DDP or model; predict and state_dict use the unwrapped model
     print(f"{task} on {cfg.data.name}: {', '.join(f'{k} {len(v)}' for k, v in dd.items())} | "
           f"vocab {len(words)} | labels {len(labels)} | params {sum(p.numel() for p in model.parameters()):,}")
 
@@ -93,16 +99,20 @@ def main(argv=None) -> dict:
                 "labels": labels.to_dict(), "progress": asdict(progress), **extra}
 
     def save_last() -> None:  # everything an exact resume needs
-        save_checkpoint(checkpoint(optimizer=optimizer.state_dict(), scheduler=scheduler.state_dict(),
-                                   rng=rng_state()), run_dir / "last.pt")
+        rng = distributed.rng_states(rng_state())  # every rank's, gathered
+        if distributed.is_main():
+            save_checkpoint(checkpoint(optimizer=optimizer.state_dict(), scheduler=scheduler.state_dict(),
+                                       rng=rng), run_dir / "last.pt")
 
-    writer = SummaryWriter(run_dir, purge_step=progress.step if resume else None)
+    writer = (SummaryWriter(run_dir, purge_step=progress.step if resume else None) if distributed.is_main()
+              else distributed.NoWriter())  # only rank 0 logs
     examples = [dd["validation"][i] for i in range(min(NUM_EXAMPLES, len(dd["validation"])))]
     metric, done = cfg.train.select_metric, _finished(progress, cfg)
-    with StopOnSignal() as stop:
+    with distributed.stop_on_signal() as stop:
         while not done:
             try:
-                stats = train_one_epoch(model, train_loader, optimizer, cfg.train, writer, progress, device, stop)
+                stats = train_one_epoch(train_model, train_loader, optimizer, cfg.train, writer, progress, device, stop)
+                stats = distributed.reduce_stats(stats)
             except FloatingPointError as e:
                 sys.exit(f"{e}. The last good checkpoints stay: {run_dir / 'last.pt'} (start of epoch "
                          f"{progress.epoch}) and {run_dir / 'best.pt'}.")
@@ -111,9 +121,9 @@ def main(argv=None) -> dict:
                 writer.close()
                 print(f"\n{signal.Signals(stop.signum).name}: stopped after step {progress.step} (epoch "
                       f"{progress.epoch}, batch {progress.batch}); saved {run_dir / 'last.pt'}.\n"
-                      f"Resume with: python train.py --resume {run_dir}")
+                      f"Resume with: {distributed.launcher()} train.py --resume {run_dir}")
                 return {"interrupted": stop.signum}
-            gold, pred = predict(model, dev_loader, device)
+            gold, pred = distributed.gather(*predict(model, dev_loader, device))
             dev = metrics.compute(task, gold, pred, len(labels))
             _log_epoch(writer, progress, stats, dev, optimizer)
             tensorboard.log_label_scores(writer, task, gold, pred, labels.itos, progress.step)
@@ -122,7 +132,7 @@ def main(argv=None) -> dict:
             print(f"epoch {progress.epoch:2d} | loss {stats['loss']:.4f} | {stats['tokens_per_s']:,.0f} tok/s | "
                   f"dev {metric} {dev[metric]:.4f}{' *' if improved else ''} | {progress.seconds:.0f}s")
             progress.best, progress.bad_epochs = (dev[metric], 0) if improved else (progress.best, progress.bad_epochs + 1)
-            if improved:
+            if improved and distributed.is_main():
                 save_checkpoint(checkpoint(), run_dir / "best.pt")
             scheduler.step(dev[metric])
             ended_early = progress.batch < len(train_loader)  # max_steps reached mid-epoch
@@ -130,12 +140,14 @@ def main(argv=None) -> dict:
             save_last()
             done = ended_early or _finished(progress, cfg)
 
+    distributed.assert_replicas_equal(model)  # and a barrier: rank 0 has written best.pt
     results = _final_evaluation(model, task, labels, {"dev": dev_loader, "test": test_loader}, run_dir, device)
     results.update(train_seconds=progress.seconds, epochs=progress.epoch - 1)
     tensorboard.log_embeddings(writer, model, words, progress.step)
     tensorboard.log_hparams(writer, _flat_config(cfg), results)
     writer.close()
-    (run_dir / "metrics.json").write_text(json.dumps(results, indent=2) + "\n")
+    if distributed.is_main():
+        (run_dir / "metrics.json").write_text(json.dumps(results, indent=2) + "\n")
     print(json.dumps(results, indent=2), f"\nrun dir: {run_dir}")
     return results
 
@@ -161,9 +173,10 @@ def _final_evaluation(model, task, labels, loaders: dict, run_dir: Path, device)
     model.load_state_dict(best["model"])
     results = {"best_epoch": best["progress"]["epoch"]}
     for split, loader in loaders.items():
-        gold, pred = predict(model, loader, device)
+        gold, pred = distributed.gather(*predict(model, loader, device))
         results.update({f"{split}/{k}": v for k, v in metrics.compute(task, gold, pred, len(labels)).items()})
-        (run_dir / f"report_{split}.txt").write_text(metrics.report(task, gold, pred, labels.itos))
+        if distributed.is_main():
+            (run_dir / f"report_{split}.txt").write_text(metrics.report(task, gold, pred, labels.itos))
     return results
 
 

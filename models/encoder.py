@@ -103,7 +103,7 @@ class Encoder(nn.Module):
         """
         B, T, _ = x.shape
         steps = torch.arange(T, device=x.device).expand(B, T)                  # (B, T)
-        lens = lengths.to(x.device).unsqueeze(1)                                # (B, 1)
+        lens = lengths.to(x.device, non_blocking=True).unsqueeze(1)             # (B, 1); pinned: no stream sync
         real = steps < lens                                                     # (B, T)
         rev = torch.where(real, lens - 1 - steps, steps)                        # (B, T) its own inverse
         last = (lens - 1).unsqueeze(-1)                                         # (B, 1, 1)

@@ -43,6 +43,7 @@ class Progress:
     best: float = -math.inf     # best dev score so far
     bad_epochs: int = 0         # epochs since the best one
     seconds: float = 0.0        # training time so far, across resumes
+    world_size: int = 1         # processes training together (torchrun); a mid-epoch resume needs as many
 
 
 class StopOnSignal:
@@ -64,6 +65,12 @@ class StopOnSignal:
             signal.signal(s, old)
 
 
+def make_optimizer(model: torch.nn.Module, cfg: TrainConfig) -> torch.optim.Optimizer:
+    """AdamW, fused: one kernel over all parameters (CPU and CUDA). The unfused CPU default spent ~13 ms of a
+    ~55 ms UD EWT step (batch 32, 2M-parameter embedding) in per-tensor temporaries; fused takes ~2.5 ms."""
+    return torch.optim.AdamW(model.parameters(), lr=cfg.lr, weight_decay=cfg.weight_decay, fused=True)
+
+
 def train_one_epoch(model, loader, optimizer, cfg: TrainConfig, writer, progress: Progress, device,
                     stop: StopOnSignal) -> dict:
     """Train from batch `progress.batch` of epoch `progress.epoch` to the epoch's end (or a stop request).
@@ -75,7 +82,8 @@ def train_one_epoch(model, loader, optimizer, cfg: TrainConfig, writer, progress
     loader.batch_sampler.set_epoch(progress.epoch, start=progress.batch)  # a resume skips what was done
     loss_sum, batches, tokens, start = torch.zeros((), device=device), 0, 0, time.perf_counter()
     bad_step = torch.full((), -1, device=device)  # first step whose loss was not finite, found without a sync
-    for batch in tqdm(loader, desc=f"epoch {progress.epoch}", leave=False, mininterval=2):
+    quiet = torch.distributed.is_initialized() and torch.distributed.get_rank() > 0  # one bar, rank 0's
+    for batch in tqdm(loader, desc=f"epoch {progress.epoch}", leave=False, mininterval=2, disable=quiet):
         batch = batch.to(device)
         _, loss = model(batch)
         optimizer.zero_grad(set_to_none=True)

@@ -1,0 +1,28 @@
+"""The benchmark scripts run and report what they promise (no timing assertions: the machines are shared)."""
+import re
+
+from benchmarks import throughput, time_to_accuracy
+
+
+def test_throughput_prints_one_table_with_every_row_and_ratio(capsys):
+    results = throughput.main(["--config", "configs/tiny.yaml", "--limit", "200", "--batches", "2", "--warmup", "1",
+                               "--repeats", "2", "--threads", "1", "--batch-size", "8", "--device", "cpu"])
+    out = capsys.readouterr().out
+    table = [line for line in out.splitlines() if line.startswith("|")]
+    assert table[0] == "| real tokens/s (median ±half-range) | cpu, 1 thread |"
+    for row in ["(1) ceiling", "(2) full loop", "(3) naive loop", "step alone: packed, random",
+                "step alone: reversed, random", "step alone: packed, bucketed", "step alone: reversed, bucketed"]:
+        assert sum(row in line for line in table) == 1, row
+    assert re.search(r"\| \*\*\(2\)/\(1\) loop vs ceiling\*\* \| \d+\.\d\d \|", out)
+    assert re.search(r"\| \*\*\(2\)/\(3\) loop vs naive\*\* \| \d+\.\d\dx \|", out)
+    assert len(table) == 2 + 7 + 4                                    # header, rule, rows, ratios: one table
+    assert len(results) == 6 and all(v > 0 for v in results.values())  # 4 step rows + loop + naive
+
+
+def test_time_to_accuracy_reports_reached_and_not_reached(tagger_run, capsys):
+    reached = time_to_accuracy.main([str(tagger_run), "--target", "0.0"])
+    assert reached["reached"] and reached["epoch"] == 1 and reached["seconds"] >= 0
+    missed = time_to_accuracy.main([str(tagger_run), "--target", "1.01"])
+    assert not missed["reached"]
+    out = capsys.readouterr().out
+    assert "reached" in out and f"not reached, best {missed['value']:.4f} at" in out
