@@ -23,7 +23,8 @@ from torch.utils.tensorboard import SummaryWriter
 
 from data.batching import make_loader
 from data.datasets import prepare, task_of
-from data.vocab import Vocab
+from data.vectors import load_vectors
+from data.vocab import Vocabs
 from models.tasks import build_model
 from training import metrics, tensorboard
 from training.checkpoint import load_checkpoint, rng_state, save_checkpoint, set_rng_state
@@ -67,11 +68,15 @@ def main(argv=None) -> dict:
     device = resolve_device(cfg.train.device)
 
     task = task_of(cfg.data)
-    vocabs = (Vocab.from_dict(resume["words"]), Vocab.from_dict(resume["labels"])) if resume else (None, None)
-    dd, words, labels = prepare(cfg.data, *vocabs)
+    dd, vocabs = prepare(cfg.data, Vocabs.from_dict(resume) if resume else None, chars=cfg.model.char_filters > 0)
+    words, label_names = vocabs.words, vocabs.label_names()
+    metric = cfg.train.select_metric
+    if metric not in metrics.available(label_names):
+        sys.exit(f"train.select_metric={metric} is not a metric of this task; choose from "
+                 f"{', '.join(metrics.available(label_names))}")
     train_loader = make_loader(dd["train"], cfg.train.batch_size, shuffle=True, seed=cfg.train.seed)
     dev_loader, test_loader = (make_loader(dd[s], 256, shuffle=False) for s in ("validation", "test"))
-    model = build_model(task, len(words), len(labels), cfg.model).to(device)
+    model = build_model(task, len(words), label_names, cfg.model, len(vocabs.chars or [])).to(device)
     optimizer = torch.optim.AdamW(model.parameters(), lr=cfg.train.lr, weight_decay=cfg.train.weight_decay)
     scheduler = torch.optim.lr_scheduler.ReduceLROnPlateau(optimizer, mode="max", factor=cfg.train.lr_decay, patience=0)
     progress = Progress()
@@ -82,20 +87,25 @@ def main(argv=None) -> dict:
         progress = Progress(**resume["progress"])
         set_rng_state(resume["rng"])
         print(f"resuming {run_dir} at epoch {progress.epoch}, batch {progress.batch} (step {progress.step})")
+    elif cfg.model.vectors:
+        coverage = load_vectors(cfg.model.vectors, words, model.encoder.embedding.weight)
+        print(f"vectors {cfg.model.vectors}: {coverage}")
     print(f"{task} on {cfg.data.name}: {', '.join(f'{k} {len(v)}' for k, v in dd.items())} | "
-          f"vocab {len(words)} | labels {len(labels)} | params {sum(p.numel() for p in model.parameters()):,}")
+          f"vocab {len(words)} | labels {', '.join(f'{k} {len(v)}' for k, v in label_names.items())} | params {sum(p.numel() for p in model.parameters()):,}")
 
     def checkpoint(**extra) -> dict:
-        return {"model": model.state_dict(), "config": to_dict(cfg), "task": task, "words": words.to_dict(),
-                "labels": labels.to_dict(), "progress": asdict(progress), **extra}
+        return {"model": model.state_dict(), "config": to_dict(cfg), "task": task, **vocabs.to_dict(),
+                "progress": asdict(progress), **extra}
 
     def save_last() -> None:  # everything an exact resume needs
         save_checkpoint(checkpoint(optimizer=optimizer.state_dict(), scheduler=scheduler.state_dict(),
                                    rng=rng_state()), run_dir / "last.pt")
 
     writer = SummaryWriter(run_dir, purge_step=progress.step if resume else None)
+    if not resume and cfg.model.vectors:
+        writer.add_text("vectors/coverage", f"{cfg.model.vectors}: {coverage}", 0)
     examples = [dd["validation"][i] for i in range(min(NUM_EXAMPLES, len(dd["validation"])))]
-    metric, done = cfg.train.select_metric, _finished(progress, cfg)
+    done = _finished(progress, cfg)
     with StopOnSignal() as stop:
         while not done:
             try:
@@ -111,10 +121,10 @@ def main(argv=None) -> dict:
                       f"Resume with: python train.py --resume {run_dir}")
                 return {"interrupted": stop.signum}
             gold, pred = predict(model, dev_loader, device)
-            dev = metrics.compute(task, gold, pred, len(labels))
+            dev = metrics.compute(gold, pred, label_names)
             _log_epoch(writer, progress, stats, dev, optimizer)
-            tensorboard.log_label_scores(writer, task, gold, pred, labels.itos, progress.step)
-            tensorboard.log_examples(writer, model, examples, labels.itos, progress.step, device)
+            tensorboard.log_label_scores(writer, gold, pred, label_names, progress.step)
+            tensorboard.log_examples(writer, model, examples, label_names, progress.step, device)
             improved = dev[metric] > progress.best
             print(f"epoch {progress.epoch:2d} | loss {stats['loss']:.4f} | {stats['tokens_per_s']:,.0f} tok/s | "
                   f"dev {metric} {dev[metric]:.4f}{' *' if improved else ''} | {progress.seconds:.0f}s")
@@ -127,7 +137,7 @@ def main(argv=None) -> dict:
             save_last()
             done = ended_early or _finished(progress, cfg)
 
-    results = _final_evaluation(model, task, labels, {"dev": dev_loader, "test": test_loader}, run_dir, device)
+    results = _final_evaluation(model, label_names, {"dev": dev_loader, "test": test_loader}, run_dir, device)
     results.update(train_seconds=progress.seconds, epochs=progress.epoch - 1)
     tensorboard.log_embeddings(writer, model, words, progress.step)
     tensorboard.log_hparams(writer, _flat_config(cfg), results)
@@ -139,7 +149,8 @@ def main(argv=None) -> dict:
 
 def _finished(progress: Progress, cfg: Config) -> bool:
     return (progress.epoch > cfg.train.epochs or progress.bad_epochs >= cfg.train.patience
-            or bool(cfg.train.max_steps and progress.step >= cfg.train.max_steps))
+            or bool(cfg.train.max_steps and progress.step >= cfg.train.max_steps)
+            or bool(cfg.train.max_minutes and progress.seconds >= 60 * cfg.train.max_minutes))
 
 
 def _log_epoch(writer, progress: Progress, stats: dict, dev: dict, optimizer) -> None:
@@ -152,15 +163,15 @@ def _log_epoch(writer, progress: Progress, stats: dict, dev: dict, optimizer) ->
     writer.add_scalar("train/epoch", progress.epoch, progress.step)
 
 
-def _final_evaluation(model, task, labels, loaders: dict, run_dir: Path, device) -> dict:
+def _final_evaluation(model, label_names: dict, loaders: dict, run_dir: Path, device) -> dict:
     """Dev and test metrics of the best checkpoint; per-label reports next to metrics.json."""
     best = load_checkpoint(run_dir / "best.pt")
     model.load_state_dict(best["model"])
     results = {"best_epoch": best["progress"]["epoch"]}
     for split, loader in loaders.items():
         gold, pred = predict(model, loader, device)
-        results.update({f"{split}/{k}": v for k, v in metrics.compute(task, gold, pred, len(labels)).items()})
-        (run_dir / f"report_{split}.txt").write_text(metrics.report(task, gold, pred, labels.itos))
+        results.update({f"{split}/{k}": v for k, v in metrics.compute(gold, pred, label_names).items()})
+        (run_dir / f"report_{split}.txt").write_text(metrics.report(gold, pred, label_names))
     return results
 
 

@@ -86,7 +86,9 @@ def test_meta_holds_vocabularies_and_tokenizer(request, exported, run_fixture):
     meta = json.loads(exported[run]["meta"].read_text())
     assert meta["program"] == exported[run]["program"].name and meta["onnx"] == exported[run]["onnx"].name
     assert meta["task"] == ckpt["task"]
-    assert meta["words"] == ckpt["words"]["itos"] and meta["labels"] == ckpt["labels"]["itos"]
+    assert meta["words"] == ckpt["words"]["itos"]
+    assert meta["labels"] == {field: vocab["itos"] for field, vocab in ckpt["labels"].items()}
+    assert meta["chars"] is None and meta["crf"] is None
     assert meta["tokenizer"]["split"] == "whitespace"
     assert meta["tokenizer"]["lowercase"] == ckpt["config"]["data"]["lowercase"]
     assert (meta["pad_id"], meta["unk_id"]) == (0, 1)
@@ -103,13 +105,14 @@ def test_time_loop_is_the_lstm_kernel_not_unrolled(exported, tagger_run):
 def test_gru_exports_and_a_vanilla_rnn_is_refused():
     torch.manual_seed(0)
     cfg = EncoderConfig(rnn="gru", embed_dim=8, hidden_size=6, num_layers=1, dropout=0.0)
-    gru = build_model("classification", 30, 3, cfg).eval()
+    gru = build_model("classification", 30, {"label": ["a", "b", "c"]}, cfg).eval()
     program = export.export_model(gru, 30)
     assert gru.encoder.cfg.rnn_path == "packed"                   # restored after tracing
     batch = export.random_batch([9, 2, 5, 1], 30, seed=3)
     with torch.no_grad():
         torch.testing.assert_close(program.module()(batch.tokens, batch.lengths), gru.logits(batch),
                                    rtol=0, atol=1e-5)
-    rnn = build_model("tagging", 30, 3, EncoderConfig(rnn="rnn", embed_dim=8, hidden_size=6, dropout=0.0))
+    rnn = build_model("tagging", 30, {"tags": ["a", "b", "c"]}, EncoderConfig(rnn="rnn", embed_dim=8, hidden_size=6,
+                                                                              dropout=0.0))
     with pytest.raises(ValueError, match="model.rnn='rnn'"):
         export.export_model(rnn, 30)

@@ -8,6 +8,7 @@ from models.tasks import build_model
 from training.checkpoint import load_checkpoint, save_checkpoint
 
 VOCAB, LENGTHS = 30, [7, 5, 4, 3]
+NAMES = {"tagging": {"tags": ["O", "B-X", "I-X", "B-Y"]}, "classification": {"label": ["a", "b", "c", "d"]}}
 
 
 def make_batch(lengths=LENGTHS, tagging=True, seed=0):
@@ -16,7 +17,7 @@ def make_batch(lengths=LENGTHS, tagging=True, seed=0):
     for n in lengths:
         ids = torch.randint(2, VOCAB, (n,), generator=g).tolist()
         label = torch.randint(0, 4, (n,), generator=g).tolist() if tagging else int(torch.randint(0, 4, (1,)))
-        examples.append({"ids": ids, "label_ids": label})
+        examples.append({"ids": ids, "tag_ids" if tagging else "label_ids": label})
     return collate(examples)
 
 
@@ -38,7 +39,7 @@ def test_sentence_vector_is_h_n_at_real_ends(rnn):
 @pytest.mark.parametrize("task", ["tagging", "classification"])
 def test_sentence_alone_equals_sentence_in_padded_batch(task):
     torch.manual_seed(0)
-    model = build_model(task, VOCAB, 4, EncoderConfig(embed_dim=8, hidden_size=6, dropout=0.0)).eval()
+    model = build_model(task, VOCAB, NAMES[task], EncoderConfig(embed_dim=8, hidden_size=6, dropout=0.0)).eval()
     batch = make_batch(tagging=task == "tagging")
     logits_batch, _ = model(batch)
     for i, n in enumerate(LENGTHS):
@@ -49,7 +50,8 @@ def test_sentence_alone_equals_sentence_in_padded_batch(task):
             torch.testing.assert_close(logits_alone[0], logits_batch[i, :n], rtol=0, atol=1e-6)
         else:
             torch.testing.assert_close(logits_alone[0], logits_batch[i], rtol=0, atol=1e-6)
-        assert model.predict(alone)[0] == model.predict(batch)[i]
+        field = "tags" if task == "tagging" else "label"
+        assert model.predict(alone)[field][0] == model.predict(batch)[field][i]
 
 
 @pytest.mark.parametrize("task", ["tagging", "classification"])
@@ -58,7 +60,7 @@ def test_sentence_alone_equals_sentence_in_padded_batch(task):
 def test_every_parameter_gets_a_gradient(task, rnn, path):
     torch.manual_seed(0)
     cfg = EncoderConfig(rnn=rnn, embed_dim=8, hidden_size=6, dropout=0.0, rnn_path=path)
-    model = build_model(task, VOCAB, 4, cfg)
+    model = build_model(task, VOCAB, NAMES[task], cfg)
     _, loss = model(make_batch(tagging=task == "tagging"))
     loss.backward()
     for name, p in model.named_parameters():
@@ -68,7 +70,7 @@ def test_every_parameter_gets_a_gradient(task, rnn, path):
 def test_train_save_load_gives_identical_predictions(tmp_path):
     torch.manual_seed(0)
     cfg = EncoderConfig(embed_dim=8, hidden_size=6, dropout=0.1)
-    model = build_model("tagging", VOCAB, 4, cfg)
+    model = build_model("tagging", VOCAB, NAMES["tagging"], cfg)
     opt = torch.optim.AdamW(model.parameters(), lr=1e-2)
     batch = make_batch()
     for _ in range(5):
@@ -77,7 +79,7 @@ def test_train_save_load_gives_identical_predictions(tmp_path):
         loss.backward()
         opt.step()
     save_checkpoint({"model": model.state_dict()}, tmp_path / "m.pt")
-    loaded = build_model("tagging", VOCAB, 4, cfg)
+    loaded = build_model("tagging", VOCAB, NAMES["tagging"], cfg)
     loaded.load_state_dict(load_checkpoint(tmp_path / "m.pt")["model"])
     model.eval(), loaded.eval()
     torch.testing.assert_close(loaded(batch)[0], model(batch)[0], rtol=0, atol=0)

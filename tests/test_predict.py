@@ -11,7 +11,7 @@ import pytest
 import predict
 from data.batching import make_loader
 from data.datasets import load_splits, prepare
-from data.vocab import Vocab
+from data.vocab import Vocabs
 from training.checkpoint import load_checkpoint
 from training.config import load_config
 from training.loop import predict as loop_predict
@@ -42,7 +42,8 @@ def input_file(tmp_path) -> Path:
 
 
 def tag_vocab(run) -> set:
-    return set(load_checkpoint(run / "best.pt")["labels"]["itos"])
+    (vocab,) = load_checkpoint(run / "best.pt")["labels"].values()
+    return set(vocab["itos"])
 
 
 def test_tagger_text_and_json(tagger_run, input_file, capsys):
@@ -78,9 +79,9 @@ def test_predictions_equal_evaluate_batching(request, run_fixture):
     run = request.getfixturevalue(run_fixture)
     ckpt = load_checkpoint(run / "best.pt")
     cfg = load_config(base=ckpt["config"])
-    words, labels = Vocab.from_dict(ckpt["words"]), Vocab.from_dict(ckpt["labels"])
+    vocabs = Vocabs.from_dict(ckpt)
     predictor = predict.Predictor.from_run_dir(run)
-    dd, _, _ = prepare(cfg.data, words, labels)
+    dd, _ = prepare(cfg.data, vocabs)
     loader = make_loader(dd["validation"], 256, shuffle=False)
     _, expected = loop_predict(predictor.model, loader, "cpu")
     order = [i for batch in loader.batch_sampler for i in batch]            # dataset index of each prediction
@@ -91,11 +92,10 @@ def test_predictions_equal_evaluate_batching(request, run_fixture):
     if cfg.data.lowercase:
         assert sum(t != t.lower() for t in texts) > len(texts) / 2          # lower-casing really is exercised
     results = predictor.predict(texts)
-    if ckpt["task"] == "tagging":
-        got = [labels.encode(r["tags"]) for r in results]
-    else:
-        got = [labels.stoi[r["label"]] for r in results]
-    assert got == [expected[k] for k in keep]
+    field = "tags" if ckpt["task"] == "tagging" else "label"
+    labels = vocabs.labels[field]
+    got = [labels.encode(r["tags"]) if field == "tags" else labels.stoi[r["label"]] for r in results]
+    assert got == [expected[field][k] for k in keep]
 
 
 @pytest.mark.parametrize("run_fixture", ["tagger_run", "classifier_run"])
