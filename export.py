@@ -181,6 +181,7 @@ def export_meta(predictor: Predictor, program_name: str, onnx_name: str | None =
     chars = predictor.vocabs.chars
     if chars is not None:
         inputs["chars"] = (f"(B, T, C) int64 character ids (the 'chars' vocabulary) of each token's first "
+                           f"(as written, never lower-cased) "
                            f"{MAX_WORD_LEN} characters, padded with pad_id after each word and in padded word slots")
     return {
         "program": program_name,

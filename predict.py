@@ -19,7 +19,7 @@ import torch
 
 from data.batching import Batch, collate
 from data.encode import encode_tokens
-from data.text import normalize, tokenize
+from data.text import tokenize
 from data.vocab import Vocab, Vocabs
 from models.tasks import build_model
 from training.checkpoint import load_checkpoint
@@ -74,7 +74,7 @@ class Predictor:
 
     def batch(self, tokens: list[list[str]]) -> Batch:
         """Raw tokens of some sentences -> the model's input batch (normalised as in training), on the device."""
-        return collate([encode_tokens(normalize(t, self.lowercase), self.vocabs) for t in tokens]).to(self.device)
+        return collate([encode_tokens(t, self.vocabs, self.lowercase) for t in tokens]).to(self.device)
 
     @torch.no_grad()
     def predict(self, sentences: list[str]) -> list[dict]:

@@ -18,7 +18,6 @@ import datasets
 
 from . import readers, tags, text
 from .encode import build_vocabs, numericalize
-from .text import normalize
 from .vocab import Vocabs
 
 DATA_ROOT_ENV = "RNN_DATA_ROOT"
@@ -44,7 +43,7 @@ class DataConfig:
     header: bool = True                   # csv/tsv: the first row names the columns
     tag_scheme: Optional[str] = None      # iob1: convert IOB1 tags to IOB2 while reading (columns format); iob2: keep
     fine_labels: bool = False             # TREC: the 50-way fine label instead of the 6-way coarse one
-    lowercase: bool = False               # lower-case tokens before the vocabulary sees them
+    lowercase: bool = False               # lower-case tokens for the word vocabulary (chars keep the spelling)
     min_freq: int = 1                     # words seen fewer times in train become <unk>
     dev_fraction: float = 0.1             # held out from train when a dataset has no dev split (TREC, SST-2)
     limit: Optional[int] = None           # keep only the first `limit` examples of each split (tests, smoke runs)
@@ -165,7 +164,7 @@ def _reader_code() -> str:
 
 
 def load_splits(cfg: DataConfig) -> datasets.DatasetDict:
-    """Raw examples (tokens + tags and/or label) for train, validation and test."""
+    """Raw examples (tokens as written + tags and/or label) for train, validation and test."""
     if cfg.hub_id is not None:
         return datasets.load_dataset(cfg.hub_id)  # online only; columns must be tokens + tags/label
     fmt, options, code = setting(cfg, "format"), reader_options(cfg), _reader_code()
@@ -181,8 +180,6 @@ def load_splits(cfg: DataConfig) -> datasets.DatasetDict:
     dd = datasets.DatasetDict({split: splits[split] for split in SPLITS})
     if cfg.limit is not None:
         dd = datasets.DatasetDict({k: v.select(range(min(cfg.limit, len(v)))) for k, v in dd.items()})
-    if cfg.lowercase:
-        dd = dd.map(lambda ex: {"tokens": normalize(ex["tokens"], lowercase=True)})
     return dd
 
 
@@ -196,7 +193,7 @@ def prepare(cfg: DataConfig, vocabs: Vocabs | None = None, chars: bool = False):
     """
     dd = load_splits(cfg)
     if vocabs is None:
-        vocabs = build_vocabs(dd["train"], cfg.min_freq, chars)
+        vocabs = build_vocabs(dd["train"], cfg.min_freq, chars, cfg.lowercase)
     for split in ("validation", "test"):
         for field, vocab in vocabs.labels.items():
             values = dd[split][field]
@@ -204,4 +201,4 @@ def prepare(cfg: DataConfig, vocabs: Vocabs | None = None, chars: bool = False):
             unseen = sorted(seen - set(vocab.itos))
             if unseen:
                 print(f"warning: {split} has {field} never seen in training (counted as errors): {unseen}")
-    return numericalize(dd, vocabs), vocabs
+    return numericalize(dd, vocabs, cfg.lowercase), vocabs
