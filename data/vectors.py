@@ -55,7 +55,7 @@ def load_vectors(path: str | Path, vocab: Vocab, weight: torch.Tensor) -> dict:
     vectors = torch.empty(V, dim)
     for line_no, word, values in _vector_lines(path, dim):
         rows = [(exact[word], True)] if word in exact and not found.get(exact[word]) else []
-        rows += [(i, False) for i in lower.get(word, []) if i not in found]
+        rows += [(i, False) for i in lower.get(word, []) if i not in found and i != exact.get(word)]
         if not rows:
             continue
         try:

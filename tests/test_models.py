@@ -127,3 +127,88 @@ def test_reversed_path_equals_packed_path(rnn, layers, bidirectional):
     enc.cfg.rnn_path = "packed"
     for a, ref in zip(fast, enc(b.tokens, b.lengths)):
         torch.testing.assert_close(a, ref, rtol=0, atol=1e-6)
+
+
+# --- char-CNN features, CRF output layer, joint intent + slots -------------------------------------------------
+
+from models.tasks import ModelConfig  # noqa: E402
+
+TAGS = ["O", "B-X", "I-X", "B-Y", "I-Y"]
+JOINT = {"label": ["a", "b", "c"], "tags": TAGS}
+NUM_CHARS = 12
+
+
+def make_rich_batch(lengths=LENGTHS, seed=0):
+    """Words, random spellings (1..9 chars), tags from TAGS and a sentence label."""
+    g = torch.Generator().manual_seed(seed)
+    examples = []
+    for n in lengths:
+        examples.append({"ids": torch.randint(2, VOCAB, (n,), generator=g).tolist(),
+                         "chars": [torch.randint(2, NUM_CHARS, (int(torch.randint(1, 10, (1,), generator=g)),),
+                                                 generator=g).tolist() for _ in range(n)],
+                         "tag_ids": torch.randint(0, len(TAGS), (n,), generator=g).tolist(),
+                         "label_ids": int(torch.randint(0, 3, (1,), generator=g))})
+    return examples
+
+
+def rich_model(task, **cfg):
+    cfg = ModelConfig(embed_dim=8, hidden_size=6, dropout=0.0, char_filters=5, char_dim=4, **cfg)
+    names = {"tagging": {"tags": TAGS}, "classification": {"label": JOINT["label"]}, "joint": JOINT}[task]
+    return build_model(task, VOCAB, names, cfg, num_chars=NUM_CHARS)
+
+
+@pytest.mark.parametrize("task,crf", [("tagging", False), ("tagging", True), ("classification", False),
+                                      ("joint", True), ("joint", False)])
+@pytest.mark.parametrize("path", ["packed", "reversed"])
+def test_char_crf_joint_models_get_gradients_everywhere(task, crf, path):
+    torch.manual_seed(0)
+    model = rich_model(task, crf=crf, rnn_path=path)
+    _, loss = model(collate(make_rich_batch()))
+    loss.backward()
+    for name, p in model.named_parameters():
+        assert p.grad is not None and p.grad.abs().sum() > 0, f"{name} got no gradient"
+
+
+@pytest.mark.parametrize("task,crf", [("tagging", True), ("joint", True), ("joint", False)])
+def test_char_model_sentence_alone_equals_padded_batch(task, crf):
+    torch.manual_seed(0)
+    model = rich_model(task, crf=crf).eval()
+    examples = make_rich_batch()
+    batch = collate(examples)                                     # C = the batch's longest word
+    in_batch = model.predict(batch)
+    for i, ex in enumerate(examples):
+        alone = model.predict(collate([{"ids": ex["ids"], "chars": ex["chars"]}]))  # C = this sentence's longest
+        assert {k: v[0] for k, v in alone.items() if k != "probability"} == \
+               {k: v[i] for k, v in in_batch.items() if k != "probability"}
+    with pytest.raises(ValueError, match="needs chars"):
+        model(collate([{"ids": examples[0]["ids"]}]))
+
+
+def test_crf_tagger_decodes_valid_iob2_with_viterbi():
+    torch.manual_seed(0)
+    model = rich_model("tagging", crf=True).eval()
+    batch = collate(make_rich_batch(lengths=[6, 3, 1]))
+    with torch.no_grad():
+        model.head.proj.bias.copy_(torch.tensor([0.0, 0.0, 9.0, 0.0, 9.0]))  # emissions favour I-X / I-Y everywhere
+    emissions = model.logits(batch)
+    assert emissions.argmax(-1)[0, 0].item() in (2, 4)            # argmax would start with an I- tag
+    paths = model.predict(batch)["tags"]
+    assert paths == model.head.crf.viterbi(emissions, batch.mask)
+    for path in paths:
+        names = [TAGS[t] for t in path]
+        assert all(not t.startswith("I-") or (i > 0 and names[i - 1][2:] == t[2:]) for i, t in enumerate(names))
+
+
+def test_joint_loss_is_intent_plus_weighted_slot_loss():
+    torch.manual_seed(0)
+    batch = collate(make_rich_batch())
+    losses = {}
+    for w in (0.0, 1.0, 2.5):
+        torch.manual_seed(0)
+        model = rich_model("joint", crf=True, slot_weight=w).eval()
+        logits, losses[w] = model(batch)
+    intent = torch.nn.functional.cross_entropy(logits["label"], batch.labels)
+    slot = model.slot_head.loss(logits["tags"], batch.tags, batch.mask)
+    torch.testing.assert_close(losses[0.0], intent)
+    torch.testing.assert_close(losses[2.5], intent + 2.5 * slot)
+    torch.testing.assert_close(losses[1.0], intent + slot)
