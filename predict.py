@@ -2,10 +2,12 @@
 
     python predict.py runs/ud-20261127-101500 sentences.txt              # token/TAG token/TAG ...
     echo "What is the capital of France ?" | python predict.py runs/trec-20261127-101500 --format json
+    echo "flights from boston to denver" | python predict.py runs/atis-20261127-101500   # INTENT<TAB>p<TAB>token/TAG ...
 
-Text is tokenised exactly as in training (`data.text.tokenize`: whitespace split, lower-cased if the run's
-config says data.lowercase) and looked up in the run's own vocabulary (unknown words -> <unk>). Blank lines
-are skipped but still counted, so the JSON "line" field is the input line number (1-based).
+Text is tokenised exactly as in training (`data.text.tokenize`: whitespace split; words lower-cased for the
+vocabulary if the run's config says data.lowercase, characters as written) and looked up in the run's own
+vocabularies (unknown words and characters -> <unk>). A CRF tagger decodes with Viterbi. Blank lines are skipped
+but still counted, so the JSON "line" field is the input line number (1-based).
 """
 from __future__ import annotations
 

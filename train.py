@@ -70,10 +70,7 @@ def main(argv=None) -> dict:
     task = task_of(cfg.data)
     dd, vocabs = prepare(cfg.data, Vocabs.from_dict(resume) if resume else None, chars=cfg.model.char_filters > 0)
     words, label_names = vocabs.words, vocabs.label_names()
-    metric = cfg.train.select_metric
-    if metric not in metrics.available(label_names):
-        sys.exit(f"train.select_metric={metric} is not a metric of this task; choose from "
-                 f"{', '.join(metrics.available(label_names))}")
+    metric = metrics.check_select_metric(cfg.train.select_metric, label_names)
     train_loader = make_loader(dd["train"], cfg.train.batch_size, shuffle=True, seed=cfg.train.seed)
     dev_loader, test_loader = (make_loader(dd[s], 256, shuffle=False) for s in ("validation", "test"))
     model = build_model(task, len(words), label_names, cfg.model, len(vocabs.chars or [])).to(device)
@@ -90,8 +87,9 @@ def main(argv=None) -> dict:
     elif cfg.model.vectors:
         coverage = load_vectors(cfg.model.vectors, words, model.encoder.embedding.weight)
         print(f"vectors {cfg.model.vectors}: {coverage}")
-    print(f"{task} on {cfg.data.name}: {', '.join(f'{k} {len(v)}' for k, v in dd.items())} | "
-          f"vocab {len(words)} | labels {', '.join(f'{k} {len(v)}' for k, v in label_names.items())} | params {sum(p.numel() for p in model.parameters()):,}")
+    print(f"{task} on {cfg.data.name}: {', '.join(f'{k} {len(v)}' for k, v in dd.items())} | vocab {len(words)} | "
+          f"labels {', '.join(f'{k} {len(v)}' for k, v in label_names.items())} | "
+          f"params {sum(p.numel() for p in model.parameters()):,}")
 
     def checkpoint(**extra) -> dict:
         return {"model": model.state_dict(), "config": to_dict(cfg), "task": task, **vocabs.to_dict(),

@@ -70,3 +70,11 @@ def test_joint_metric_names_and_exact_match():
     assert m["slot_f1"] == pytest.approx(2 * (2 / 3) * 1.0 / (2 / 3 + 1.0))   # P = 2/3, R = 2/2
     assert metrics.available(names) == list(m) and set(m) <= set(metrics.METRIC_NAMES)
     assert "exact match" in metrics.report(gold, pred, names)
+
+
+def test_select_metric_must_exist_for_the_task():
+    assert metrics.check_select_metric("entity_f1", {"tags": TAGS}) == "entity_f1"
+    with pytest.raises(ValueError, match="not a metric of this task; choose from accuracy, macro_f1$"):
+        metrics.check_select_metric("entity_f1", {"tags": ["NOUN", "VERB"]})
+    with pytest.raises(ValueError, match="choose from intent_accuracy"):
+        metrics.check_select_metric("accuracy", {"label": ["a"], "tags": TAGS})

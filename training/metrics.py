@@ -95,6 +95,14 @@ def available(label_names: dict[str, list[str]]) -> list[str]:
     return list(compute(fake, fake, label_names))
 
 
+def check_select_metric(name: str, label_names: dict[str, list[str]]) -> str:
+    """``name`` if `compute` returns it for these label sets, else ValueError listing the ones it returns."""
+    if name not in available(label_names):
+        raise ValueError(f"train.select_metric={name} is not a metric of this task; choose from "
+                         f"{', '.join(available(label_names))}")
+    return name
+
+
 def report(gold: dict, pred: dict, label_names: dict[str, list[str]]) -> str:
     """Per-label precision/recall/F1 and the confusion matrix (rows gold, columns predicted) per field; for BIO
     tags also seqeval's per-entity-type report (strict IOB2)."""
