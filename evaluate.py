@@ -10,7 +10,7 @@ from pathlib import Path
 
 from data.batching import make_loader
 from data.datasets import prepare
-from data.vocab import Vocab
+from data.vocab import Vocabs
 from models.tasks import build_model
 from training import metrics
 from training.checkpoint import load_checkpoint
@@ -28,16 +28,16 @@ def main(argv=None) -> dict:
 
     ckpt = load_checkpoint(args.run_dir / "best.pt")
     cfg = load_config(base=ckpt["config"], overrides=args.overrides)
-    words, labels = Vocab.from_dict(ckpt["words"]), Vocab.from_dict(ckpt["labels"])
-    dd, _, _ = prepare(cfg.data, words, labels)
+    dd, vocabs = prepare(cfg.data, Vocabs.from_dict(ckpt))
     device = resolve_device(cfg.train.device)
-    model = build_model(ckpt["task"], len(words), len(labels), cfg.model)
+    label_names = vocabs.label_names()
+    model = build_model(ckpt["task"], len(vocabs.words), label_names, cfg.model, len(vocabs.chars or []))
     model.load_state_dict(ckpt["model"])
     model.to(device)
 
     gold, pred = predict(model, make_loader(dd[args.split], 256, shuffle=False), device)
-    results = metrics.compute(ckpt["task"], gold, pred, len(labels))
-    print(metrics.report(ckpt["task"], gold, pred, labels.itos))
+    results = metrics.compute(gold, pred, label_names)
+    print(metrics.report(gold, pred, label_names))
     print(json.dumps({f"{args.split}/{k}": v for k, v in results.items()}, indent=2))
     return results
 

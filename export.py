@@ -2,11 +2,15 @@
 
     python export.py runs/trec-20261127-101500 [--out runs/trec-20261127-101500/model.pt2] [--onnx]
 
-Writes the program (tokens (B, T) int64, lengths (B,) int64 -> logits; B and T dynamic) and, beside it,
-export_meta.json: vocabularies, label names and tokenizer settings, so a serving stack needs no code from here:
+Writes the program (tokens (B, T) int64, lengths (B,) int64 [, chars (B, T, C) int64 for a char-CNN model] ->
+logits; B, T and C dynamic) and, beside it, export_meta.json: vocabularies, label names, tokenizer settings and,
+for a CRF, its transition scores, so a serving stack needs no code from here:
 
     program = torch.export.load("model.pt2").module()
-    logits = program(tokens, lengths)   # (B, T, num_tags) for a tagger, (B, num_classes) for a classifier
+    logits = program(tokens, lengths)   # (B, T, num_tags) for a tagger, (B, num_classes) for a classifier,
+                                        # (label logits, tag logits) for a joint intent + slots model
+A CRF tagger's logits are emission scores: decode them with Viterbi using meta["crf"] (argmax ignores the
+transitions and the IOB2 constraints).
 
 Two things make the LSTM exportable with dynamic lengths:
 - the encoder runs its padded ``rnn_path="reversed"`` (same outputs as packing, tests/test_models.py):
@@ -32,7 +36,7 @@ import torch
 from torch import nn
 from torch.export._patches import register_gru_while_loop_decomposition, register_lstm_while_loop_decomposition
 
-from data.batching import Batch, collate
+from data.batching import MAX_WORD_LEN, Batch, collate
 from data.text import SPLIT
 from data.vocab import PAD_ID, UNK_ID
 from predict import Predictor
@@ -43,21 +47,49 @@ EXAMPLE = [6, 4, 2]                # traced shapes (B, T) = (3, 6): no dynamic d
 CHECK = [13, 1, 7, 4, 13]          # checked shapes (5, 13): B, T and lengths unlike the example's
 
 
+OUTPUT_FIELDS = ("label", "tags")  # a joint model's logits, in this order: (label logits, tag logits)
+ONNX_OUTPUTS = {False: ("logits",), True: ("label_logits", "tag_logits")}  # by "is it a joint model"
+
+
+def outputs(model: nn.Module, batch: Batch) -> torch.Tensor | tuple[torch.Tensor, ...]:
+    """``model.logits`` as plain tensors: a joint model's {"label", "tags"} dict becomes a tuple."""
+    logits = model.logits(batch)
+    return tuple(logits[f] for f in OUTPUT_FIELDS) if isinstance(logits, dict) else logits
+
+
 class LogitsModule(nn.Module):
-    """A task model's inference path with plain tensor inputs: (tokens (B, T), lengths (B,)) -> logits."""
+    """A task model's inference path with plain tensor inputs: (tokens (B, T), lengths (B,)[, chars (B, T, C)])
+    -> logits (see `outputs`)."""
 
     def __init__(self, model: nn.Module):
         super().__init__()
         self.model = model
 
-    def forward(self, tokens: torch.Tensor, lengths: torch.Tensor) -> torch.Tensor:
-        return self.model.logits(Batch(tokens, lengths))
+    def forward(self, tokens: torch.Tensor, lengths: torch.Tensor, chars: torch.Tensor | None = None):
+        return outputs(self.model, Batch(tokens, lengths, chars=chars))
 
 
-def random_batch(lengths: list[int], vocab_size: int, seed: int = 0) -> Batch:
-    """Right-padded random word ids (never PAD) of the given lengths."""
+def random_batch(lengths: list[int], vocab_size: int, seed: int = 0, num_chars: int = 0) -> Batch:
+    """Right-padded random word ids (never PAD) of the given lengths; with ``num_chars``, random words of 1 to 7
+    characters (never PAD) as chars (B, T, C)."""
     g = torch.Generator().manual_seed(seed)
-    return collate([{"ids": torch.randint(1, vocab_size, (n,), generator=g).tolist()} for n in lengths])
+    examples = [{"ids": torch.randint(1, vocab_size, (n,), generator=g).tolist()} for n in lengths]
+    for ex in examples:
+        if num_chars:
+            ex["chars"] = [torch.randint(1, num_chars, (int(torch.randint(1, 8, (1,), generator=g)),),
+                                         generator=g).tolist() for _ in ex["ids"]]
+    return collate(examples)
+
+
+def inputs(batch: Batch) -> tuple[torch.Tensor, ...]:
+    """The program's positional inputs for a batch: (tokens, lengths) or (tokens, lengths, chars)."""
+    return (batch.tokens, batch.lengths) if batch.chars is None else (batch.tokens, batch.lengths, batch.chars)
+
+
+def num_chars(model: nn.Module) -> int:
+    """Character vocabulary size of the model's char-CNN (0 without one)."""
+    cnn = model.encoder.char_cnn
+    return 0 if cnn is None else cnn.embedding.num_embeddings
 
 
 @contextlib.contextmanager
@@ -82,10 +114,12 @@ def time_loop_shape_rules(rnn: str):
 
 
 def check(name: str, run, model: nn.Module, vocab_size: int) -> float:
-    """Max |run(tokens, lengths) - eager packed logits| on the CHECK batch; RuntimeError above TOLERANCE."""
-    batch = random_batch(CHECK, vocab_size, seed=1)
+    """Max |run(*inputs) - eager packed logits| on the CHECK batch; RuntimeError above TOLERANCE."""
+    batch = random_batch(CHECK, vocab_size, seed=1, num_chars=num_chars(model))
     with torch.no_grad(), rnn_path(model, "packed"):
-        diff = (run(batch.tokens, batch.lengths) - model.logits(batch)).abs().max().item()
+        got, want = run(*inputs(batch)), outputs(model, batch)
+        pairs = zip(got, want) if isinstance(want, tuple) else [(got, want)]
+        diff = max((a - b).abs().max().item() for a, b in pairs)
     if diff > TOLERANCE:
         raise RuntimeError(f"{name} differs from the eager model by {diff:.2e} > {TOLERANCE}")
     return diff
@@ -98,31 +132,57 @@ def export_model(model: nn.Module, vocab_size: int) -> torch.export.ExportedProg
     against the eager packed path. Raises ValueError for ``model.rnn=rnn``.
     """
     model = model.cpu().eval()
-    example = random_batch(EXAMPLE, vocab_size)
-    B, T = torch.export.Dim("batch", min=1), torch.export.Dim("time", min=1)
+    example = random_batch(EXAMPLE, vocab_size, num_chars=num_chars(model))
+    B, T, C = (torch.export.Dim(name, min=1) for name in ("batch", "time", "chars"))
+    shapes = {"tokens": {0: B, 1: T}, "lengths": {0: B}}
+    if example.chars is not None:
+        shapes["chars"] = {0: B, 1: T, 2: C}
     with time_loop_shape_rules(model.encoder.cfg.rnn), rnn_path(model, "reversed"):
-        program = torch.export.export(LogitsModule(model), (example.tokens, example.lengths),
-                                      dynamic_shapes={"tokens": {0: B, 1: T}, "lengths": {0: B}})
+        program = torch.export.export(LogitsModule(model), inputs(example), dynamic_shapes=shapes)
     check("exported program", program.module(), model, vocab_size)
     return program
 
 
 def export_onnx(program: torch.export.ExportedProgram, model: nn.Module, vocab_size: int, path: Path) -> None:
-    """The same program as ONNX (inputs tokens, lengths; output logits), checked with onnxruntime, saved to path.
+    """The same program as ONNX (inputs tokens, lengths[, chars]; output logits, or label_logits and tag_logits
+    for a joint model), checked with onnxruntime, saved to path.
 
     Inside the shape rules too: outside, the converter's decomposition pass silently fixes T to the example's.
     """
+    names = ONNX_OUTPUTS[hasattr(model, "slot_head")]
     with time_loop_shape_rules(model.encoder.cfg.rnn), warnings.catch_warnings():
         warnings.filterwarnings("ignore", message=".*LeafSpec", category=FutureWarning)  # inside torch.onnx
-        onnx_program = torch.onnx.export(program, dynamo=True, verbose=False, output_names=["logits"])
-    check("ONNX program", lambda tokens, lengths: onnx_program(tokens, lengths)[0], model, vocab_size)
+        onnx_program = torch.onnx.export(program, dynamo=True, verbose=False, output_names=list(names))
+    run = lambda *x: tuple(onnx_program(*x)) if len(names) > 1 else onnx_program(*x)[0]  # noqa: E731
+    check("ONNX program", run, model, vocab_size)
     onnx_program.save(str(path))
+
+
+def crf_scores(model: nn.Module) -> dict | None:
+    """A CRF tagging head's scores for a serving-side Viterbi (IOB2 constraints added in as -1e4), else None."""
+    head = getattr(model, "slot_head", getattr(model, "head", None))
+    crf = getattr(head, "crf", None)
+    if crf is None:
+        return None
+    transitions, start = (t.detach().tolist() for t in crf._scores())
+    return {"transitions": transitions, "start": start, "end": crf.end.detach().tolist(),
+            "decode": "best path of start[y0] + sum_t logits[t, y_t] + sum_t transitions[y_{t-1}, y_t] + end[y_last] "
+                      "(transitions[i][j]: from tag i to tag j), per sentence over its real tokens"}
 
 
 def export_meta(predictor: Predictor, program_name: str, onnx_name: str | None = None) -> dict:
     """Everything a serving stack needs around the program: tokenizer, vocabularies, tensor contract."""
-    output = ("logits (B, T, num_labels) float32; positions past each length are padding, ignore them"
-              if predictor.task == "tagging" else "logits (B, num_labels) float32; softmax for probabilities")
+    tags = "(B, T, num_tags) float32; positions past each length are padding, ignore them"
+    label = "(B, num_labels) float32; softmax for probabilities"
+    output = {"tagging": f"logits {tags}", "classification": f"logits {label}",
+              "joint": f"a pair: label logits {label}, then tag logits {tags}"}[predictor.task]
+    inputs = {"tokens": "(B, T) int64 word ids, padded with pad_id after each sentence",
+              "lengths": "(B,) int64 real lengths, each in [1, T]"}
+    chars = predictor.vocabs.chars
+    if chars is not None:
+        inputs["chars"] = (f"(B, T, C) int64 character ids (the 'chars' vocabulary) of each token's first "
+                           f"(as written, never lower-cased) "
+                           f"{MAX_WORD_LEN} characters, padded with pad_id after each word and in padded word slots")
     return {
         "program": program_name,
         "onnx": onnx_name,
@@ -130,13 +190,14 @@ def export_meta(predictor: Predictor, program_name: str, onnx_name: str | None =
         "task": predictor.task,
         "tokenizer": {"split": SPLIT, "lowercase": predictor.lowercase,
                       "python": "tokens = text.split(); if lowercase: tokens = [t.lower() for t in tokens]"},
-        "inputs": {"tokens": "(B, T) int64 word ids, padded with pad_id after each sentence",
-                   "lengths": "(B,) int64 real lengths, each in [1, T]"},
+        "inputs": inputs,
         "output": output,
         "pad_id": PAD_ID,
         "unk_id": UNK_ID,
         "words": predictor.words.itos,
-        "labels": predictor.labels.itos,
+        "chars": None if chars is None else chars.itos,
+        "labels": {field: vocab.itos for field, vocab in predictor.labels.items()},
+        "crf": crf_scores(predictor.model),
     }
 
 

@@ -2,10 +2,12 @@
 
     python predict.py runs/ud-20261127-101500 sentences.txt              # token/TAG token/TAG ...
     echo "What is the capital of France ?" | python predict.py runs/trec-20261127-101500 --format json
+    echo "flights from boston to denver" | python predict.py runs/atis-20261127-101500   # INTENT<TAB>p<TAB>token/TAG ...
 
-Text is tokenised exactly as in training (`data.text.tokenize`: whitespace split, lower-cased if the run's
-config says data.lowercase) and looked up in the run's own vocabulary (unknown words -> <unk>). Blank lines
-are skipped but still counted, so the JSON "line" field is the input line number (1-based).
+Text is tokenised exactly as in training (`data.text.tokenize`: whitespace split; words lower-cased for the
+vocabulary if the run's config says data.lowercase, characters as written) and looked up in the run's own
+vocabularies (unknown words and characters -> <unk>). A CRF tagger decodes with Viterbi. Blank lines are skipped
+but still counted, so the JSON "line" field is the input line number (1-based).
 """
 from __future__ import annotations
 
@@ -18,28 +20,26 @@ from typing import Iterable, Iterator
 import torch
 
 from data.batching import Batch, collate
-from data.text import normalize, tokenize
-from data.vocab import Vocab
+from data.encode import encode_tokens
+from data.text import tokenize
+from data.vocab import Vocab, Vocabs
 from models.tasks import build_model
 from training.checkpoint import load_checkpoint
 from training.config import load_config
 
 
-def decode_tags(logits: torch.Tensor, batch: Batch, labels: Vocab) -> list[dict]:
-    """Tagger logits (B, T, K) -> [{"tags": [...]}], one tag per real token."""
-    best = logits.argmax(-1).cpu()                                          # (B, T)
-    return [{"tags": labels.decode(best[i, :n].tolist())} for i, n in enumerate(batch.lengths.tolist())]
-
-
-def decode_label(logits: torch.Tensor, batch: Batch, labels: Vocab) -> list[dict]:
-    """Classifier logits (B, C) -> [{"label", "probability"}] (softmax probability of the argmax)."""
-    probability, best = logits.softmax(-1).max(-1)                          # (B,), (B,)
-    return [{"label": labels.itos[y], "probability": p} for y, p in zip(best.tolist(), probability.tolist())]
-
-
-# task -> how its logits become fields of the output dict. A joint model (intent + slots) returns both kinds
-# of logits and gets a decoder that merges {"label", "probability"} and {"tags"}; the formats below print both.
-DECODERS = {"tagging": decode_tags, "classification": decode_label}
+def decode_fields(pred: dict[str, list], labels: dict[str, Vocab]) -> list[dict]:
+    """A task model's ``predict`` output (ids per label field) -> one dict per sentence with strings:
+    "label" and "probability" (softmax probability of the argmax) for a sentence label, "tags" for token tags."""
+    n = len(next(iter(pred.values())))
+    out = [{} for _ in range(n)]
+    if "label" in pred:
+        for o, y, p in zip(out, pred["label"], pred["probability"]):
+            o.update(label=labels["label"].itos[y], probability=p)
+    if "tags" in pred:
+        for o, ids in zip(out, pred["tags"]):
+            o["tags"] = labels["tags"].decode(ids)
+    return out
 
 
 class Predictor:
@@ -47,22 +47,21 @@ class Predictor:
 
     Args:
         model: a task model from `models.tasks` (put in eval mode here).
-        task: "tagging" or "classification" (a key of `DECODERS`).
-        words, labels: the run's vocabularies.
+        task: "tagging", "classification" or "joint".
+        vocabs: the run's vocabularies (words, chars if the model has a char-CNN, labels per field).
         lowercase: the run's ``data.lowercase``.
         device: where the model runs; lengths stay on the CPU (see `Batch`).
         batch_size: sentences per forward pass.
     """
 
-    def __init__(self, model: torch.nn.Module, task: str, words: Vocab, labels: Vocab, lowercase: bool,
+    def __init__(self, model: torch.nn.Module, task: str, vocabs: Vocabs, lowercase: bool,
                  device: str | torch.device = "cpu", batch_size: int = 64):
-        if task not in DECODERS:
-            raise ValueError(f"no decoder for task {task!r}; known: {', '.join(DECODERS)}")
         if batch_size < 1:
             raise ValueError(f"batch_size must be >= 1, got {batch_size}")
         self.device = torch.device(device)
         self.model = model.to(self.device).eval()
-        self.task, self.words, self.labels, self.lowercase = task, words, labels, lowercase
+        self.task, self.vocabs, self.lowercase = task, vocabs, lowercase
+        self.words, self.labels = vocabs.words, vocabs.labels
         self.batch_size = batch_size
 
     @classmethod
@@ -70,17 +69,21 @@ class Predictor:
         """Rebuild the model from RUN_DIR/best.pt (tensors loaded onto the CPU, so GPU-trained runs load anywhere)."""
         ckpt = load_checkpoint(Path(run_dir) / "best.pt")
         cfg = load_config(base=ckpt["config"])
-        words, labels = Vocab.from_dict(ckpt["words"]), Vocab.from_dict(ckpt["labels"])
-        model = build_model(ckpt["task"], len(words), len(labels), cfg.model)
+        vocabs = Vocabs.from_dict(ckpt)
+        model = build_model(ckpt["task"], len(vocabs.words), vocabs.label_names(), cfg.model, len(vocabs.chars or []))
         model.load_state_dict(ckpt["model"])
-        return cls(model, ckpt["task"], words, labels, cfg.data.lowercase, device, batch_size)
+        return cls(model, ckpt["task"], vocabs, cfg.data.lowercase, device, batch_size)
+
+    def batch(self, tokens: list[list[str]]) -> Batch:
+        """Raw tokens of some sentences -> the model's input batch (normalised as in training), on the device."""
+        return collate([encode_tokens(t, self.vocabs, self.lowercase) for t in tokens]).to(self.device)
 
     @torch.no_grad()
     def predict(self, sentences: list[str]) -> list[dict]:
         """Raw sentences -> one dict per sentence, in order.
 
         Each dict has "tokens" (the whitespace-split input as written; lower-casing only affects the vocabulary
-        lookup) and the task's fields: "tags" (one per token) or "label" and "probability".
+        lookup) and the task's fields: "label" and "probability" (a sentence label), "tags" (one per token).
         Raises ValueError for a blank sentence (it has no tokens to label).
         """
         tokens = [tokenize(s) for s in sentences]
@@ -90,9 +93,7 @@ class Predictor:
         results = []
         for start in range(0, len(tokens), self.batch_size):
             chunk = tokens[start: start + self.batch_size]
-            batch = collate([{"ids": self.words.encode(normalize(t, self.lowercase))} for t in chunk])
-            batch = batch.to(self.device)
-            fields = DECODERS[self.task](self.model.logits(batch), batch, self.labels)
+            fields = decode_fields(self.model.predict(self.batch(chunk)), self.labels)
             results += [{"tokens": t, **f} for t, f in zip(chunk, fields)]
         return results
 

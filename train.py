@@ -24,7 +24,8 @@ from torch.utils.tensorboard import SummaryWriter
 
 from data.batching import make_loader
 from data.datasets import prepare, task_of
-from data.vocab import Vocab
+from data.vectors import load_vectors
+from data.vocab import Vocabs
 from models.tasks import build_model
 from training import distributed, metrics, tensorboard
 from training.checkpoint import load_checkpoint, rng_state, save_checkpoint, set_rng_state
@@ -72,13 +73,14 @@ def main(argv=None) -> dict:
     set_seed(cfg.train.seed + distributed.rank())  # own dropout per rank; DDP gives every rank rank 0's weights
 
     task = task_of(cfg.data)
-    vocabs = (Vocab.from_dict(resume["words"]), Vocab.from_dict(resume["labels"])) if resume else (None, None)
     with distributed.main_first():  # rank 0 fills the datasets cache, the others then read it
-        dd, words, labels = prepare(cfg.data, *vocabs)
+        dd, vocabs = prepare(cfg.data, Vocabs.from_dict(resume) if resume else None, chars=cfg.model.char_filters > 0)
+    words, label_names = vocabs.words, vocabs.label_names()
+    metric = metrics.check_select_metric(cfg.train.select_metric, label_names)
     share = dict(pin_memory=device.type == "cuda", **distributed.shard())  # this rank's batches
     train_loader = make_loader(dd["train"], cfg.train.batch_size, shuffle=True, seed=cfg.train.seed, **share)
     dev_loader, test_loader = (make_loader(dd[s], 256, shuffle=False, **share) for s in ("validation", "test"))
-    model = build_model(task, len(words), len(labels), cfg.model).to(device)
+    model = build_model(task, len(words), label_names, cfg.model, len(vocabs.chars or [])).to(device)
     optimizer = make_optimizer(model, cfg.train)
     scheduler = torch.optim.lr_scheduler.ReduceLROnPlateau(optimizer, mode="max", factor=cfg.train.lr_decay, patience=0)
     progress = Progress()
@@ -89,14 +91,18 @@ def main(argv=None) -> dict:
         progress = Progress(**resume["progress"])
         set_rng_state(distributed.own_rng_state(resume["rng"]))
         print(f"resuming {run_dir} at epoch {progress.epoch}, batch {progress.batch} (step {progress.step})")
+    elif cfg.model.vectors:
+        coverage = load_vectors(cfg.model.vectors, words, model.encoder.embedding.weight)
+        print(f"vectors {cfg.model.vectors}: {coverage}")
     distributed.check_progress(progress)
     train_model = distributed.wrap(model, device)  # DDP or model; predict and state_dict use the unwrapped model
-    print(f"{task} on {cfg.data.name}: {', '.join(f'{k} {len(v)}' for k, v in dd.items())} | "
-          f"vocab {len(words)} | labels {len(labels)} | params {sum(p.numel() for p in model.parameters()):,}")
+    print(f"{task} on {cfg.data.name}: {', '.join(f'{k} {len(v)}' for k, v in dd.items())} | vocab {len(words)} | "
+          f"labels {', '.join(f'{k} {len(v)}' for k, v in label_names.items())} | "
+          f"params {sum(p.numel() for p in model.parameters()):,}")
 
     def checkpoint(**extra) -> dict:
-        return {"model": model.state_dict(), "config": to_dict(cfg), "task": task, "words": words.to_dict(),
-                "labels": labels.to_dict(), "progress": asdict(progress), **extra}
+        return {"model": model.state_dict(), "config": to_dict(cfg), "task": task, **vocabs.to_dict(),
+                "progress": asdict(progress), **extra}
 
     def save_last() -> None:  # everything an exact resume needs
         rng = distributed.rng_states(rng_state())  # every rank's, gathered
@@ -106,8 +112,10 @@ def main(argv=None) -> dict:
 
     writer = (SummaryWriter(run_dir, purge_step=progress.step if resume else None) if distributed.is_main()
               else distributed.NoWriter())  # only rank 0 logs
+    if not resume and cfg.model.vectors:
+        writer.add_text("vectors/coverage", f"{cfg.model.vectors}: {coverage}", 0)
     examples = [dd["validation"][i] for i in range(min(NUM_EXAMPLES, len(dd["validation"])))]
-    metric, done = cfg.train.select_metric, _finished(progress, cfg)
+    done = _finished(progress, cfg)
     with distributed.stop_on_signal() as stop:
         while not done:
             try:
@@ -124,10 +132,10 @@ def main(argv=None) -> dict:
                       f"Resume with: {distributed.launcher()} train.py --resume {run_dir}")
                 return {"interrupted": stop.signum}
             gold, pred = distributed.gather(*predict(model, dev_loader, device))
-            dev = metrics.compute(task, gold, pred, len(labels))
+            dev = metrics.compute(gold, pred, label_names)
             _log_epoch(writer, progress, stats, dev, optimizer)
-            tensorboard.log_label_scores(writer, task, gold, pred, labels.itos, progress.step)
-            tensorboard.log_examples(writer, model, examples, labels.itos, progress.step, device)
+            tensorboard.log_label_scores(writer, gold, pred, label_names, progress.step)
+            tensorboard.log_examples(writer, model, examples, label_names, progress.step, device)
             improved = dev[metric] > progress.best
             print(f"epoch {progress.epoch:2d} | loss {stats['loss']:.4f} | {stats['tokens_per_s']:,.0f} tok/s | "
                   f"dev {metric} {dev[metric]:.4f}{' *' if improved else ''} | {progress.seconds:.0f}s")
@@ -141,7 +149,7 @@ def main(argv=None) -> dict:
             done = ended_early or _finished(progress, cfg)
 
     distributed.assert_replicas_equal(model)  # and a barrier: rank 0 has written best.pt
-    results = _final_evaluation(model, task, labels, {"dev": dev_loader, "test": test_loader}, run_dir, device)
+    results = _final_evaluation(model, label_names, {"dev": dev_loader, "test": test_loader}, run_dir, device)
     results.update(train_seconds=progress.seconds, epochs=progress.epoch - 1)
     tensorboard.log_embeddings(writer, model, words, progress.step)
     tensorboard.log_hparams(writer, _flat_config(cfg), results)
@@ -154,7 +162,8 @@ def main(argv=None) -> dict:
 
 def _finished(progress: Progress, cfg: Config) -> bool:
     return (progress.epoch > cfg.train.epochs or progress.bad_epochs >= cfg.train.patience
-            or bool(cfg.train.max_steps and progress.step >= cfg.train.max_steps))
+            or bool(cfg.train.max_steps and progress.step >= cfg.train.max_steps)
+            or bool(cfg.train.max_minutes and progress.seconds >= 60 * cfg.train.max_minutes))
 
 
 def _log_epoch(writer, progress: Progress, stats: dict, dev: dict, optimizer) -> None:
@@ -167,16 +176,16 @@ def _log_epoch(writer, progress: Progress, stats: dict, dev: dict, optimizer) ->
     writer.add_scalar("train/epoch", progress.epoch, progress.step)
 
 
-def _final_evaluation(model, task, labels, loaders: dict, run_dir: Path, device) -> dict:
+def _final_evaluation(model, label_names: dict, loaders: dict, run_dir: Path, device) -> dict:
     """Dev and test metrics of the best checkpoint; per-label reports next to metrics.json."""
     best = load_checkpoint(run_dir / "best.pt")
     model.load_state_dict(best["model"])
     results = {"best_epoch": best["progress"]["epoch"]}
     for split, loader in loaders.items():
         gold, pred = distributed.gather(*predict(model, loader, device))
-        results.update({f"{split}/{k}": v for k, v in metrics.compute(task, gold, pred, len(labels)).items()})
+        results.update({f"{split}/{k}": v for k, v in metrics.compute(gold, pred, label_names).items()})
         if distributed.is_main():
-            (run_dir / f"report_{split}.txt").write_text(metrics.report(task, gold, pred, labels.itos))
+            (run_dir / f"report_{split}.txt").write_text(metrics.report(gold, pred, label_names))
     return results
 
 

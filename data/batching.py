@@ -7,16 +7,21 @@ from typing import Optional
 
 import torch
 
+from .chars import pad_chars
 from .vocab import PAD_ID
 
 LABEL_PAD = -100  # ignored by F.cross_entropy(ignore_index=-100), for tagging and classification alike
+MAX_WORD_LEN = 20  # characters kept per word for the char-CNN (longer words keep their first 20)
+INPUT_COLUMNS = ("ids", "chars", "tag_ids", "label_ids")  # what collate reads from a numericalised dataset
 
 
 @dataclass
 class Batch:
     tokens: torch.Tensor   # (B, T) int64, PAD_ID after each sentence's end
     lengths: torch.Tensor  # (B,) int64, always on the CPU (pack_padded_sequence wants it there)
-    labels: Optional[torch.Tensor] = None  # (B,) classification, (B, T) tagging padded with -100; None: raw text
+    labels: Optional[torch.Tensor] = None  # (B,) one label per sentence (classification, joint intent); None: none
+    tags: Optional[torch.Tensor] = None    # (B, T) one tag per token (tagging, joint slots), -100 at pads; None: none
+    chars: Optional[torch.Tensor] = None   # (B, T, C) int64 character ids, PAD_ID-padded; None: no char features
 
     @property
     def mask(self) -> torch.Tensor:
@@ -25,28 +30,44 @@ class Batch:
 
     def to(self, device) -> "Batch":
         nb = torch.device(device).type == "cuda"
-        labels = None if self.labels is None else self.labels.to(device, non_blocking=nb)
-        return Batch(self.tokens.to(device, non_blocking=nb), self.lengths, labels)
+        move = lambda t: None if t is None else t.to(device, non_blocking=nb)  # noqa: E731
+        return Batch(move(self.tokens), self.lengths, move(self.labels), move(self.tags), move(self.chars))
+
+    def gold(self) -> dict[str, list]:
+        """The batch's labels as plain lists per label field: {"label": [id, ...]} and/or {"tags": [[id, ...], ...]}
+        with each sentence's tags cut to its length (the layout of the task models' ``predict``)."""
+        gold = {}
+        if self.labels is not None:
+            gold["label"] = self.labels.tolist()
+        if self.tags is not None:
+            gold["tags"] = [row[:n] for row, n in zip(self.tags.tolist(), self.lengths.tolist())]
+        return gold
 
     def pin_memory(self) -> "Batch":
         """Page-locked copies (DataLoader(pin_memory=True) calls this), so `.to("cuda")` can overlap compute."""
-        labels = None if self.labels is None else self.labels.pin_memory()
-        return Batch(self.tokens.pin_memory(), self.lengths.pin_memory(), labels)  # lengths: still on the CPU
+        pin = lambda t: None if t is None else t.pin_memory()  # noqa: E731
+        return Batch(pin(self.tokens), pin(self.lengths), pin(self.labels), pin(self.tags), pin(self.chars))
 
 
 def collate(examples: list[dict]) -> Batch:
-    """[{"ids": [..], "label_ids": int | [..] (optional)}] -> Batch with right-padded tokens and labels."""
+    """[{"ids": [..], "chars"?: [[..], ..], "tag_ids"?: [..], "label_ids"?: int}] -> Batch, right-padded.
+
+    Tokens and chars are padded with PAD_ID, tags with -100; chars to the batch's longest word (at most
+    MAX_WORD_LEN characters, see `data.chars.pad_chars`).
+    """
     lengths = torch.tensor([len(ex["ids"]) for ex in examples], dtype=torch.int64)
     if int(lengths.min()) == 0:  # pack_padded_sequence cannot take a zero-length sequence
         raise ValueError("an empty sentence (0 tokens) reached collate; readers must drop or reject it")
-    tokens = pad([ex["ids"] for ex in examples], lengths, PAD_ID)
-    if "label_ids" not in examples[0]:
-        return Batch(tokens, lengths)
-    if isinstance(examples[0]["label_ids"], list):  # tagging: one label per token
-        labels = pad([ex["label_ids"] for ex in examples], lengths, LABEL_PAD)
-    else:
-        labels = torch.tensor([ex["label_ids"] for ex in examples], dtype=torch.int64)
-    return Batch(tokens, lengths, labels)
+    tokens = pad([ex["ids"] for ex in examples], lengths, PAD_ID)                          # (B, T)
+    batch = Batch(tokens, lengths)
+    first = examples[0]
+    if "tag_ids" in first:  # one label per token
+        batch.tags = pad([ex["tag_ids"] for ex in examples], lengths, LABEL_PAD)                # (B, T)
+    if "label_ids" in first:  # one label per sentence
+        batch.labels = torch.tensor([ex["label_ids"] for ex in examples], dtype=torch.int64)  # (B,)
+    if "chars" in first:
+        batch.chars = pad_chars([ex["chars"] for ex in examples], MAX_WORD_LEN)             # (B, T, C)
+    return batch
 
 
 def pad(rows: list[list[int]], lengths: torch.Tensor, value: int) -> torch.Tensor:
@@ -126,6 +147,6 @@ def make_loader(ds, batch_size: int, shuffle: bool, seed: int = 0, pin_memory: b
     """
     sampler = BucketBatchSampler(ds["length"], batch_size, shuffle=shuffle, seed=seed, num_replicas=num_replicas,
                                  rank=rank)
-    ds = ds.select_columns([c for c in ("ids", "label_ids") if c in ds.column_names])
+    ds = ds.select_columns([c for c in INPUT_COLUMNS if c in ds.column_names])
     return torch.utils.data.DataLoader(ds, batch_sampler=sampler, collate_fn=collate,
                                        pin_memory=pin_memory, generator=torch.Generator().manual_seed(seed))

@@ -1,8 +1,9 @@
 """The one tokenizer: what training did to raw text, so that prediction and serving do exactly the same.
 
-Readers split text on whitespace (CoNLL-U files come pre-tokenised); `datasets.load_splits` then lower-cases
-tokens when ``data.lowercase`` is set. `predict.py` calls `tokenize`; `export.py` records these two settings
-in ``export_meta.json`` for a serving stack that has no Python code from this repository.
+Readers split text on whitespace (CoNLL-U files come pre-tokenised); `data.encode.encode_tokens` then lower-cases
+tokens for the word vocabulary when ``data.lowercase`` is set (the char-CNN always sees them as written).
+`predict.py` calls `tokenize`; `export.py` records these two settings in ``export_meta.json`` for a serving stack
+that has no Python code from this repository.
 """
 from __future__ import annotations
 

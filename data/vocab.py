@@ -41,3 +41,34 @@ class Vocab:
     @classmethod
     def from_dict(cls, d: dict) -> "Vocab":
         return cls(d["itos"], d["specials"])
+
+
+LABEL_FIELDS = ("label", "tags")  # an example's label fields: one per sentence, one per token
+
+
+class Vocabs:
+    """A run's vocabularies: words, characters (None without the char-CNN) and one label set per label field.
+
+    ``labels`` maps "label" (sentence label) and/or "tags" (token tags) to a closed label Vocab; which fields are
+    there is the task: {"tags"} tagging, {"label"} classification, both joint. Saved as plain dicts in checkpoints.
+    """
+
+    def __init__(self, words: Vocab, labels: dict[str, Vocab], chars: Vocab | None = None):
+        unknown = set(labels) - set(LABEL_FIELDS)
+        if not labels or unknown:
+            raise ValueError(f"label fields must be among {LABEL_FIELDS}, got {sorted(labels)}")
+        self.words, self.labels, self.chars = words, dict(labels), chars
+
+    def label_names(self) -> dict[str, list[str]]:
+        return {field: vocab.itos for field, vocab in self.labels.items()}
+
+    def to_dict(self) -> dict:
+        """{"words", "chars", "labels": {field: ...}}: the checkpoint's vocabulary entries."""
+        return {"words": self.words.to_dict(), "chars": None if self.chars is None else self.chars.to_dict(),
+                "labels": {field: vocab.to_dict() for field, vocab in self.labels.items()}}
+
+    @classmethod
+    def from_dict(cls, d: dict) -> "Vocabs":
+        """The inverse of `to_dict`; extra keys (a whole checkpoint) are ignored."""
+        chars = None if d.get("chars") is None else Vocab.from_dict(d["chars"])
+        return cls(Vocab.from_dict(d["words"]), {f: Vocab.from_dict(v) for f, v in d["labels"].items()}, chars)

@@ -15,12 +15,14 @@ never from output[:, -1].
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Optional
 
 import torch
 from torch import _VF, nn
 from torch.nn.utils.rnn import pack_padded_sequence, pad_packed_sequence
 
 from data.vocab import PAD_ID, UNK_ID
+from .char_cnn import CharCNN
 
 RNN_TYPES = {"lstm": nn.LSTM, "gru": nn.GRU, "rnn": nn.RNN}
 RNN_KERNELS = {"lstm": _VF.lstm, "gru": _VF.gru, "rnn": _VF.rnn_tanh}  # what nn.LSTM/GRU/RNN.forward call
@@ -40,6 +42,11 @@ class EncoderConfig:
     sentence_vector: str = "h_n"  # what a classification head reads: h_n | output_last | forward | mean | max
     rnn_path: str = "packed"    # packed: pack_padded_sequence (the reference); reversed: the same weights on the
                                 # padded batch, backward direction on each sentence reversed in place (faster on CPU)
+    char_filters: int = 0       # > 0: a character CNN adds this many features to each word's embedding; 0: off
+    char_dim: int = 30          # character embedding size (char-CNN only)
+    char_kernel: int = 3        # characters per convolution window, odd (char-CNN only)
+    vectors: Optional[str] = None  # pretrained word vectors (GloVe/word2vec/fastText text format, embed_dim wide)
+                                   # to start the vocabulary's words from; read once by train.py, then in checkpoints
 
     def __post_init__(self):
         if self.rnn not in RNN_TYPES:
@@ -48,30 +55,45 @@ class EncoderConfig:
             raise ValueError(f"model.sentence_vector must be one of {SENTENCE_VECTORS}, got {self.sentence_vector!r}")
         if self.rnn_path not in RNN_PATHS:
             raise ValueError(f"model.rnn_path must be one of {RNN_PATHS}, got {self.rnn_path!r}")
+        if self.char_filters < 0 or self.char_dim < 1:
+            raise ValueError("model.char_filters must be >= 0 (0: off) and model.char_dim >= 1")
         for name in ("dropout", "word_dropout"):
             if not 0.0 <= getattr(self, name) < 1.0:
                 raise ValueError(f"model.{name} must be in [0, 1), got {getattr(self, name)}")
 
 
 class Encoder(nn.Module):
-    """Embedding -> packed (bi)RNN. Returns per-token ``output`` and the sentence vector from ``h_n``."""
+    """Word embedding (+ char-CNN features) -> packed (bi)RNN. Returns per-token ``output`` and the sentence
+    vector from ``h_n``.
 
-    def __init__(self, vocab_size: int, cfg: EncoderConfig):
+    Args:
+        vocab_size: words, PAD and UNK included.
+        cfg: the encoder's settings.
+        num_chars: size of the character vocabulary; required (> 0) when ``cfg.char_filters > 0``.
+    """
+
+    def __init__(self, vocab_size: int, cfg: EncoderConfig, num_chars: int = 0):
         super().__init__()
         self.cfg = cfg
         self.num_directions = 2 if cfg.bidirectional else 1
         self.output_size = self.num_directions * cfg.hidden_size  # D*H
         self.embedding = nn.Embedding(vocab_size, cfg.embed_dim, padding_idx=PAD_ID)
+        self.char_cnn = None
+        if cfg.char_filters > 0:
+            if num_chars < 1:
+                raise ValueError("model.char_filters > 0 needs a character vocabulary (num_chars)")
+            self.char_cnn = CharCNN(num_chars, cfg.char_dim, cfg.char_filters, cfg.char_kernel, cfg.dropout)
         self.rnn = RNN_TYPES[cfg.rnn](
-            cfg.embed_dim, cfg.hidden_size, num_layers=cfg.num_layers, bidirectional=cfg.bidirectional,
+            cfg.embed_dim + cfg.char_filters, cfg.hidden_size, num_layers=cfg.num_layers, bidirectional=cfg.bidirectional,
             dropout=cfg.dropout if cfg.num_layers > 1 else 0.0, batch_first=True)
         self.dropout = nn.Dropout(cfg.dropout)
 
-    def forward(self, tokens: torch.Tensor, lengths: torch.Tensor):
+    def forward(self, tokens: torch.Tensor, lengths: torch.Tensor, chars: Optional[torch.Tensor] = None):
         """
         Args:
             tokens: (B, T) int64 word ids, PAD_ID after each sentence's end.
             lengths: (B,) int64 on the CPU, every length >= 1.
+            chars: (B, T, C) int64 character ids (`data.batching.collate`); required with the char-CNN, else ignored.
         Returns:
             output: (B, T, D*H) last layer at every step; zeros at padded steps.
             sentence: (B, D*H) cat(h_n[-2], h_n[-1]) (last layer, forward then backward); h_n[-1] if D == 1.
@@ -79,7 +101,12 @@ class Encoder(nn.Module):
         if self.training and self.cfg.word_dropout > 0:
             drop = torch.rand(tokens.shape, device=tokens.device) < self.cfg.word_dropout
             tokens = tokens.masked_fill(drop & (tokens != PAD_ID), UNK_ID)
-        x = self.dropout(self.embedding(tokens))                                  # (B, T, E)
+        x = self.embedding(tokens)                                                # (B, T, E)
+        if self.char_cnn is not None:
+            if chars is None:
+                raise ValueError("this encoder has a char-CNN: the batch needs chars (B, T, C)")
+            x = torch.cat([x, self.char_cnn(chars)], dim=-1)                      # (B, T, E + F)
+        x = self.dropout(x)
         run = self.run_packed if self.cfg.rnn_path == "packed" else self.run_reversed
         output, h_n = run(x, lengths)                        # (B, T, D*H), (D*L, B, H)
         sentence = torch.cat([h_n[-2], h_n[-1]], dim=-1) if self.num_directions == 2 else h_n[-1]  # (B, D*H)

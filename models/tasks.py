@@ -1,16 +1,43 @@
-"""Task models = the shared Encoder + a head + loss + decode.
+"""Task models = the shared Encoder + head(s) + loss + decode.
 
-``forward(batch) -> (logits, loss)`` (loss is None without labels); ``predict(batch)`` -> label ids.
+Every task model has the same three methods:
+
+    logits(batch)  -> scores: (B, C) classifier, (B, T, K) tagger, {"label": (B, C), "tags": (B, T, K)} joint
+    forward(batch) -> (logits, loss); loss is None when the batch has no labels
+    predict(batch) -> {"label": [id, ...], "probability": [p, ...]} and/or {"tags": [[id, ...], ...]}
+
+``predict`` has one entry per label field (the layout of `data.batching.Batch.gold`), so evaluation, metrics and
+prediction only look at which fields are there, never at which model made them.
 """
 from __future__ import annotations
+
+from dataclasses import dataclass
 
 import torch
 import torch.nn.functional as F
 from torch import nn
 
-from data.batching import LABEL_PAD, Batch
+from data.batching import Batch
 from .encoder import Encoder, EncoderConfig
 from .heads import ClassificationHead, TaggingHead
+
+
+@dataclass
+class ModelConfig(EncoderConfig):
+    """The ``model`` config section: the encoder's settings plus the heads' and losses'."""
+    crf: bool = False           # taggers: a CRF output layer (strict IOB2 constraints, Viterbi) instead of softmax
+    slot_weight: float = 1.0    # joint: loss = intent cross-entropy + slot_weight * slot loss
+
+    def __post_init__(self):
+        super().__post_init__()
+        if self.slot_weight < 0:
+            raise ValueError(f"model.slot_weight must be >= 0, got {self.slot_weight}")
+
+
+def _label_predictions(logits: torch.Tensor) -> dict[str, list]:
+    """(B, C) -> {"label": argmax ids, "probability": their softmax probabilities}."""
+    probability, best = logits.softmax(-1).max(-1)                # (B,), (B,)
+    return {"label": best.tolist(), "probability": probability.tolist()}
 
 
 class Classifier(nn.Module):
@@ -22,47 +49,88 @@ class Classifier(nn.Module):
         self.head = ClassificationHead(encoder.output_size, num_classes, encoder.cfg.sentence_vector)
 
     def logits(self, batch: Batch) -> torch.Tensor:
-        output, sentence = self.encoder(batch.tokens, batch.lengths)  # (B, T, D*H), (B, D*H) from h_n
-        return self.head(output, sentence, batch.lengths)             # (B, C)
+        output, sentence = self.encoder(batch.tokens, batch.lengths, batch.chars)  # (B, T, D*H), (B, D*H) from h_n
+        return self.head(output, sentence, batch.lengths)                           # (B, C)
 
     def forward(self, batch: Batch):
         logits = self.logits(batch)
         return logits, None if batch.labels is None else F.cross_entropy(logits, batch.labels)
 
     @torch.no_grad()
-    def predict(self, batch: Batch) -> list[int]:
-        """One class id per sentence."""
-        return self.logits(batch).argmax(-1).tolist()
+    def predict(self, batch: Batch) -> dict[str, list]:
+        return _label_predictions(self.logits(batch))
 
 
 class Tagger(nn.Module):
-    """Token labels from the encoder's per-token output."""
+    """Token labels from the encoder's per-token output (softmax or CRF, see `TaggingHead`)."""
 
-    def __init__(self, encoder: Encoder, num_tags: int):
+    def __init__(self, encoder: Encoder, tag_names: list[str], crf: bool = False):
         super().__init__()
         self.encoder = encoder
-        self.head = TaggingHead(encoder.output_size, num_tags)
+        self.head = TaggingHead(encoder.output_size, tag_names, crf)
 
     def logits(self, batch: Batch) -> torch.Tensor:
-        output, _ = self.encoder(batch.tokens, batch.lengths)     # (B, T, D*H)
-        return self.head(output)                                  # (B, T, K)
+        output, _ = self.encoder(batch.tokens, batch.lengths, batch.chars)     # (B, T, D*H)
+        return self.head(output)                                               # (B, T, K)
 
     def forward(self, batch: Batch):
         logits = self.logits(batch)
-        if batch.labels is None:
-            return logits, None
-        return logits, F.cross_entropy(logits.flatten(0, 1), batch.labels.flatten(), ignore_index=LABEL_PAD)
+        return logits, None if batch.tags is None else self.head.loss(logits, batch.tags, batch.mask)
 
     @torch.no_grad()
-    def predict(self, batch: Batch) -> list[list[int]]:
-        """One tag id per real token of each sentence."""
-        best = self.logits(batch).argmax(-1).cpu()                # (B, T)
-        return [best[i, :n].tolist() for i, n in enumerate(batch.lengths.tolist())]
+    def predict(self, batch: Batch) -> dict[str, list]:
+        return {"tags": self.head.decode(self.logits(batch), batch.lengths)}
 
 
-TASKS = {"classification": Classifier, "tagging": Tagger}
+class JointModel(nn.Module):
+    """Intent + slots from ONE encoder: the intent head reads h_n, the slot head reads output.
+
+    loss = cross-entropy(intent) + slot_weight * slot loss (token cross-entropy, or CRF nll).
+    """
+
+    def __init__(self, encoder: Encoder, label_names: list[str], tag_names: list[str], crf: bool = False,
+                 slot_weight: float = 1.0):
+        super().__init__()
+        self.encoder = encoder
+        self.intent_head = ClassificationHead(encoder.output_size, len(label_names), encoder.cfg.sentence_vector)
+        self.slot_head = TaggingHead(encoder.output_size, tag_names, crf)
+        self.slot_weight = slot_weight
+
+    def logits(self, batch: Batch) -> dict[str, torch.Tensor]:
+        output, sentence = self.encoder(batch.tokens, batch.lengths, batch.chars)  # (B, T, D*H), (B, D*H)
+        intent = self.intent_head(output, sentence, batch.lengths)                   # (B, C)
+        return {"label": intent, "tags": self.slot_head(output)}                     # (B, C), (B, T, K)
+
+    def forward(self, batch: Batch):
+        logits = self.logits(batch)
+        if batch.labels is None or batch.tags is None:
+            return logits, None
+        intent_loss = F.cross_entropy(logits["label"], batch.labels)
+        return logits, intent_loss + self.slot_weight * self.slot_head.loss(logits["tags"], batch.tags, batch.mask)
+
+    @torch.no_grad()
+    def predict(self, batch: Batch) -> dict[str, list]:
+        logits = self.logits(batch)
+        return {**_label_predictions(logits["label"]), "tags": self.slot_head.decode(logits["tags"], batch.lengths)}
 
 
-def build_model(task: str, vocab_size: int, num_labels: int, cfg: EncoderConfig) -> nn.Module:
-    """Sizes that come from data (vocab, labels) are passed explicitly, next to the encoder's own config."""
-    return TASKS[task](Encoder(vocab_size, cfg), num_labels)
+def build_model(task: str, vocab_size: int, label_names: dict[str, list[str]], cfg: ModelConfig,
+                num_chars: int = 0) -> nn.Module:
+    """Sizes that come from data are passed explicitly, next to the model's own config.
+
+    Args:
+        task: tagging | classification | joint.
+        vocab_size: words, PAD and UNK included.
+        label_names: {"tags": [...]} for tagging, {"label": [...]} for classification, both for joint.
+        cfg: the ``model`` section (a plain `EncoderConfig` gets ModelConfig's defaults: no CRF, slot_weight 1).
+        num_chars: character vocabulary size, for ``cfg.char_filters > 0``.
+    """
+    encoder = Encoder(vocab_size, cfg, num_chars)
+    crf, slot_weight = getattr(cfg, "crf", False), getattr(cfg, "slot_weight", 1.0)
+    if task == "classification":
+        return Classifier(encoder, len(label_names["label"]))
+    if task == "tagging":
+        return Tagger(encoder, label_names["tags"], crf)
+    if task == "joint":
+        return JointModel(encoder, label_names["label"], label_names["tags"], crf, slot_weight)
+    raise ValueError(f"unknown task {task!r}; known: tagging, classification, joint")

@@ -28,3 +28,10 @@ def tagger_run(tmp_path_factory) -> Path:
 def classifier_run(tmp_path_factory) -> Path:
     """A tiny TREC classifier run dir, lower-cased (so the tokenizer's lowercase step matters)."""
     return _train(tmp_path_factory, "classifier", ["data.name=trec", "data.limit=300", "data.lowercase=true"])
+
+
+@pytest.fixture(scope="session")
+def joint_run(tmp_path_factory) -> Path:
+    """A tiny ATIS intent + slots run with a char-CNN and a CRF slot head, trained once per session."""
+    return _train(tmp_path_factory, "joint", ["data.name=atis", "data.limit=300", "model.char_filters=8",
+                                              "model.crf=true", "train.select_metric=exact_match"])

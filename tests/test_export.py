@@ -22,7 +22,7 @@ import sys, torch
 program_path, inputs_path, outputs_path, repo = sys.argv[1:]
 program = torch.export.load(program_path).module()
 with torch.no_grad():
-    outputs = [program(tokens, lengths) for tokens, lengths in torch.load(inputs_path)]
+    outputs = [program(*inputs) for inputs in torch.load(inputs_path)]
 torch.save(outputs, outputs_path)
 files = {name: getattr(m, "__file__", None) or "" for name, m in sys.modules.items()}
 leaked = [n for n, f in files.items() if f.startswith(repo) and not f.startswith(sys.prefix)]  # a .venv may sit in the repo
@@ -32,19 +32,29 @@ SHAPES = [[23, 1, 9, 17, 23, 4, 2], [1], [2, 31]]  # (B, T) = (7, 23), (1, 1), (
 
 
 @pytest.fixture(scope="module")
-def exported(tagger_run, classifier_run, tmp_path_factory) -> dict:
+def exported(tagger_run, classifier_run, joint_run, tmp_path_factory) -> dict:
     """{run dir: {"program", "meta", "onnx": path}}, each exported once to a folder outside the run."""
     return {run: export.main([str(run), "--out", str(tmp_path_factory.mktemp("serve") / "model.pt2"), "--onnx"])
-            for run in (tagger_run, classifier_run)}
+            for run in (tagger_run, classifier_run, joint_run)}
 
 
-@pytest.mark.parametrize("run_fixture", ["tagger_run", "classifier_run"])
+def pairs(got, reference):
+    """(exported, eager) tensor pairs: one for a tagger or classifier, (label, tags) for a joint model."""
+    return list(zip(got, reference)) if isinstance(reference, tuple) else [(got, reference)]
+
+
+RUNS = ["tagger_run", "classifier_run", "joint_run"]  # joint_run: char-CNN inputs, CRF slot head, two outputs
+
+
+@pytest.mark.parametrize("run_fixture", RUNS)
 def test_program_runs_without_repo_code_and_matches_the_model(request, exported, run_fixture, tmp_path):
     run = request.getfixturevalue(run_fixture)
     predictor = Predictor.from_run_dir(run)                       # eager, encoder on its trained packed path
     assert predictor.model.encoder.cfg.rnn_path == "packed"
-    batches = [export.random_batch(lengths, len(predictor.words), seed=i) for i, lengths in enumerate(SHAPES)]
-    torch.save([(b.tokens, b.lengths) for b in batches], tmp_path / "inputs.pt")
+    chars = export.num_chars(predictor.model)
+    batches = [export.random_batch(lengths, len(predictor.words), seed=i, num_chars=chars)
+               for i, lengths in enumerate(SHAPES)]
+    torch.save([export.inputs(b) for b in batches], tmp_path / "inputs.pt")
     env = {k: v for k, v in os.environ.items() if not k.startswith("PYTHON")}
     done = subprocess.run([sys.executable, "-I", "-c", SERVE, str(exported[run]["program"]), "inputs.pt",
                            "outputs.pt", str(REPO)], cwd=tmp_path, env=env, capture_output=True, text=True,
@@ -53,12 +63,12 @@ def test_program_runs_without_repo_code_and_matches_the_model(request, exported,
     outputs = torch.load(tmp_path / "outputs.pt")
     with torch.no_grad():
         for batch, out in zip(batches, outputs):
-            reference = predictor.model.logits(batch)
-            assert out.shape == reference.shape
-            assert (out - reference).abs().max().item() < 1e-4
+            for got, reference in pairs(out, export.outputs(predictor.model, batch)):
+                assert got.shape == reference.shape
+                assert (got - reference).abs().max().item() < 1e-4
 
 
-@pytest.mark.parametrize("run_fixture", ["tagger_run", "classifier_run"])
+@pytest.mark.parametrize("run_fixture", RUNS)
 def test_onnx_program_matches_the_model(request, exported, run_fixture):
     import onnx
     import onnxruntime
@@ -68,25 +78,38 @@ def test_onnx_program_matches_the_model(request, exported, run_fixture):
     graph = onnx.load(exported[run]["onnx"]).graph
     assert "LSTM" in {node.op_type for node in graph.node}
     symbolic = [[d.HasField("dim_param") for d in i.type.tensor_type.shape.dim] for i in graph.input]
-    assert symbolic == [[True, True], [True]]                       # (batch, time), (batch): nothing fixed
+    chars = export.num_chars(predictor.model)
+    # (batch, time), (batch)[, (batch, time, chars)]: nothing fixed
+    assert symbolic == [[True, True], [True]] + ([[True, True, True]] if chars else [])
     session = onnxruntime.InferenceSession(str(exported[run]["onnx"]))
+    names = [o.name for o in session.get_outputs()]
     for i, lengths in enumerate(SHAPES):
-        batch = export.random_batch(lengths, len(predictor.words), seed=i)
-        out, = session.run(["logits"], {"tokens": batch.tokens.numpy(), "lengths": batch.lengths.numpy()})
+        batch = export.random_batch(lengths, len(predictor.words), seed=i, num_chars=chars)
+        feed = {i.name: t.numpy() for i, t in zip(session.get_inputs(), export.inputs(batch))}
+        out = session.run(names, feed)
         with torch.no_grad():
-            reference = predictor.model.logits(batch)
-        assert out.shape == reference.shape
-        assert (torch.from_numpy(out) - reference).abs().max().item() < 1e-4
+            reference = export.outputs(predictor.model, batch)
+        for got, want in pairs(tuple(out) if len(out) > 1 else out[0], reference):
+            assert got.shape == want.shape
+            assert (torch.from_numpy(got) - want).abs().max().item() < 1e-4
 
 
-@pytest.mark.parametrize("run_fixture", ["tagger_run", "classifier_run"])
+@pytest.mark.parametrize("run_fixture", RUNS)
 def test_meta_holds_vocabularies_and_tokenizer(request, exported, run_fixture):
     run = request.getfixturevalue(run_fixture)
     ckpt = load_checkpoint(run / "best.pt")
     meta = json.loads(exported[run]["meta"].read_text())
     assert meta["program"] == exported[run]["program"].name and meta["onnx"] == exported[run]["onnx"].name
     assert meta["task"] == ckpt["task"]
-    assert meta["words"] == ckpt["words"]["itos"] and meta["labels"] == ckpt["labels"]["itos"]
+    assert meta["words"] == ckpt["words"]["itos"]
+    assert meta["labels"] == {field: vocab["itos"] for field, vocab in ckpt["labels"].items()}
+    assert meta["chars"] == (ckpt["chars"] and ckpt["chars"]["itos"])
+    if run_fixture == "joint_run":                                # char-CNN and CRF: what serving needs for them
+        K = len(ckpt["labels"]["tags"]["itos"])
+        assert "chars" in meta["inputs"] and "pair" in meta["output"]
+        assert len(meta["crf"]["transitions"]) == K and len(meta["crf"]["start"]) == len(meta["crf"]["end"]) == K
+    else:
+        assert meta["chars"] is None and meta["crf"] is None
     assert meta["tokenizer"]["split"] == "whitespace"
     assert meta["tokenizer"]["lowercase"] == ckpt["config"]["data"]["lowercase"]
     assert (meta["pad_id"], meta["unk_id"]) == (0, 1)
@@ -103,13 +126,14 @@ def test_time_loop_is_the_lstm_kernel_not_unrolled(exported, tagger_run):
 def test_gru_exports_and_a_vanilla_rnn_is_refused():
     torch.manual_seed(0)
     cfg = EncoderConfig(rnn="gru", embed_dim=8, hidden_size=6, num_layers=1, dropout=0.0)
-    gru = build_model("classification", 30, 3, cfg).eval()
+    gru = build_model("classification", 30, {"label": ["a", "b", "c"]}, cfg).eval()
     program = export.export_model(gru, 30)
     assert gru.encoder.cfg.rnn_path == "packed"                   # restored after tracing
     batch = export.random_batch([9, 2, 5, 1], 30, seed=3)
     with torch.no_grad():
         torch.testing.assert_close(program.module()(batch.tokens, batch.lengths), gru.logits(batch),
                                    rtol=0, atol=1e-5)
-    rnn = build_model("tagging", 30, 3, EncoderConfig(rnn="rnn", embed_dim=8, hidden_size=6, dropout=0.0))
+    rnn = build_model("tagging", 30, {"tags": ["a", "b", "c"]}, EncoderConfig(rnn="rnn", embed_dim=8, hidden_size=6,
+                                                                              dropout=0.0))
     with pytest.raises(ValueError, match="model.rnn='rnn'"):
         export.export_model(rnn, 30)

@@ -8,6 +8,7 @@ from models.tasks import build_model
 from training.checkpoint import load_checkpoint, save_checkpoint
 
 VOCAB, LENGTHS = 30, [7, 5, 4, 3]
+NAMES = {"tagging": {"tags": ["O", "B-X", "I-X", "B-Y"]}, "classification": {"label": ["a", "b", "c", "d"]}}
 
 
 def make_batch(lengths=LENGTHS, tagging=True, seed=0):
@@ -16,7 +17,7 @@ def make_batch(lengths=LENGTHS, tagging=True, seed=0):
     for n in lengths:
         ids = torch.randint(2, VOCAB, (n,), generator=g).tolist()
         label = torch.randint(0, 4, (n,), generator=g).tolist() if tagging else int(torch.randint(0, 4, (1,)))
-        examples.append({"ids": ids, "label_ids": label})
+        examples.append({"ids": ids, "tag_ids" if tagging else "label_ids": label})
     return collate(examples)
 
 
@@ -38,7 +39,7 @@ def test_sentence_vector_is_h_n_at_real_ends(rnn):
 @pytest.mark.parametrize("task", ["tagging", "classification"])
 def test_sentence_alone_equals_sentence_in_padded_batch(task):
     torch.manual_seed(0)
-    model = build_model(task, VOCAB, 4, EncoderConfig(embed_dim=8, hidden_size=6, dropout=0.0)).eval()
+    model = build_model(task, VOCAB, NAMES[task], EncoderConfig(embed_dim=8, hidden_size=6, dropout=0.0)).eval()
     batch = make_batch(tagging=task == "tagging")
     logits_batch, _ = model(batch)
     for i, n in enumerate(LENGTHS):
@@ -49,7 +50,8 @@ def test_sentence_alone_equals_sentence_in_padded_batch(task):
             torch.testing.assert_close(logits_alone[0], logits_batch[i, :n], rtol=0, atol=1e-6)
         else:
             torch.testing.assert_close(logits_alone[0], logits_batch[i], rtol=0, atol=1e-6)
-        assert model.predict(alone)[0] == model.predict(batch)[i]
+        field = "tags" if task == "tagging" else "label"
+        assert model.predict(alone)[field][0] == model.predict(batch)[field][i]
 
 
 @pytest.mark.parametrize("task", ["tagging", "classification"])
@@ -58,7 +60,7 @@ def test_sentence_alone_equals_sentence_in_padded_batch(task):
 def test_every_parameter_gets_a_gradient(task, rnn, path):
     torch.manual_seed(0)
     cfg = EncoderConfig(rnn=rnn, embed_dim=8, hidden_size=6, dropout=0.0, rnn_path=path)
-    model = build_model(task, VOCAB, 4, cfg)
+    model = build_model(task, VOCAB, NAMES[task], cfg)
     _, loss = model(make_batch(tagging=task == "tagging"))
     loss.backward()
     for name, p in model.named_parameters():
@@ -68,7 +70,7 @@ def test_every_parameter_gets_a_gradient(task, rnn, path):
 def test_train_save_load_gives_identical_predictions(tmp_path):
     torch.manual_seed(0)
     cfg = EncoderConfig(embed_dim=8, hidden_size=6, dropout=0.1)
-    model = build_model("tagging", VOCAB, 4, cfg)
+    model = build_model("tagging", VOCAB, NAMES["tagging"], cfg)
     opt = torch.optim.AdamW(model.parameters(), lr=1e-2)
     batch = make_batch()
     for _ in range(5):
@@ -77,7 +79,7 @@ def test_train_save_load_gives_identical_predictions(tmp_path):
         loss.backward()
         opt.step()
     save_checkpoint({"model": model.state_dict()}, tmp_path / "m.pt")
-    loaded = build_model("tagging", VOCAB, 4, cfg)
+    loaded = build_model("tagging", VOCAB, NAMES["tagging"], cfg)
     loaded.load_state_dict(load_checkpoint(tmp_path / "m.pt")["model"])
     model.eval(), loaded.eval()
     torch.testing.assert_close(loaded(batch)[0], model(batch)[0], rtol=0, atol=0)
@@ -143,3 +145,88 @@ def test_sentence_vector_choices():
     for i, n in enumerate(LENGTHS):
         torch.testing.assert_close(vec["mean"][i], output[i, :n].mean(0))
         torch.testing.assert_close(vec["max"][i], output[i, :n].amax(0))
+
+
+# --- char-CNN features, CRF output layer, joint intent + slots -------------------------------------------------
+
+from models.tasks import ModelConfig  # noqa: E402
+
+TAGS = ["O", "B-X", "I-X", "B-Y", "I-Y"]
+JOINT = {"label": ["a", "b", "c"], "tags": TAGS}
+NUM_CHARS = 12
+
+
+def make_rich_batch(lengths=LENGTHS, seed=0):
+    """Words, random spellings (1..9 chars), tags from TAGS and a sentence label."""
+    g = torch.Generator().manual_seed(seed)
+    examples = []
+    for n in lengths:
+        examples.append({"ids": torch.randint(2, VOCAB, (n,), generator=g).tolist(),
+                         "chars": [torch.randint(2, NUM_CHARS, (int(torch.randint(1, 10, (1,), generator=g)),),
+                                                 generator=g).tolist() for _ in range(n)],
+                         "tag_ids": torch.randint(0, len(TAGS), (n,), generator=g).tolist(),
+                         "label_ids": int(torch.randint(0, 3, (1,), generator=g))})
+    return examples
+
+
+def rich_model(task, **cfg):
+    cfg = ModelConfig(embed_dim=8, hidden_size=6, dropout=0.0, char_filters=5, char_dim=4, **cfg)
+    names = {"tagging": {"tags": TAGS}, "classification": {"label": JOINT["label"]}, "joint": JOINT}[task]
+    return build_model(task, VOCAB, names, cfg, num_chars=NUM_CHARS)
+
+
+@pytest.mark.parametrize("task,crf", [("tagging", False), ("tagging", True), ("classification", False),
+                                      ("joint", True), ("joint", False)])
+@pytest.mark.parametrize("path", ["packed", "reversed"])
+def test_char_crf_joint_models_get_gradients_everywhere(task, crf, path):
+    torch.manual_seed(0)
+    model = rich_model(task, crf=crf, rnn_path=path)
+    _, loss = model(collate(make_rich_batch()))
+    loss.backward()
+    for name, p in model.named_parameters():
+        assert p.grad is not None and p.grad.abs().sum() > 0, f"{name} got no gradient"
+
+
+@pytest.mark.parametrize("task,crf", [("tagging", True), ("joint", True), ("joint", False)])
+def test_char_model_sentence_alone_equals_padded_batch(task, crf):
+    torch.manual_seed(0)
+    model = rich_model(task, crf=crf).eval()
+    examples = make_rich_batch()
+    batch = collate(examples)                                     # C = the batch's longest word
+    in_batch = model.predict(batch)
+    for i, ex in enumerate(examples):
+        alone = model.predict(collate([{"ids": ex["ids"], "chars": ex["chars"]}]))  # C = this sentence's longest
+        assert {k: v[0] for k, v in alone.items() if k != "probability"} == \
+               {k: v[i] for k, v in in_batch.items() if k != "probability"}
+    with pytest.raises(ValueError, match="needs chars"):
+        model(collate([{"ids": examples[0]["ids"]}]))
+
+
+def test_crf_tagger_decodes_valid_iob2_with_viterbi():
+    torch.manual_seed(0)
+    model = rich_model("tagging", crf=True).eval()
+    batch = collate(make_rich_batch(lengths=[6, 3, 1]))
+    with torch.no_grad():
+        model.head.proj.bias.copy_(torch.tensor([0.0, 0.0, 9.0, 0.0, 9.0]))  # emissions favour I-X / I-Y everywhere
+    emissions = model.logits(batch)
+    assert emissions.argmax(-1)[0, 0].item() in (2, 4)            # argmax would start with an I- tag
+    paths = model.predict(batch)["tags"]
+    assert paths == model.head.crf.viterbi(emissions, batch.mask)
+    for path in paths:
+        names = [TAGS[t] for t in path]
+        assert all(not t.startswith("I-") or (i > 0 and names[i - 1][2:] == t[2:]) for i, t in enumerate(names))
+
+
+def test_joint_loss_is_intent_plus_weighted_slot_loss():
+    torch.manual_seed(0)
+    batch = collate(make_rich_batch())
+    losses = {}
+    for w in (0.0, 1.0, 2.5):
+        torch.manual_seed(0)
+        model = rich_model("joint", crf=True, slot_weight=w).eval()
+        logits, losses[w] = model(batch)
+    intent = torch.nn.functional.cross_entropy(logits["label"], batch.labels)
+    slot = model.slot_head.loss(logits["tags"], batch.tags, batch.mask)
+    torch.testing.assert_close(losses[0.0], intent)
+    torch.testing.assert_close(losses[2.5], intent + 2.5 * slot)
+    torch.testing.assert_close(losses[1.0], intent + slot)

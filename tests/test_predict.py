@@ -11,7 +11,7 @@ import pytest
 import predict
 from data.batching import make_loader
 from data.datasets import load_splits, prepare
-from data.vocab import Vocab
+from data.vocab import Vocabs
 from training.checkpoint import load_checkpoint
 from training.config import load_config
 from training.loop import predict as loop_predict
@@ -42,7 +42,8 @@ def input_file(tmp_path) -> Path:
 
 
 def tag_vocab(run) -> set:
-    return set(load_checkpoint(run / "best.pt")["labels"]["itos"])
+    (vocab,) = load_checkpoint(run / "best.pt")["labels"].values()
+    return set(vocab["itos"])
 
 
 def test_tagger_text_and_json(tagger_run, input_file, capsys):
@@ -71,16 +72,31 @@ def test_classifier_text_and_json(classifier_run, input_file, capsys):
         assert float(probability) == pytest.approx(record["probability"], abs=5e-5)
 
 
-@pytest.mark.parametrize("run_fixture", ["tagger_run", "classifier_run"])
+def test_joint_text_and_json(joint_run, input_file, capsys):
+    text = run_main(capsys, [str(joint_run), str(input_file)])
+    records = [json.loads(r) for r in run_main(capsys, [str(joint_run), str(input_file), "--format", "json"])]
+    ckpt = load_checkpoint(joint_run / "best.pt")
+    intents, slots = (set(ckpt["labels"][f]["itos"]) for f in ("label", "tags"))
+    assert len(text) == len(records) == 3
+    for line, record, tokens in zip(text, records, TOKENS):
+        assert list(record) == ["line", "tokens", "label", "probability", "tags"]
+        assert record["label"] in intents and set(record["tags"]) <= slots and len(record["tags"]) == len(tokens)
+        label, probability, pairs = line.split("\t")
+        assert label == record["label"] and [p.rsplit("/", 1)[1] for p in pairs.split(" ")] == record["tags"]
+        assert not any(t.startswith("I-") and (i == 0 or record["tags"][i - 1][2:] != t[2:])  # CRF: valid IOB2
+                       for i, t in enumerate(record["tags"]))
+
+
+@pytest.mark.parametrize("run_fixture", ["tagger_run", "classifier_run", "joint_run"])
 def test_predictions_equal_evaluate_batching(request, run_fixture):
     """Raw text through Predictor (input order, batches of 64) == ids through evaluate.py's path
     (numericalised dataset, batches of 256 sorted by length), on the whole dev split."""
     run = request.getfixturevalue(run_fixture)
     ckpt = load_checkpoint(run / "best.pt")
     cfg = load_config(base=ckpt["config"])
-    words, labels = Vocab.from_dict(ckpt["words"]), Vocab.from_dict(ckpt["labels"])
+    vocabs = Vocabs.from_dict(ckpt)
     predictor = predict.Predictor.from_run_dir(run)
-    dd, _, _ = prepare(cfg.data, words, labels)
+    dd, _ = prepare(cfg.data, vocabs)
     loader = make_loader(dd["validation"], 256, shuffle=False)
     _, expected = loop_predict(predictor.model, loader, "cpu")
     order = [i for batch in loader.batch_sampler for i in batch]            # dataset index of each prediction
@@ -91,11 +107,9 @@ def test_predictions_equal_evaluate_batching(request, run_fixture):
     if cfg.data.lowercase:
         assert sum(t != t.lower() for t in texts) > len(texts) / 2          # lower-casing really is exercised
     results = predictor.predict(texts)
-    if ckpt["task"] == "tagging":
-        got = [labels.encode(r["tags"]) for r in results]
-    else:
-        got = [labels.stoi[r["label"]] for r in results]
-    assert got == [expected[k] for k in keep]
+    for field, labels in vocabs.labels.items():
+        got = [labels.encode(r["tags"]) if field == "tags" else labels.stoi[r["label"]] for r in results]
+        assert got == [expected[field][k] for k in keep]
 
 
 @pytest.mark.parametrize("run_fixture", ["tagger_run", "classifier_run"])

@@ -57,8 +57,8 @@ def test_trec_counts_labels_and_the_non_utf8_byte(shared_data):
 
 
 def test_sst2_counts_and_stripped_text(shared_data):
-    train = readers.read_tsv_classification(shared_data / "sst2/train.tsv")
-    dev = readers.read_tsv_classification(shared_data / "sst2/dev.tsv")
+    train = readers.read_delimited(shared_data / "sst2/train.tsv", "\t", "sentence")
+    dev = readers.read_delimited(shared_data / "sst2/dev.tsv", "\t", "sentence")
     assert Counter(e["label"] for e in train) == {"0": 29780, "1": 37569}
     assert Counter(e["label"] for e in dev) == {"0": 428, "1": 444}
     assert train[0] == {"tokens": "hide new secretions from the parental units".split(), "label": "0"}

@@ -10,14 +10,14 @@ from omegaconf import OmegaConf
 from omegaconf.errors import ConfigKeyError, OmegaConfBaseException
 
 from data.datasets import DataConfig
-from models.encoder import EncoderConfig
+from models.tasks import ModelConfig
 from .loop import TrainConfig
 
 
 @dataclass
 class Config:
     data: DataConfig = field(default_factory=DataConfig)
-    model: EncoderConfig = field(default_factory=EncoderConfig)
+    model: ModelConfig = field(default_factory=ModelConfig)
     train: TrainConfig = field(default_factory=TrainConfig)
 
 

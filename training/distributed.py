@@ -105,13 +105,19 @@ def broadcast_object(obj):
     return box[0]
 
 
-def gather(*lists: list) -> tuple[list, ...]:
-    """Each rank's lists -> the same concatenation (in rank order) on every rank."""
+def gather(*parts):
+    """Each rank's lists (or dicts of lists, as `training.loop.predict` returns) -> the same concatenation,
+    in rank order, on every rank."""
     if world_size() == 1:
-        return lists
+        return parts
     everyone = [None] * world_size()
-    dist.all_gather_object(everyone, lists, group=_cpu_group)
-    return tuple([x for part in everyone for x in part[i]] for i in range(len(lists)))
+    dist.all_gather_object(everyone, parts, group=_cpu_group)
+
+    def join(i):
+        if isinstance(parts[i], dict):
+            return {k: [x for part in everyone for x in part[i][k]] for k in parts[i]}
+        return [x for part in everyone for x in part[i]]
+    return tuple(join(i) for i in range(len(parts)))
 
 
 def reduce_stats(stats: dict) -> dict:

@@ -21,17 +21,20 @@ class TrainConfig:
     clip_norm: float = 5.0
     patience: int = 4           # early stopping: epochs without a better dev score
     lr_decay: float = 0.5       # multiply the lr by this when dev stops improving (ReduceLROnPlateau)
-    select_metric: str = "accuracy"  # dev metric that picks the best checkpoint
+    select_metric: str = "accuracy"  # dev metric that picks the best checkpoint (training/metrics.py: e.g.
+                                     # entity_f1 for NER, slot_f1 or exact_match for joint intent + slots)
     seed: int = 1
     device: str = "auto"        # auto | cpu | cuda | cuda:1 ...
     max_steps: int = 0          # > 0: stop after this many steps in total (smoke tests)
+    max_minutes: float = 0.0    # > 0: stop after the epoch during which training time passed this budget
     log_every: int = 50         # steps between train/loss_step points in TensorBoard
 
     def __post_init__(self):
         if self.epochs < 1 or self.batch_size < 1:
             raise ValueError("train.epochs and train.batch_size must be >= 1")
-        if self.select_metric not in ("accuracy", "macro_f1"):
-            raise ValueError(f"train.select_metric must be accuracy or macro_f1, got {self.select_metric!r}")
+        if self.select_metric not in metrics.METRIC_NAMES:
+            raise ValueError(f"train.select_metric must be one of {', '.join(metrics.METRIC_NAMES)}, "
+                             f"got {self.select_metric!r}")
 
 
 @dataclass
@@ -111,20 +114,19 @@ def _check_finite(bad_step: torch.Tensor, progress: Progress) -> None:
 
 
 @torch.no_grad()
-def predict(model, loader, device) -> tuple[list, list]:
-    """Gold and predicted label ids over a loader (ids per token for taggers, one id for classifiers)."""
+def predict(model, loader, device) -> tuple[dict, dict]:
+    """Gold and predicted label ids over a loader, per label field: {"tags": [[id, ...], ...]} and/or
+    {"label": [id, ...]} (predictions may carry more, e.g. "probability")."""
     model.eval()
-    gold, pred = [], []
+    gold, pred = {}, {}
     for batch in loader:
-        pred += model.predict(batch.to(device))
-        if batch.labels.dim() == 2:  # tagging: drop the -100 padding
-            gold += [row[:n].tolist() for row, n in zip(batch.labels, batch.lengths.tolist())]
-        else:
-            gold += batch.labels.tolist()
+        for out, new in ((gold, batch.gold()), (pred, model.predict(batch.to(device)))):
+            for field, values in new.items():
+                out.setdefault(field, []).extend(values)
     return gold, pred
 
 
-def evaluate(model, loader, task: str, num_labels: int, device) -> dict[str, float]:
+def evaluate(model, loader, label_names: dict[str, list[str]], device) -> dict[str, float]:
     """Metrics computed fresh from the current weights, every time."""
     gold, pred = predict(model, loader, device)
-    return metrics.compute(task, gold, pred, num_labels)
+    return metrics.compute(gold, pred, label_names)

@@ -1,35 +1,133 @@
-"""Metrics from scikit-learn: flat dicts of scalars for logs, and a human-readable report."""
+"""Metrics per label field -> flat dicts of scalars for logs, and a human-readable report.
+
+Gold and predictions come as ``{field: values}`` (`data.batching.Batch.gold`, the task models' ``predict``):
+
+| field | metrics (one field) | in a joint model |
+|---|---|---|
+| ``label`` | accuracy, macro_f1 (scikit-learn) | intent_accuracy, intent_macro_f1 |
+| ``tags`` | accuracy, macro_f1 per token; for a BIO tag set also entity_f1, entity_precision, entity_recall: entity-level micro averages, seqeval strict IOB2 | slot_accuracy, slot_macro_f1, slot_f1, slot_precision, slot_recall |
+| both | | exact_match: intent and every slot tag right |
+
+A gold label never seen in training has id -1 (`data.vocab.UNSEEN_LABEL_ID`): no prediction equals it, so it is
+an error everywhere. For seqeval it becomes the tag ``B-<unseen>``, a one-token entity no prediction can match
+(for an unseen ``I-X`` tag this splits the gold entity in two: its ``B-X`` part alone can still be matched).
+"""
 from __future__ import annotations
 
 from itertools import chain
 
+from seqeval.metrics import classification_report as entity_report
+from seqeval.metrics import f1_score as entity_f1, precision_score, recall_score
+from seqeval.scheme import IOB2
 from sklearn.metrics import accuracy_score, classification_report, confusion_matrix, f1_score
 
+from data.tags import is_bio
+from data.vocab import UNSEEN_LABEL_ID
 
-def flatten(task: str, gold, pred):
-    """Tagging compares token by token; classification sentence by sentence."""
-    if task == "tagging":
-        if any(len(g) != len(p) for g, p in zip(gold, pred)):
-            raise ValueError("gold and predicted tag sequences differ in length")
-        return list(chain.from_iterable(gold)), list(chain.from_iterable(pred))
-    return list(gold), list(pred)
+UNSEEN_TAG = "B-<unseen>"
+JOINT_PREFIX = {"label": "intent_", "tags": "slot_"}
+MAX_CONFUSION = 50  # label sets larger than this get no confusion matrix in the report (unreadable)
+METRIC_NAMES = ("accuracy", "macro_f1", "entity_f1", "entity_precision", "entity_recall", "intent_accuracy",
+                "intent_macro_f1", "slot_accuracy", "slot_macro_f1", "slot_f1", "slot_precision", "slot_recall",
+                "exact_match")
 
 
-def compute(task: str, gold, pred, num_labels: int) -> dict[str, float]:
-    """Tagging: token accuracy and macro-F1 over tags. Classification: accuracy and macro-F1."""
-    g, p = flatten(task, gold, pred)
-    labels = list(range(num_labels))
+def flatten(field: str, gold: list, pred: list) -> tuple[list, list]:
+    """Tags compare token by token; labels sentence by sentence."""
+    if field != "tags":
+        return list(gold), list(pred)
+    if any(len(g) != len(p) for g, p in zip(gold, pred)):
+        raise ValueError("gold and predicted tag sequences differ in length")
+    return list(chain.from_iterable(gold)), list(chain.from_iterable(pred))
+
+
+def label_metrics(field: str, gold: list, pred: list, names: list[str]) -> dict[str, float]:
+    """accuracy and macro-F1 over the label set (per token for tags)."""
+    g, p = flatten(field, gold, pred)
     return {"accuracy": float(accuracy_score(g, p)),
-            "macro_f1": float(f1_score(g, p, labels=labels, average="macro", zero_division=0))}
+            "macro_f1": float(f1_score(g, p, labels=list(range(len(names))), average="macro", zero_division=0))}
 
 
-def report(task: str, gold, pred, label_names: list[str]) -> str:
-    """Per-label precision/recall/F1 and the confusion matrix (rows gold, columns predicted)."""
-    g, p = flatten(task, gold, pred)
-    labels = list(range(len(label_names)))
-    text = classification_report(g, p, labels=labels, target_names=label_names, digits=4, zero_division=0)
-    cm = confusion_matrix(g, p, labels=labels)
-    width = max(6, max(len(n) for n in label_names) + 1)
-    rows = ["gold \\ pred".ljust(width) + "".join(n[:width - 1].rjust(width) for n in label_names)]
-    rows += [n.ljust(width) + "".join(str(v).rjust(width) for v in row) for n, row in zip(label_names, cm)]
-    return text + "\nconfusion matrix (rows: gold, columns: predicted)\n" + "\n".join(rows) + "\n"
+def tag_strings(sequences: list[list[int]], names: list[str]) -> list[list[str]]:
+    """Tag ids -> tag names for seqeval (-1, a tag never seen in training, -> UNSEEN_TAG)."""
+    return [[UNSEEN_TAG if i == UNSEEN_LABEL_ID else names[i] for i in seq] for seq in sequences]
+
+
+def entity_metrics(gold: list[list[int]], pred: list[list[int]], names: list[str]) -> dict[str, float]:
+    """Entity-level micro precision/recall/F1, seqeval in strict IOB2 mode (an entity counts only if its type and
+    both boundaries are right; a predicted I-X that does not continue an X entity starts none)."""
+    g, p = tag_strings(gold, names), tag_strings(pred, names)
+    kwargs = dict(mode="strict", scheme=IOB2, zero_division=0)
+    return {"entity_f1": float(entity_f1(g, p, **kwargs)), "entity_precision": float(precision_score(g, p, **kwargs)),
+            "entity_recall": float(recall_score(g, p, **kwargs))}
+
+
+def field_metrics(field: str, gold: list, pred: list, names: list[str]) -> dict[str, float]:
+    out = label_metrics(field, gold, pred, names)
+    if field == "tags" and is_bio(names):
+        out.update(entity_metrics(gold, pred, names))
+    return out
+
+
+def exact_match(gold: dict, pred: dict) -> float:
+    """Fraction of sentences whose every label field is entirely right."""
+    n = len(next(iter(gold.values())))
+    right = sum(all(gold[f][i] == pred[f][i] for f in gold) for i in range(n))
+    return right / max(n, 1)
+
+
+def compute(gold: dict, pred: dict, label_names: dict[str, list[str]]) -> dict[str, float]:
+    """{field: values} gold and predictions -> flat metrics (see the module docstring for the names)."""
+    if len(label_names) == 1:
+        (field, names), = label_names.items()
+        return field_metrics(field, gold[field], pred[field], names)
+    out = {}
+    for field, names in label_names.items():
+        for k, v in field_metrics(field, gold[field], pred[field], names).items():
+            out[JOINT_PREFIX[field] + (k.removeprefix("entity_") if field == "tags" else k)] = v
+    out["exact_match"] = exact_match({f: gold[f] for f in label_names}, {f: pred[f] for f in label_names})
+    return out
+
+
+def available(label_names: dict[str, list[str]]) -> list[str]:
+    """The metric names `compute` returns for these label sets (what train.select_metric may be)."""
+    fake = {f: [[0]] if f == "tags" else [0] for f in label_names}
+    return list(compute(fake, fake, label_names))
+
+
+def check_select_metric(name: str, label_names: dict[str, list[str]]) -> str:
+    """``name`` if `compute` returns it for these label sets, else ValueError listing the ones it returns."""
+    if name not in available(label_names):
+        raise ValueError(f"train.select_metric={name} is not a metric of this task; choose from "
+                         f"{', '.join(available(label_names))}")
+    return name
+
+
+def report(gold: dict, pred: dict, label_names: dict[str, list[str]]) -> str:
+    """Per-label precision/recall/F1 and the confusion matrix (rows gold, columns predicted) per field; for BIO
+    tags also seqeval's per-entity-type report (strict IOB2)."""
+    parts = []
+    for field, names in label_names.items():
+        g, p = flatten(field, gold[field], pred[field])
+        ids = list(range(len(names)))
+        title = f"== {field} ({'per token' if field == 'tags' else 'per sentence'}) =="
+        text = classification_report(g, p, labels=ids, target_names=names, digits=4, zero_division=0)
+        parts.append(f"{title}\n{text}")
+        if field == "tags" and is_bio(names):
+            gs, ps = tag_strings(gold[field], names), tag_strings(pred[field], names)
+            parts.append("== entities (seqeval, strict IOB2) ==\n"
+                         + entity_report(gs, ps, mode="strict", scheme=IOB2, digits=4, zero_division=0))
+        if len(names) <= MAX_CONFUSION:
+            parts.append(_confusion_text(confusion_matrix(g, p, labels=ids), names))
+        else:
+            parts.append(f"(no confusion matrix: {len(names)} labels > {MAX_CONFUSION})\n")
+    if len(label_names) > 1:
+        parts.append(f"exact match (every field right): {exact_match(gold, {f: pred[f] for f in gold}):.4f}\n")
+    return "\n".join(parts)
+
+
+def _confusion_text(cm, names: list[str]) -> str:
+    width = max(6, max(len(n) for n in names) + 1)
+    rows = ["gold \\ pred".ljust(width) + "".join(n[:width - 1].rjust(width) for n in names)]
+    rows += [n.ljust(width) + "".join(str(v).rjust(width) for v in row) for n, row in zip(names, cm)]
+    return "confusion matrix (rows: gold, columns: predicted)\n" + "\n".join(rows) + "\n"

@@ -7,21 +7,36 @@ import numpy as np
 
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
+from seqeval.metrics import classification_report as entity_report  # noqa: E402
+from seqeval.scheme import IOB2  # noqa: E402
 from sklearn.metrics import confusion_matrix, precision_recall_fscore_support  # noqa: E402
 
 from data.batching import collate  # noqa: E402
+from data.tags import is_bio  # noqa: E402
 from . import metrics  # noqa: E402
 
 
-def log_label_scores(writer, task: str, gold, pred, label_names: list[str], step: int) -> None:
-    """Per-label F1 (taggers and classifiers) and, for classifiers, the confusion matrix as a figure."""
-    g, p = metrics.flatten(task, gold, pred)
-    ids = list(range(len(label_names)))
-    _, _, f1, _ = precision_recall_fscore_support(g, p, labels=ids, zero_division=0)
-    for name, value in zip(label_names, f1):
-        writer.add_scalar(f"dev_f1/{name}", float(value), step)
-    if task == "classification":
-        writer.add_figure("dev/confusion_matrix", confusion_figure(confusion_matrix(g, p, labels=ids), label_names), step)
+def log_label_scores(writer, gold: dict, pred: dict, label_names: dict[str, list[str]], step: int) -> None:
+    """Per label field: per-label F1 (token-level for tags), per-entity-type F1 for BIO tags (seqeval strict),
+    and for sentence labels the confusion matrix as a figure. Label sets over MAX_CONFUSION get no per-label
+    curves or figure (too many to read)."""
+    for field, names in label_names.items():
+        prefix = "" if len(label_names) == 1 else f"{field}/"
+        g, p = metrics.flatten(field, gold[field], pred[field])
+        ids = list(range(len(names)))
+        if len(names) <= metrics.MAX_CONFUSION:
+            _, _, f1, _ = precision_recall_fscore_support(g, p, labels=ids, zero_division=0)
+            for name, value in zip(names, f1):
+                writer.add_scalar(f"dev_f1/{prefix}{name}", float(value), step)
+            if field == "label":
+                cm = confusion_matrix(g, p, labels=ids)
+                writer.add_figure(f"dev/{prefix}confusion_matrix", confusion_figure(cm, names), step)
+        if field == "tags" and is_bio(names):
+            by_type = entity_report(metrics.tag_strings(gold[field], names), metrics.tag_strings(pred[field], names),
+                                    mode="strict", scheme=IOB2, zero_division=0, output_dict=True)
+            for entity_type, scores in by_type.items():
+                if not entity_type.endswith(" avg"):  # micro/macro/weighted avg rows
+                    writer.add_scalar(f"dev_entity_f1/{entity_type}", float(scores["f1-score"]), step)
 
 
 def confusion_figure(cm, label_names: list[str]):
@@ -38,20 +53,27 @@ def confusion_figure(cm, label_names: list[str]):
     return fig
 
 
-def log_examples(writer, model, examples: list[dict], label_names: list[str], step: int, device) -> None:
-    """A few dev sentences with gold and predicted labels, as a markdown table (errors in bold)."""
+def log_examples(writer, model, examples: list[dict], label_names: dict[str, list[str]], step: int, device) -> None:
+    """A few dev sentences with gold and predicted labels, as a markdown table (errors in bold).
+
+    ``examples`` are rows of a numericalised split (tokens, input columns, tag_ids/label_ids)."""
     model.eval()
-    pred = model.predict(collate([{"ids": ex["ids"]} for ex in examples]).to(device))
+    inputs = [{k: ex[k] for k in ("ids", "chars") if k in ex} for ex in examples]
+    pred = model.predict(collate(inputs).to(device))
     rows = ["| sentence | gold | predicted |", "|---|---|---|"]
-    for ex, p in zip(examples, pred):
-        if isinstance(p, list):  # tagging: token/TAG, wrong tags in bold
-            text = " ".join(f"{t}/{label_names[y]}" if y == gold else f"**{t}/{label_names[y]}**"
-                            for t, y, gold in zip(ex["tokens"], p, ex["label_ids"]))
-            rows.append(f"| {text} | {sum(y == g for y, g in zip(p, ex['label_ids']))}/{len(p)} right | |")
-        else:
-            gold = label_names[ex["label_ids"]] if ex["label_ids"] >= 0 else "(unseen)"
-            mark = "" if p == ex["label_ids"] else "**"
-            rows.append(f"| {' '.join(ex['tokens'])} | {gold} | {mark}{label_names[p]}{mark} |")
+    for i, ex in enumerate(examples):
+        text, gold, guess = " ".join(ex["tokens"]), "", ""
+        if "tags" in pred:  # token/TAG, wrong tags in bold
+            names, tags = label_names["tags"], pred["tags"][i]
+            text = " ".join(f"{t}/{names[y]}" if y == g else f"**{t}/{names[y]}**"
+                            for t, y, g in zip(ex["tokens"], tags, ex["tag_ids"]))
+            gold = f"{sum(y == g for y, g in zip(tags, ex['tag_ids']))}/{len(tags)} tags right"
+        if "label" in pred:
+            names, y, g = label_names["label"], pred["label"][i], ex["label_ids"]
+            mark = "" if y == g else "**"
+            gold = " ".join(filter(None, [names[g] if g >= 0 else "(unseen)", gold]))
+            guess = f"{mark}{names[y]}{mark}"
+        rows.append(f"| {text} | {gold} | {guess} |")
     writer.add_text("dev/examples", "\n".join(rows), step)
 
 

@@ -1,0 +1,51 @@
+"""Strings -> ids: vocabularies from the training split, and the numericalised columns a batch is made of.
+
+Columns added to every split: ``ids`` (word ids), ``length``, ``chars`` (one list of character ids per word, only
+with a character vocabulary), ``tag_ids`` (one per token) and/or ``label_ids`` (one per sentence). Labels never
+seen in training become ``UNSEEN_LABEL_ID`` (-1): no model can predict them, so they count as errors.
+"""
+from __future__ import annotations
+
+import datasets
+
+from .chars import build_char_vocab, encode_chars
+from .text import normalize
+from .vocab import LABEL_FIELDS, Vocab, Vocabs
+
+ID_COLUMNS = {"tags": "tag_ids", "label": "label_ids"}  # label field -> its id column
+
+
+def build_vocabs(train: datasets.Dataset, min_freq: int, chars: bool = False, lowercase: bool = False) -> Vocabs:
+    """Words (PAD, UNK, then words seen >= min_freq times, lower-cased if asked), characters (of the words as
+    written) if asked, one label set per label field present in the data; all from train only."""
+    tokens = train["tokens"]
+    words = Vocab.build((normalize(t, lowercase) for t in tokens), min_freq=min_freq)
+    labels = {}
+    for field in LABEL_FIELDS:
+        if field in train.column_names:
+            values = train[field]
+            labels[field] = Vocab.build(values if field == "tags" else [[y] for y in values], specials=False)
+    return Vocabs(words, labels, build_char_vocab(tokens) if chars else None)
+
+
+def encode_tokens(tokens: list[str], vocabs: Vocabs, lowercase: bool = False) -> dict:
+    """A sentence's tokens as written -> the model's inputs: {"ids", "length"} and, with a char vocabulary,
+    "chars". ``lowercase`` (data.lowercase) applies to the word lookup only: the char-CNN sees the spelling."""
+    out = {"ids": vocabs.words.encode(normalize(tokens, lowercase)), "length": len(tokens)}
+    if vocabs.chars is not None:
+        out["chars"] = encode_chars(vocabs.chars, tokens)
+    return out
+
+
+def numericalize(dd: datasets.DatasetDict, vocabs: Vocabs, lowercase: bool = False) -> datasets.DatasetDict:
+    """Add the input columns (`encode_tokens`) and one id column per label field to every split."""
+
+    def encode(ex):
+        out = encode_tokens(ex["tokens"], vocabs, lowercase)
+        if "tags" in vocabs.labels:
+            out["tag_ids"] = vocabs.labels["tags"].encode(ex["tags"])
+        if "label" in vocabs.labels:
+            out["label_ids"] = vocabs.labels["label"].encode([ex["label"]])[0]
+        return out
+
+    return dd.map(encode, desc="numericalize")

@@ -1,0 +1,61 @@
+"""ATIS joint intent + slots: the seq.in/seq.out/label reader on the real files (SOURCE.md counts), labels unseen
+in training mapped to -1 and counted as errors, and the joint model end to end through train.main."""
+import json
+
+import pytest
+
+import evaluate
+from data import readers
+from data.datasets import DataConfig, prepare, task_of
+from data.vocab import UNSEEN_LABEL_ID
+from training.checkpoint import load_checkpoint
+
+# SOURCE.md: utterances, tokens, distinct intents, distinct slot tags
+COUNTS = {"train": (4478, 50497, 21, 120), "valid": (500, 5703, 16, 96), "test": (893, 9164, 20, 101)}
+UNSEEN_TEST_INTENTS = {"atis_airfare#atis_flight", "atis_day_name", "atis_flight#atis_airline",
+                       "atis_flight_no#atis_airline"}
+UNSEEN_TEST_TAGS = {"B-booking_class", "B-compartment", "B-flight", "B-stoploc.airport_code", "I-flight_number",
+                    "I-state_name"}
+
+
+@pytest.mark.parametrize("split", ["train", "valid", "test"])
+def test_reader_counts(shared_data, split):
+    ex = readers.read_seq_in_out(shared_data / "atis" / split)
+    n, tokens, intents, tags = COUNTS[split]
+    assert len(ex) == n and sum(len(e["tokens"]) for e in ex) == tokens
+    assert len({e["label"] for e in ex}) == intents and len({t for e in ex for t in e["tags"]}) == tags
+    assert all(len(e["tokens"]) == len(e["tags"]) for e in ex)
+
+
+def test_first_example(shared_data):
+    first = readers.read_seq_in_out(shared_data / "atis/train")[0]
+    assert first["tokens"] == "i want to fly from baltimore to dallas round trip".split()
+    assert first["tags"][5:] == ["B-fromloc.city_name", "O", "B-toloc.city_name", "B-round_trip", "I-round_trip"]
+    assert first["label"] == "atis_flight"
+
+
+def test_unseen_labels_map_to_the_unseen_id(capsys):
+    cfg = DataConfig(name="atis")
+    assert task_of(cfg) == "joint"
+    dd, vocabs = prepare(cfg)
+    assert UNSEEN_LABEL_ID == -1
+    assert "test has label never seen in training" in capsys.readouterr().out
+    test = dd["test"]
+    unseen_intents = [y for y, ex in zip(test["label_ids"], test["label"]) if ex in UNSEEN_TEST_INTENTS]
+    assert len(unseen_intents) == sum(y == -1 for y in test["label_ids"]) == 5 and set(unseen_intents) == {-1}
+    unseen_tags = {t for ids, tags in zip(test["tag_ids"], test["tags"]) for i, t in zip(ids, tags) if i == -1}
+    assert unseen_tags == UNSEEN_TEST_TAGS
+    assert set(vocabs.labels) == {"label", "tags"} and len(vocabs.labels["tags"]) == 120
+
+
+def test_joint_run_metrics_and_evaluate(joint_run):
+    metrics = json.loads((joint_run / "metrics.json").read_text())
+    for split in ("dev", "test"):
+        assert {f"{split}/{k}" for k in ("intent_accuracy", "slot_f1", "exact_match")} <= set(metrics)
+    ckpt = load_checkpoint(joint_run / "best.pt")
+    assert ckpt["task"] == "joint" and set(ckpt["labels"]) == {"label", "tags"} and ckpt["chars"] is not None
+    assert "transition_penalty" in " ".join(ckpt["model"])              # the slot head's CRF
+    again = evaluate.main([str(joint_run), "--split", "test"])
+    assert again["exact_match"] == pytest.approx(metrics["test/exact_match"], abs=0)
+    report = (joint_run / "report_test.txt").read_text()
+    assert "== label (per sentence) ==" in report and "entities (seqeval, strict IOB2)" in report

@@ -1,0 +1,66 @@
+"""Pretrained vectors from a text file: rows copied for the vocabulary's words (exact, then lower-cased form),
+coverage reported, headers and malformed lines handled; and through train.main with model.vectors."""
+import pytest
+import torch
+
+import train
+from data.readers import DataFormatError
+from data.vectors import load_vectors
+from data.vocab import Vocab
+from training.checkpoint import load_checkpoint
+
+VOCAB = Vocab(["<pad>", "<unk>", "the", "Paris", "paris", "Berlin", "zyzzyva"])
+
+
+def write_vectors(path, rows: dict, header: bool = False):
+    lines = [f"{len(rows)} {len(next(iter(rows.values())))}"] if header else []
+    lines += [" ".join([word, *(f"{v:g}" for v in vec)]) for word, vec in rows.items()]
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return path
+
+
+@pytest.mark.parametrize("header", [False, True])   # GloVe (no header) and word2vec/fastText text (header)
+def test_rows_copied_and_coverage(tmp_path, header):
+    rows = {"the": [1, 2, 3], "paris": [4, 5, 6], "berlin": [7, 8, 9], "unused": [0, 0, 1], "Paris": [9, 9, 9]}
+    path = write_vectors(tmp_path / "v.txt", rows, header)
+    torch.manual_seed(0)
+    weight = torch.randn(len(VOCAB), 3)
+    weight[0] = 0
+    before = weight.clone()
+    coverage = load_vectors(path, VOCAB, weight)
+    assert coverage == {"words": 5, "exact": 3, "lowercase": 1, "coverage": 4 / 5}
+    stoi = VOCAB.stoi
+    assert weight[stoi["the"]].tolist() == [1, 2, 3] and weight[stoi["paris"]].tolist() == [4, 5, 6]
+    assert weight[stoi["Paris"]].tolist() == [9, 9, 9]           # the exact form wins over the lower-cased one
+    assert weight[stoi["Berlin"]].tolist() == [7, 8, 9]          # found through its lower-cased form
+    assert torch.all(weight[0] == 0)                              # PAD stays zero
+    for word in ("<unk>", "zyzzyva"):                             # not in the file: random, rescaled, same direction
+        a, b = weight[stoi[word]], before[stoi[word]]
+        assert torch.allclose(a / a.norm(), b / b.norm(), atol=1e-6)
+
+
+def test_wrong_width_and_bad_numbers_name_file_and_line(tmp_path):
+    path = write_vectors(tmp_path / "v.txt", {"the": [1, 2, 3], "cat": [1, 2]})
+    with pytest.raises(DataFormatError, match=r"v\.txt:2: expected a word and 3 numbers"):
+        load_vectors(path, VOCAB, torch.zeros(len(VOCAB), 3))
+    path.write_text("2 4\nthe 1 2 3 4\n")
+    with pytest.raises(DataFormatError, match=r"v\.txt:1: vectors are 4-dimensional, model.embed_dim is 3"):
+        load_vectors(path, VOCAB, torch.zeros(len(VOCAB), 3))
+    path.write_text("the 1 x 3\n")
+    with pytest.raises(DataFormatError, match=r"v\.txt:1: a vector value is not a number"):
+        load_vectors(path, VOCAB, torch.zeros(len(VOCAB), 3))
+
+
+def test_train_main_starts_from_the_vectors(tmp_path, capsys):
+    words = ["the", ",", ".", "of", "and", "to"]
+    path = write_vectors(tmp_path / "glove.txt", {w: [float(i + 1)] * 16 for i, w in enumerate(words)})
+    run = tmp_path / "run"
+    train.main(["configs/tiny.yaml", f"model.vectors={path}", "train.max_steps=1", "train.lr=1e-9",
+                "--run-dir", str(run)])
+    out = capsys.readouterr().out
+    assert f"vectors {path}: {{'words': " in out and "'exact': 6" in out
+    ckpt = load_checkpoint(run / "best.pt")
+    itos = ckpt["words"]["itos"]
+    embedding = ckpt["model"]["encoder.embedding.weight"]
+    for i, w in enumerate(words):                                 # lr 1e-9: still the file's vectors
+        torch.testing.assert_close(embedding[itos.index(w)], torch.full((16,), float(i + 1)), atol=1e-5, rtol=0)
