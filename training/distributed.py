@@ -114,8 +114,9 @@ def gather(*parts):
     dist.all_gather_object(everyone, parts, group=_cpu_group)
 
     def join(i):
-        if isinstance(parts[i], dict):
-            return {k: [x for part in everyone for x in part[i][k]] for k in parts[i]}
+        if isinstance(parts[i], dict):  # a rank with no batches has {}: take the keys of all ranks
+            keys = dict.fromkeys(k for part in everyone for k in part[i])
+            return {k: [x for part in everyone for x in part[i].get(k, [])] for k in keys}
         return [x for part in everyone for x in part[i]]
     return tuple(join(i) for i in range(len(parts)))
 
