@@ -1,6 +1,6 @@
 """Training throughput in real (non-pad) tokens/s: the project's loop against the raw model-step ceiling.
 
-    python -m benchmarks.throughput [--config configs/pos_ud_ewt.yaml] [--device cpu,cuda] [--batches 40]
+    python -m benchmarks.throughput [--config configs/pos_ud_ewt_word.yaml] [--device cpu,cuda] [--batches 40]
         [--repeats 3] [--threads 1,2] [--batch-size 32] [--rnn-path reversed] [--limit N]
 
 Measured on the train split of the config's dataset (UD EWT by default), the config's model sizes:
@@ -48,7 +48,8 @@ STEP_ROWS = [("packed", "random"), ("reversed", "random"), ("packed", "bucketed"
 
 def parse_args(argv=None):
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument("--config", default="configs/pos_ud_ewt.yaml", help="model sizes and dataset (default: POS)")
+    p.add_argument("--config", default="configs/pos_ud_ewt_word.yaml",
+                   help="model sizes and dataset (default: the word-level POS tagger)")
     p.add_argument("--device", help="comma list, e.g. cpu,cuda (default: cpu, plus cuda when available)")
     p.add_argument("--batches", type=int, default=30, help="timed batches per measurement and repeat")
     p.add_argument("--warmup", type=int, default=5, help="untimed batches before each measurement's first run")
@@ -65,11 +66,12 @@ def naive_collate(examples: list[dict]) -> Batch:
     """A peer's collate: pad Python lists example by example, then build tensors."""
     longest = max(len(ex["ids"]) for ex in examples)
     tokens = [ex["ids"] + [PAD_ID] * (longest - len(ex["ids"])) for ex in examples]
-    if isinstance(examples[0]["label_ids"], list):
-        labels = [ex["label_ids"] + [LABEL_PAD] * (longest - len(ex["ids"])) for ex in examples]
+    batch = Batch(torch.tensor(tokens), torch.tensor([len(ex["ids"]) for ex in examples]))
+    if "tag_ids" in examples[0]:
+        batch.tags = torch.tensor([ex["tag_ids"] + [LABEL_PAD] * (longest - len(ex["ids"])) for ex in examples])
     else:
-        labels = [ex["label_ids"] for ex in examples]
-    return Batch(torch.tensor(tokens), torch.tensor([len(ex["ids"]) for ex in examples]), torch.tensor(labels))
+        batch.labels = torch.tensor([ex["label_ids"] for ex in examples])
+    return batch
 
 
 def train_step(model, optimizer, batch: Batch, clip_norm: float) -> torch.Tensor:
@@ -88,8 +90,10 @@ class Bench:
     def __init__(self, cfg, args, device: torch.device):
         self.cfg, self.device, self.n = cfg, device, args.batches
         self.path = args.rnn_path or cfg.model.rnn_path
-        dd, words, labels = prepare(cfg.data)
-        self.task, self.sizes = task_of(cfg.data), (len(words), len(labels))
+        if cfg.model.char_filters:
+            raise SystemExit("the benchmark measures word-level models: give a config with model.char_filters: 0")
+        dd, vocabs = prepare(cfg.data)
+        self.task, self.sizes = task_of(cfg.data), (len(vocabs.words), vocabs.label_names())
         bs, total = cfg.train.batch_size, args.batches + args.warmup
         # bucketed: the project's loader, epoch 1 of its sampler (the loop replays exactly these batches)
         self.loader = make_loader(dd["train"], bs, shuffle=True, seed=cfg.train.seed,
@@ -97,7 +101,8 @@ class Bench:
         self.loader.batch_sampler.set_epoch(1)
         bucketed = list(itertools.islice(self.loader, total))
         # random: a peer's DataLoader over Python lists, shuffled, no buckets (the naive loop's batches)
-        examples = dd["train"].select_columns(["ids", "label_ids"]).to_list()
+        examples = dd["train"].select_columns([c for c in ("ids", "tag_ids", "label_ids")
+                                               if c in dd["train"].column_names]).to_list()
         self.naive_loader = torch.utils.data.DataLoader(examples, batch_size=bs, shuffle=True, collate_fn=naive_collate,
                                                         generator=torch.Generator().manual_seed(cfg.train.seed))
         random = list(itertools.islice(self.naive_loader, total))
@@ -145,7 +150,7 @@ class Bench:
         batches = itertools.islice(self.naive_loader_epoch(), *((0, self.warmup) if warmup else (self.warmup, None)))
         total = 0.0
         for batch in batches:
-            batch = Batch(batch.tokens.to(self.device), batch.lengths, batch.labels.to(self.device))
+            batch = batch.to(self.device)
             total += train_step(model, optimizer, batch, self.cfg.train.clip_norm).item()
         return self.tokens["random"]
 

@@ -115,14 +115,14 @@ def test_empty_sentence_names_file_and_line(tmp_path):
     t = tmp_path / "s.tsv"
     t.write_text("sentence\tlabel\ngood film\t1\n \t0\n")
     with pytest.raises(DataFormatError, match=r"s\.tsv:3: empty text"):
-        readers.read_tsv_classification(t)
+        readers.read_delimited(t, delimiter="\t", text_column="sentence")
 
 
 def test_tsv_wrong_field_count_names_line(tmp_path):
     t = tmp_path / "s.tsv"
     t.write_text("sentence\tlabel\ngood film\t1\nbad\tfilm\t0\n")
-    with pytest.raises(DataFormatError, match=r"s\.tsv:3: expected 2 fields, found 3"):
-        readers.read_tsv_classification(t)
+    with pytest.raises(DataFormatError, match=r"s\.tsv:3: expected 2 fields .*found 3"):
+        readers.read_delimited(t, delimiter="\t", text_column="sentence")
 
 
 def test_missing_split_file_names_the_path(tmp_path):
@@ -135,7 +135,7 @@ def test_missing_split_file_names_the_path(tmp_path):
 def test_labels_unseen_in_training_are_reported_and_count_as_errors(capsys):
     from data.datasets import prepare
     from data.vocab import UNSEEN_LABEL_ID
-    dd, words, labels = prepare(DataConfig(name="ud_en_ewt", limit=200))
-    assert "validation has labels never seen in training (counted as errors): ['SYM', 'X']" in capsys.readouterr().out
-    gold = [t for ex in dd["validation"] for t in ex["label_ids"]]
-    assert UNSEEN_LABEL_ID in gold and UNSEEN_LABEL_ID not in range(len(labels))  # no prediction can match it
+    dd, vocabs = prepare(DataConfig(name="ud_en_ewt", limit=200))
+    assert "validation has tags never seen in training (counted as errors): ['SYM', 'X']" in capsys.readouterr().out
+    gold = [t for ex in dd["validation"] for t in ex["tag_ids"]]
+    assert UNSEEN_LABEL_ID in gold and UNSEEN_LABEL_ID not in range(len(vocabs.labels["tags"]))  # never predicted
