@@ -1,6 +1,6 @@
 """Training throughput in real (non-pad) tokens/s: the project's loop against the raw model-step ceiling.
 
-    python -m benchmarks.throughput [--config configs/pos_ud_ewt_word.yaml] [--device cpu,cuda] [--batches 40]
+    python -m benchmarks.throughput [--config configs/pos_ud_ewt.yaml] [section.key=value ...] [--device cpu,cuda] [--batches 40]
         [--repeats 3] [--threads 1,2] [--batch-size 32] [--rnn-path reversed] [--limit N]
 
 Measured on the train split of the config's dataset (UD EWT by default), the config's model sizes:
@@ -36,7 +36,7 @@ import time
 import torch
 from torch.utils.tensorboard import SummaryWriter
 
-from data.batching import LABEL_PAD, Batch, collate, make_loader
+from data.batching import LABEL_PAD, MAX_WORD_LEN, Batch, collate, make_loader
 from data.datasets import prepare, task_of
 from data.vocab import PAD_ID
 from models.tasks import build_model
@@ -48,8 +48,9 @@ STEP_ROWS = [("packed", "random"), ("reversed", "random"), ("packed", "bucketed"
 
 def parse_args(argv=None):
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument("--config", default="configs/pos_ud_ewt_word.yaml",
-                   help="model sizes and dataset (default: the word-level POS tagger)")
+    p.add_argument("--config", default="configs/pos_ud_ewt.yaml",
+                   help="model sizes and dataset (default: the POS tagger, char-CNN included)")
+    p.add_argument("overrides", nargs="*", help="config overrides, e.g. model.hidden_size=128")
     p.add_argument("--device", help="comma list, e.g. cpu,cuda (default: cpu, plus cuda when available)")
     p.add_argument("--batches", type=int, default=30, help="timed batches per measurement and repeat")
     p.add_argument("--warmup", type=int, default=5, help="untimed batches before each measurement's first run")
@@ -71,6 +72,10 @@ def naive_collate(examples: list[dict]) -> Batch:
         batch.tags = torch.tensor([ex["tag_ids"] + [LABEL_PAD] * (longest - len(ex["ids"])) for ex in examples])
     else:
         batch.labels = torch.tensor([ex["label_ids"] for ex in examples])
+    if "chars" in examples[0]:  # (B, T, C): every word padded to the batch's longest word (capped)
+        C = min(max(len(w) for ex in examples for w in ex["chars"]), MAX_WORD_LEN)
+        batch.chars = torch.tensor([[w[:C] + [PAD_ID] * (C - len(w[:C])) for w in ex["chars"]]
+                                    + [[PAD_ID] * C] * (longest - len(ex["ids"])) for ex in examples])
     return batch
 
 
@@ -90,10 +95,9 @@ class Bench:
     def __init__(self, cfg, args, device: torch.device):
         self.cfg, self.device, self.n = cfg, device, args.batches
         self.path = args.rnn_path or cfg.model.rnn_path
-        if cfg.model.char_filters:
-            raise SystemExit("the benchmark measures word-level models: give a config with model.char_filters: 0")
-        dd, vocabs = prepare(cfg.data)
+        dd, vocabs = prepare(cfg.data, chars=cfg.model.char_filters > 0)
         self.task, self.sizes = task_of(cfg.data), (len(vocabs.words), vocabs.label_names())
+        self.num_chars = len(vocabs.chars or [])
         bs, total = cfg.train.batch_size, args.batches + args.warmup
         # bucketed: the project's loader, epoch 1 of its sampler (the loop replays exactly these batches)
         self.loader = make_loader(dd["train"], bs, shuffle=True, seed=cfg.train.seed,
@@ -101,7 +105,7 @@ class Bench:
         self.loader.batch_sampler.set_epoch(1)
         bucketed = list(itertools.islice(self.loader, total))
         # random: a peer's DataLoader over Python lists, shuffled, no buckets (the naive loop's batches)
-        examples = dd["train"].select_columns([c for c in ("ids", "tag_ids", "label_ids")
+        examples = dd["train"].select_columns([c for c in ("ids", "chars", "tag_ids", "label_ids")
                                                if c in dd["train"].column_names]).to_list()
         self.naive_loader = torch.utils.data.DataLoader(examples, batch_size=bs, shuffle=True, collate_fn=naive_collate,
                                                         generator=torch.Generator().manual_seed(cfg.train.seed))
@@ -116,7 +120,8 @@ class Bench:
 
     def _model(self, path: str):
         torch.manual_seed(self.cfg.train.seed)
-        model = build_model(self.task, *self.sizes, dataclasses.replace(self.cfg.model, rnn_path=path)).to(self.device)
+        model = build_model(self.task, *self.sizes, dataclasses.replace(self.cfg.model, rnn_path=path),
+                            self.num_chars).to(self.device)
         return model.train(), make_optimizer(model, self.cfg.train)
 
     def measurements(self) -> dict:
@@ -219,7 +224,7 @@ def table(results: dict, path: str) -> str:
 def main(argv=None) -> dict:
     """Prints the header and the table; returns {(column, measurement): median tokens/s}."""
     args = parse_args(argv)
-    overrides = [f"train.batch_size={args.batch_size}"] if args.batch_size else []
+    overrides = list(args.overrides) + ([f"train.batch_size={args.batch_size}"] if args.batch_size else [])
     overrides += [f"data.limit={args.limit}"] if args.limit else []
     cfg = load_config(args.config, overrides)
     devices = (args.device or ("cpu,cuda" if torch.cuda.is_available() else "cpu")).split(",")

@@ -7,6 +7,11 @@ For B sentences of up to T words of up to C characters (pad id 0 everywhere):
 The pad embedding is zero (padding_idx) and equals the convolution's own zero padding, so a word's vector does
 not depend on how far the batch pads it; pad positions are set to -inf before the max, and an all-pad word
 slot (a padded position of a short sentence) gives zeros.
+
+A batch repeats its words ("the", ",", "."): about half of UD EWT's word slots in a batch of 32 sentences are
+repeats, so the CNN runs once per distinct spelling and the rows are gathered back (forward + backward of the
+char-CNN 19 -> 11 ms per batch). Under torch.compile / torch.export, whose shapes must not depend on the data,
+it runs on every slot; the outputs are the same (one dropout mask per distinct word in training).
 """
 from __future__ import annotations
 
@@ -46,9 +51,15 @@ class CharCNN(nn.Module):
         """
         B, T, C = chars.shape
         flat = chars.reshape(B * T, C)                                          # (B*T, C)
-        x = self.dropout(self.embedding(flat))                                  # (B*T, C, E)
-        h = self.conv(x.transpose(1, 2))                                        # (B*T, F, C)
-        real = (flat != PAD_ID).unsqueeze(1)                                    # (B*T, 1, C)
-        pooled = h.masked_fill(~real, float("-inf")).max(dim=2).values          # (B*T, F), -inf for empty slots
-        pooled = torch.where(real.any(dim=2), pooled, pooled.new_zeros(()))     # empty slots -> 0
-        return pooled.reshape(B, T, -1)                                         # (B, T, F)
+        if torch.compiler.is_compiling():
+            return self.words(flat).reshape(B, T, -1)                           # (B, T, F)
+        distinct, index = torch.unique(flat, dim=0, return_inverse=True)        # (U, C), (B*T,) row of each slot
+        return self.words(distinct)[index].reshape(B, T, -1)                    # (B, T, F)
+
+    def words(self, flat: torch.Tensor) -> torch.Tensor:
+        """(N, C) character ids, one word per row -> (N, num_filters); zeros for an all-pad row."""
+        x = self.dropout(self.embedding(flat))                                  # (N, C, E)
+        h = self.conv(x.transpose(1, 2))                                        # (N, F, C)
+        real = (flat != PAD_ID).unsqueeze(1)                                    # (N, 1, C)
+        pooled = h.masked_fill(~real, float("-inf")).max(dim=2).values          # (N, F), -inf for empty rows
+        return torch.where(real.any(dim=2), pooled, pooled.new_zeros(()))       # empty rows -> 0

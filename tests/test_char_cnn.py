@@ -64,3 +64,18 @@ def test_gradients_reach_all_parameters(vocab):
 def test_even_kernel_is_rejected():
     with pytest.raises(ValueError, match="odd"):
         CharCNN(10, kernel_size=4)
+
+
+def test_distinct_words_run_once_with_the_same_values_and_gradients(vocab):
+    """forward() runs the CNN once per distinct spelling; it must equal running it on every word slot."""
+    sentences = [["the", "cat", "saw", "the", "cat"], ["the", "dog"], ["cat"]]
+    chars = pad_chars([encode_chars(vocab, s) for s in sentences])             # (3, 5, 3): 3 distinct + pads
+    torch.manual_seed(0)
+    cnn = CharCNN(len(vocab), char_dim=8, num_filters=6, dropout=0.0)
+    once = cnn(chars)                                                           # (B, T, F)
+    every = cnn.words(chars.reshape(-1, chars.shape[-1])).reshape(once.shape)   # the CNN on all 15 slots
+    torch.testing.assert_close(once, every, rtol=0, atol=0)
+    grads = [torch.autograd.grad((out * torch.arange(out.numel()).reshape(out.shape)).sum(), cnn.parameters())
+             for out in (cnn(chars), cnn.words(chars.reshape(-1, chars.shape[-1])).reshape(once.shape))]
+    for a, b in zip(*grads):
+        torch.testing.assert_close(a, b, rtol=1e-5, atol=1e-6)
