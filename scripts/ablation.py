@@ -8,12 +8,11 @@ markdown table of test accuracy: mean, standard deviation and the per-seed value
 from __future__ import annotations
 
 import argparse
-import json
 import statistics
 from pathlib import Path
 
-import train
 from models.encoder import SENTENCE_VECTORS
+from scripts.sweep import run_or_reuse
 
 DESCRIPTION = {
     "h_n": "`cat(h_n[-2], h_n[-1])` (the default)",
@@ -37,11 +36,9 @@ def main(argv=None) -> str:
     scores = {}
     for vector in args.vectors:
         for seed in args.seeds:
-            run = args.out / f"{vector}-seed{seed}"
-            if not (run / "metrics.json").exists():
-                train.main([args.config, *args.overrides, f"model.sentence_vector={vector}",
-                            f"train.seed={seed}", "--run-dir", str(run)])
-            scores.setdefault(vector, []).append(json.loads((run / "metrics.json").read_text())[args.metric])
+            run = run_or_reuse(args.config, [*args.overrides, f"model.sentence_vector={vector}", f"train.seed={seed}"],
+                               args.out / f"{vector}-seed{seed}")
+            scores.setdefault(vector, []).append(run[args.metric])
     rows = [f"| sentence vector | {args.metric} mean | std | per seed ({', '.join(map(str, args.seeds))}) |",
             "|---|---|---|---|"]
     for vector, values in scores.items():

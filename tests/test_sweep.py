@@ -1,0 +1,25 @@
+import json
+
+import pytest
+
+import scripts.sweep as sweep
+
+
+def test_sweep_table_from_real_runs_and_reuse(tmp_path):
+    argv = ["configs/tiny.yaml", "--out", str(tmp_path), "--seeds", "1", "2",
+            "--variant", "base: data.name=trec data.limit=200 train.epochs=1",
+            "--variant", "gru: data.name=trec data.limit=200 train.epochs=1 model.rnn=gru"]
+    table = sweep.main(argv)
+    lines = table.splitlines()
+    assert len(lines) == 4 and lines[2].startswith("| base |") and "model.rnn=gru" in lines[3]
+    run = json.loads((tmp_path / "gru-seed2" / "metrics.json").read_text())
+    assert f"{100 * run['test/accuracy']:.1f}" in lines[3].split("|")[-4]      # per-seed test column
+    assert (tmp_path / "gru-seed2" / "config.yaml").read_text().count("rnn: gru") == 1
+    # finished runs are reused: the same table without training again (a poisoned config would fail)
+    (tmp_path / "base-seed1" / "metrics.json").write_text(json.dumps({**run, "test/accuracy": 0.5}))
+    assert "50.0" in sweep.main(argv).splitlines()[2]
+
+
+def test_variant_needs_a_name():
+    with pytest.raises(SystemExit):
+        sweep.main(["configs/tiny.yaml", "--out", "x", "--variant", "no colon here"])
