@@ -78,7 +78,8 @@ def main(argv=None) -> dict:
     words, label_names = vocabs.words, vocabs.label_names()
     metric = metrics.check_select_metric(cfg.train.select_metric, label_names)
     share = dict(pin_memory=device.type == "cuda", **distributed.shard())  # this rank's batches
-    train_loader = make_loader(dd["train"], cfg.train.batch_size, shuffle=True, seed=cfg.train.seed, **share)
+    train_loader = make_loader(dd["train"], cfg.train.batch_size, shuffle=True, seed=cfg.train.seed,
+                               num_workers=cfg.train.num_workers, **share)
     dev_loader, test_loader = (make_loader(dd[s], 256, shuffle=False, **share) for s in ("validation", "test"))
     model = build_model(task, len(words), label_names, cfg.model, len(vocabs.chars or [])).to(device)
     optimizer = make_optimizer(model, cfg.train)

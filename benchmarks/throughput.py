@@ -12,7 +12,8 @@ Measured on the train split of the config's dataset (UD EWT by default), the con
     (3) naive loop  as a peer would write it: random-order batches (no bucketing), a per-example Python
                     collate, packed sequences, `loss.item()` every step; the same model, optimizer
                     (training.loop.make_optimizer) and clipping otherwise
-    step alone      packed vs reversed, on random and on bucketed batches (prebuilt tensors)
+    step alone      packed vs reversed, on random and on bucketed batches (prebuilt tensors); the ceiling's
+                    step under bf16 autocast (`train.amp`), on a third copy of the model
 
 Every measurement runs the same number of batches after its own warm-up; measurements are interleaved
 (rotated each repeat) and the median over repeats is shown with its spread. No GPU timing is made
@@ -41,7 +42,7 @@ from data.datasets import prepare, task_of
 from data.vocab import PAD_ID
 from models.tasks import build_model
 from training.config import load_config
-from training.loop import Progress, StopOnSignal, make_optimizer, train_one_epoch
+from training.loop import Progress, StopOnSignal, make_optimizer, train_one_epoch, train_step
 
 STEP_ROWS = [("packed", "random"), ("reversed", "random"), ("packed", "bucketed"), ("reversed", "bucketed")]
 
@@ -79,16 +80,6 @@ def naive_collate(examples: list[dict]) -> Batch:
     return batch
 
 
-def train_step(model, optimizer, batch: Batch, clip_norm: float) -> torch.Tensor:
-    """What train_one_epoch does per batch, and nothing else."""
-    _, loss = model(batch)
-    optimizer.zero_grad(set_to_none=True)
-    loss.backward()
-    torch.nn.utils.clip_grad_norm_(model.parameters(), clip_norm)
-    optimizer.step()
-    return loss
-
-
 class Bench:
     """Models, optimizers and batches for every measurement; each measurement runs `n` batches."""
 
@@ -115,7 +106,9 @@ class Bench:
         self.batches = {"bucketed": [b.to(device) for b in bucketed], "random": [b.to(device) for b in random]}
         self.tokens = {k: sum(int(b.lengths.sum()) for b in v[args.warmup:]) for k, v in self.batches.items()}
         self.warmup = args.warmup
+        self.tcfg = cfg.train
         self.models = {p: self._model(p) for p in ("packed", "reversed")}
+        self.models["bf16"] = self._model(self.path)  # its own weights: the same steps under bf16 autocast
         self.writer = SummaryWriter(tempfile.mkdtemp(prefix="throughput-"))
 
     def _model(self, path: str):
@@ -127,7 +120,7 @@ class Bench:
     def measurements(self) -> dict:
         """name -> callable(warmup: bool) that runs its batches; the timed run returns its real tokens."""
         runs = {f"step {p} {kind}": self._step_run(p, kind) for p, kind in STEP_ROWS}
-        runs["loop"], runs["naive"] = self._loop_run, self._naive_run
+        runs["loop"], runs["naive"], runs["step bf16"] = self._loop_run, self._naive_run, self._bf16_run
         return runs
 
     def _step_run(self, path: str, kind: str):
@@ -135,9 +128,16 @@ class Bench:
             model, optimizer = self.models[path]
             batches = self.batches[kind][: self.warmup] if warmup else self.batches[kind][self.warmup:]
             for batch in batches:
-                train_step(model, optimizer, batch, self.cfg.train.clip_norm)
+                train_step(model, optimizer, batch, self.tcfg)
             return self.tokens[kind]
         return run
+
+    def _bf16_run(self, warmup: bool) -> int:
+        model, optimizer = self.models["bf16"]
+        tcfg = dataclasses.replace(self.tcfg, amp=True)
+        for batch in self.batches["bucketed"][: self.warmup] if warmup else self.batches["bucketed"][self.warmup:]:
+            train_step(model, optimizer, batch, tcfg)
+        return self.tokens["bucketed"]
 
     def _loop_run(self, warmup: bool) -> int:
         """train_one_epoch from the start of epoch 1 for `n` steps: the bucketed batches above, in order."""
@@ -156,7 +156,7 @@ class Bench:
         total = 0.0
         for batch in batches:
             batch = batch.to(self.device)
-            total += train_step(model, optimizer, batch, self.cfg.train.clip_norm).item()
+            total += train_step(model, optimizer, batch, self.tcfg).item()
         return self.tokens["random"]
 
     def naive_loader_epoch(self):
@@ -209,13 +209,15 @@ def table(results: dict, path: str) -> str:
             (f"(2) full loop: train_one_epoch, DataLoader + collate + transfer + TensorBoard, {path}", "loop"),
             ("(3) naive loop: random batches, per-example Python collate, packed", "naive")]
     rows += [(f"step alone: {p}, {kind} batches", f"step {p} {kind}") for p, kind in STEP_ROWS]
+    rows += [(f"bf16 autocast (`train.amp`): model step alone, {path}, bucketed", "step bf16")]
     out = ["| real tokens/s (median ±half-range) | " + " | ".join(columns) + " |",
            "|---|" + "---|" * len(columns)]
     out += [f"| {label} | " + " | ".join(cell(c, name) for c in columns) + " |" for label, name in rows]
     ratios = [("(2)/(1) loop vs ceiling", "loop", f"step {path} bucketed", "{:.2f}"),
               ("(2)/(3) loop vs naive", "loop", "naive", "{:.2f}x"),
               ("reversed/packed, random batches", "step reversed random", "step packed random", "{:.2f}x"),
-              ("reversed/packed, bucketed batches", "step reversed bucketed", "step packed bucketed", "{:.2f}x")]
+              ("reversed/packed, bucketed batches", "step reversed bucketed", "step packed bucketed", "{:.2f}x"),
+              ("bf16 autocast / float32, model step", "step bf16", f"step {path} bucketed", "{:.2f}x")]
     out += [f"| **{label}** | " + " | ".join(fmt.format(med[(c, a)] / med[(c, b)]) for c in columns) + " |"
             for label, a, b, fmt in ratios]
     return "\n".join(out)

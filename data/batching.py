@@ -136,11 +136,12 @@ class BucketBatchSampler(torch.utils.data.Sampler):
 
 
 def make_loader(ds, batch_size: int, shuffle: bool, seed: int = 0, pin_memory: bool = False,
-                num_replicas: int = 1, rank: int = 0) -> torch.utils.data.DataLoader:
+                num_replicas: int = 1, rank: int = 0, num_workers: int = 0) -> torch.utils.data.DataLoader:
     """A DataLoader over a numericalised `datasets.Dataset` with length buckets and `collate`.
 
     ``pin_memory=True`` (for a CUDA device) makes the host->device copy of each batch asynchronous;
-    ``num_replicas``/``rank`` give this process its share of the batches (see `BucketBatchSampler`).
+    ``num_replicas``/``rank`` give this process its share of the batches (see `BucketBatchSampler`);
+    ``num_workers`` > 0 collates in that many worker processes (the same batches, in the same order).
 
     It gets its own generator so that starting an epoch draws nothing from torch's global RNG, which
     the model's dropout uses: a resumed run then replays the same dropout masks.
@@ -148,5 +149,6 @@ def make_loader(ds, batch_size: int, shuffle: bool, seed: int = 0, pin_memory: b
     sampler = BucketBatchSampler(ds["length"], batch_size, shuffle=shuffle, seed=seed, num_replicas=num_replicas,
                                  rank=rank)
     ds = ds.select_columns([c for c in INPUT_COLUMNS if c in ds.column_names])
-    return torch.utils.data.DataLoader(ds, batch_sampler=sampler, collate_fn=collate,
-                                       pin_memory=pin_memory, generator=torch.Generator().manual_seed(seed))
+    return torch.utils.data.DataLoader(ds, batch_sampler=sampler, collate_fn=collate, pin_memory=pin_memory,
+                                       num_workers=num_workers, persistent_workers=num_workers > 0,
+                                       generator=torch.Generator().manual_seed(seed))

@@ -1,22 +1,27 @@
 """The benchmark scripts run and report what they promise (no timing assertions: the machines are shared)."""
 import re
 
+import pytest
+
 from benchmarks import throughput, time_to_accuracy
 
 
-def test_throughput_prints_one_table_with_every_row_and_ratio(capsys):
+@pytest.mark.parametrize("overrides", [[], ["model.char_filters=8"]], ids=["words", "chars"])
+def test_throughput_prints_one_table_with_every_row_and_ratio(capsys, overrides):
     results = throughput.main(["--config", "configs/tiny.yaml", "--limit", "200", "--batches", "2", "--warmup", "1",
-                               "--repeats", "2", "--threads", "1", "--batch-size", "8", "--device", "cpu"])
+                               "--repeats", "2", "--threads", "1", "--batch-size", "8", "--device", "cpu", *overrides])
     out = capsys.readouterr().out
     table = [line for line in out.splitlines() if line.startswith("|")]
     assert table[0] == "| real tokens/s (median ±half-range) | cpu, 1 thread |"
     for row in ["(1) ceiling", "(2) full loop", "(3) naive loop", "step alone: packed, random",
-                "step alone: reversed, random", "step alone: packed, bucketed", "step alone: reversed, bucketed"]:
+                "step alone: reversed, random", "step alone: packed, bucketed", "step alone: reversed, bucketed",
+                "bf16 autocast (`train.amp`)"]:
         assert sum(row in line for line in table) == 1, row
     assert re.search(r"\| \*\*\(2\)/\(1\) loop vs ceiling\*\* \| \d+\.\d\d \|", out)
     assert re.search(r"\| \*\*\(2\)/\(3\) loop vs naive\*\* \| \d+\.\d\dx \|", out)
-    assert len(table) == 2 + 7 + 4                                    # header, rule, rows, ratios: one table
-    assert len(results) == 6 and all(v > 0 for v in results.values())  # 4 step rows + loop + naive
+    assert re.search(r"\| \*\*bf16 autocast / float32, model step\*\* \| \d+\.\d\dx \|", out)
+    assert len(table) == 2 + 8 + 5                                    # header, rule, rows, ratios: one table
+    assert len(results) == 7 and all(v > 0 for v in results.values())  # 4 step rows + bf16 + loop + naive
 
 
 def test_time_to_accuracy_reports_reached_and_not_reached(tagger_run, capsys):
