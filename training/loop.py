@@ -28,8 +28,8 @@ class TrainConfig:
     max_steps: int = 0          # > 0: stop after this many steps in total (smoke tests)
     max_minutes: float = 0.0    # > 0: stop after the epoch during which training time passed this budget
     log_every: int = 50         # steps between train/loss_step points in TensorBoard
-    amp: bool = False           # bf16 autocast for the training forward (CUDA: tensor cores; CPU: slower unless
-                                # it has AMX, see benchmarks/throughput.py); evaluation stays float32
+    amp: bool = False           # bf16 autocast for the training forward; evaluation stays float32. CPU: needs
+                                # bf16 support (1.17x per step at 1 thread here, 0.95x at 2: README, Benchmark)
     num_workers: int = 0        # DataLoader worker processes; 0: collate in the training process (~1 ms a
                                 # batch, less than a worker's hand-over costs on 2 cores)
 
