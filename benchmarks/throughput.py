@@ -37,7 +37,7 @@ import time
 import torch
 from torch.utils.tensorboard import SummaryWriter
 
-from data.batching import LABEL_PAD, MAX_WORD_LEN, Batch, collate, make_loader
+from data.batching import INPUT_COLUMNS, LABEL_PAD, MAX_WORD_LEN, Batch, make_loader
 from data.datasets import prepare, task_of
 from data.vocab import PAD_ID
 from models.tasks import build_model
@@ -96,8 +96,7 @@ class Bench:
         self.loader.batch_sampler.set_epoch(1)
         bucketed = list(itertools.islice(self.loader, total))
         # random: a peer's DataLoader over Python lists, shuffled, no buckets (the naive loop's batches)
-        examples = dd["train"].select_columns([c for c in ("ids", "chars", "tag_ids", "label_ids")
-                                               if c in dd["train"].column_names]).to_list()
+        examples = dd["train"].select_columns([c for c in INPUT_COLUMNS if c in dd["train"].column_names]).to_list()
         self.naive_loader = torch.utils.data.DataLoader(examples, batch_size=bs, shuffle=True, collate_fn=naive_collate,
                                                         generator=torch.Generator().manual_seed(cfg.train.seed))
         random = list(itertools.islice(self.naive_loader, total))
@@ -106,7 +105,6 @@ class Bench:
         self.batches = {"bucketed": [b.to(device) for b in bucketed], "random": [b.to(device) for b in random]}
         self.tokens = {k: sum(int(b.lengths.sum()) for b in v[args.warmup:]) for k, v in self.batches.items()}
         self.warmup = args.warmup
-        self.tcfg = cfg.train
         self.models = {p: self._model(p) for p in ("packed", "reversed")}
         self.models["bf16"] = self._model(self.path)  # its own weights: the same steps under bf16 autocast
         self.writer = SummaryWriter(tempfile.mkdtemp(prefix="throughput-"))
@@ -119,25 +117,19 @@ class Bench:
 
     def measurements(self) -> dict:
         """name -> callable(warmup: bool) that runs its batches; the timed run returns its real tokens."""
-        runs = {f"step {p} {kind}": self._step_run(p, kind) for p, kind in STEP_ROWS}
-        runs["loop"], runs["naive"], runs["step bf16"] = self._loop_run, self._naive_run, self._bf16_run
+        runs = {f"step {p} {kind}": self._step_run(p, kind, self.cfg.train) for p, kind in STEP_ROWS}
+        runs["step bf16"] = self._step_run("bf16", "bucketed", dataclasses.replace(self.cfg.train, amp=True))
+        runs["loop"], runs["naive"] = self._loop_run, self._naive_run
         return runs
 
-    def _step_run(self, path: str, kind: str):
+    def _step_run(self, model: str, kind: str, tcfg):
+        """train_step alone on the prebuilt `kind` batches, with `self.models[model]` and `tcfg`."""
         def run(warmup: bool) -> int:
-            model, optimizer = self.models[path]
-            batches = self.batches[kind][: self.warmup] if warmup else self.batches[kind][self.warmup:]
-            for batch in batches:
-                train_step(model, optimizer, batch, self.tcfg)
+            net, optimizer = self.models[model]
+            for batch in self.batches[kind][: self.warmup] if warmup else self.batches[kind][self.warmup:]:
+                train_step(net, optimizer, batch, tcfg)
             return self.tokens[kind]
         return run
-
-    def _bf16_run(self, warmup: bool) -> int:
-        model, optimizer = self.models["bf16"]
-        tcfg = dataclasses.replace(self.tcfg, amp=True)
-        for batch in self.batches["bucketed"][: self.warmup] if warmup else self.batches["bucketed"][self.warmup:]:
-            train_step(model, optimizer, batch, tcfg)
-        return self.tokens["bucketed"]
 
     def _loop_run(self, warmup: bool) -> int:
         """train_one_epoch from the start of epoch 1 for `n` steps: the bucketed batches above, in order."""
@@ -156,7 +148,7 @@ class Bench:
         total = 0.0
         for batch in batches:
             batch = batch.to(self.device)
-            total += train_step(model, optimizer, batch, self.tcfg).item()
+            total += train_step(model, optimizer, batch, self.cfg.train).item()
         return self.tokens["random"]
 
     def naive_loader_epoch(self):

@@ -7,7 +7,6 @@ from typing import Optional
 
 import torch
 
-from .chars import pad_chars
 from .vocab import PAD_ID
 
 LABEL_PAD = -100  # ignored by F.cross_entropy(ignore_index=-100), for tagging and classification alike
@@ -53,7 +52,7 @@ def collate(examples: list[dict]) -> Batch:
     """[{"ids": [..], "chars"?: [[..], ..], "tag_ids"?: [..], "label_ids"?: int}] -> Batch, right-padded.
 
     Tokens and chars are padded with PAD_ID, tags with -100; chars to the batch's longest word (at most
-    MAX_WORD_LEN characters, see `data.chars.pad_chars`).
+    MAX_WORD_LEN characters, see `pad_chars`).
     """
     lengths = torch.tensor([len(ex["ids"]) for ex in examples], dtype=torch.int64)
     if int(lengths.min()) == 0:  # pack_padded_sequence cannot take a zero-length sequence
@@ -80,6 +79,21 @@ def pad(rows: list[list[int]], lengths: torch.Tensor, value: int) -> torch.Tenso
     out = torch.full(real.shape, value, dtype=torch.int64)                        # (B, T)
     out[real] = torch.tensor(list(chain.from_iterable(rows)), dtype=torch.int64)  # (sum of lengths,)
     return out
+
+
+def pad_chars(batch: list[list[list[int]]], max_word_len: int = MAX_WORD_LEN) -> torch.Tensor:
+    """B sentences, each a list of words, each a list of char ids -> (B, T, C) int64 padded with PAD_ID.
+
+    T is the longest sentence, C the longest word in the batch capped at ``max_word_len``; longer words keep
+    their first ``max_word_len`` characters. Characters go into their words with `pad`, the words into their
+    slots with one more mask scatter: 8 -> 0.9 ms per batch of 32 UD EWT sentences against a loop over words.
+    """
+    words = [word[:max_word_len] for sentence in batch for word in sentence]                     # every word, capped
+    flat = pad(words, torch.tensor([len(w) for w in words]), PAD_ID)                               # (words, C)
+    real = torch.arange(max(map(len, batch))) < torch.tensor([len(s) for s in batch]).unsqueeze(1)  # (B, T)
+    chars = torch.full((*real.shape, flat.shape[1]), PAD_ID, dtype=torch.int64)                    # (B, T, C)
+    chars[real] = flat
+    return chars
 
 
 class BucketBatchSampler(torch.utils.data.Sampler):

@@ -108,11 +108,11 @@ def split_paths(cfg: DataConfig) -> dict[str, Path]:
     """{split: path} for the splits that have a file (validation may be missing: it is then held out of train)."""
     paths = {}
     for split in SPLITS:
-        own = getattr(cfg, f"{split}_file")
-        rel = own if own is not None else DATASETS.get(cfg.name, {}).get(f"{split}_file")
+        rel = setting(cfg, f"{split}_file")
         if rel is None:
             continue
-        base = (Path(cfg.root) if cfg.root else Path.cwd()) if own is not None else data_root(cfg)
+        own = getattr(cfg, f"{split}_file") is not None  # the user's file, else the named dataset's
+        base = (Path(cfg.root) if cfg.root else Path.cwd()) if own else data_root(cfg)
         paths[split] = base / rel
         if not paths[split].exists():
             raise FileNotFoundError(f"{paths[split]}: missing file for split {split!r} of dataset {cfg.name!r}")

@@ -2,7 +2,8 @@
 import pytest
 import torch
 
-from data.chars import build_char_vocab, encode_chars, pad_chars
+from data.batching import pad_chars
+from data.chars import build_char_vocab, encode_chars
 from data.vocab import PAD_ID, UNK_ID
 from models.char_cnn import CharCNN
 

@@ -58,8 +58,7 @@ def log_examples(writer, model, examples: list[dict], label_names: dict[str, lis
 
     ``examples`` are rows of a numericalised split (tokens, input columns, tag_ids/label_ids)."""
     model.eval()
-    inputs = [{k: ex[k] for k in ("ids", "chars") if k in ex} for ex in examples]
-    pred = model.predict(collate(inputs).to(device))
+    pred = model.predict(collate(examples).to(device))
     rows = ["| sentence | gold | predicted |", "|---|---|---|"]
     for i, ex in enumerate(examples):
         text, gold, guess = " ".join(ex["tokens"]), "", ""
