@@ -27,11 +27,15 @@ class ModelConfig(EncoderConfig):
     """The ``model`` config section: the encoder's settings plus the heads' and losses'."""
     crf: bool = False           # taggers: a CRF output layer (strict IOB2 constraints, Viterbi) instead of softmax
     slot_weight: float = 1.0    # joint: loss = intent cross-entropy + slot_weight * slot loss
+    label_smoothing: float = 0.0  # sentence labels (classifier, joint intent): cross-entropy against
+                                  # (1 - x) * one-hot + x / classes; 0: plain cross-entropy
 
     def __post_init__(self):
         super().__post_init__()
         if self.slot_weight < 0:
             raise ValueError(f"model.slot_weight must be >= 0, got {self.slot_weight}")
+        if not 0.0 <= self.label_smoothing < 1.0:
+            raise ValueError(f"model.label_smoothing must be in [0, 1), got {self.label_smoothing}")
 
 
 def _label_predictions(logits: torch.Tensor) -> dict[str, list]:
@@ -43,10 +47,11 @@ def _label_predictions(logits: torch.Tensor) -> dict[str, list]:
 class Classifier(nn.Module):
     """Sentence label from the encoder's h_n sentence vector."""
 
-    def __init__(self, encoder: Encoder, num_classes: int):
+    def __init__(self, encoder: Encoder, num_classes: int, label_smoothing: float = 0.0):
         super().__init__()
         self.encoder = encoder
         self.head = ClassificationHead(encoder.output_size, num_classes, encoder.cfg.sentence_vector)
+        self.label_smoothing = label_smoothing
 
     def logits(self, batch: Batch) -> torch.Tensor:
         output, sentence = self.encoder(batch.tokens, batch.lengths, batch.chars)  # (B, T, D*H), (B, D*H) from h_n
@@ -54,7 +59,8 @@ class Classifier(nn.Module):
 
     def forward(self, batch: Batch):
         logits = self.logits(batch)
-        return logits, None if batch.labels is None else F.cross_entropy(logits, batch.labels)
+        return logits, None if batch.labels is None else F.cross_entropy(
+            logits, batch.labels, label_smoothing=self.label_smoothing)
 
     @torch.no_grad()
     def predict(self, batch: Batch) -> dict[str, list]:
@@ -89,12 +95,12 @@ class JointModel(nn.Module):
     """
 
     def __init__(self, encoder: Encoder, label_names: list[str], tag_names: list[str], crf: bool = False,
-                 slot_weight: float = 1.0):
+                 slot_weight: float = 1.0, label_smoothing: float = 0.0):
         super().__init__()
         self.encoder = encoder
         self.intent_head = ClassificationHead(encoder.output_size, len(label_names), encoder.cfg.sentence_vector)
         self.slot_head = TaggingHead(encoder.output_size, tag_names, crf)
-        self.slot_weight = slot_weight
+        self.slot_weight, self.label_smoothing = slot_weight, label_smoothing
 
     def logits(self, batch: Batch) -> dict[str, torch.Tensor]:
         output, sentence = self.encoder(batch.tokens, batch.lengths, batch.chars)  # (B, T, D*H), (B, D*H)
@@ -105,7 +111,7 @@ class JointModel(nn.Module):
         logits = self.logits(batch)
         if batch.labels is None or batch.tags is None:
             return logits, None
-        intent_loss = F.cross_entropy(logits["label"], batch.labels)
+        intent_loss = F.cross_entropy(logits["label"], batch.labels, label_smoothing=self.label_smoothing)
         return logits, intent_loss + self.slot_weight * self.slot_head.loss(logits["tags"], batch.tags, batch.mask)
 
     @torch.no_grad()
@@ -122,15 +128,17 @@ def build_model(task: str, vocab_size: int, label_names: dict[str, list[str]], c
         task: tagging | classification | joint.
         vocab_size: words, PAD and UNK included.
         label_names: {"tags": [...]} for tagging, {"label": [...]} for classification, both for joint.
-        cfg: the ``model`` section (a plain `EncoderConfig` gets ModelConfig's defaults: no CRF, slot_weight 1).
+        cfg: the ``model`` section (a plain `EncoderConfig` gets ModelConfig's defaults: no CRF, slot_weight 1,
+            no label smoothing).
         num_chars: character vocabulary size, for ``cfg.char_filters > 0``.
     """
     encoder = Encoder(vocab_size, cfg, num_chars)
     crf, slot_weight = getattr(cfg, "crf", False), getattr(cfg, "slot_weight", 1.0)
+    smoothing = getattr(cfg, "label_smoothing", 0.0)
     if task == "classification":
-        return Classifier(encoder, len(label_names["label"]))
+        return Classifier(encoder, len(label_names["label"]), smoothing)
     if task == "tagging":
         return Tagger(encoder, label_names["tags"], crf)
     if task == "joint":
-        return JointModel(encoder, label_names["label"], label_names["tags"], crf, slot_weight)
+        return JointModel(encoder, label_names["label"], label_names["tags"], crf, slot_weight, smoothing)
     raise ValueError(f"unknown task {task!r}; known: tagging, classification, joint")

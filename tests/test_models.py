@@ -230,3 +230,21 @@ def test_joint_loss_is_intent_plus_weighted_slot_loss():
     torch.testing.assert_close(losses[0.0], intent)
     torch.testing.assert_close(losses[2.5], intent + 2.5 * slot)
     torch.testing.assert_close(losses[1.0], intent + slot)
+
+
+@pytest.mark.parametrize("task", ["classification", "joint"])
+def test_label_smoothing_is_cross_entropy_against_the_smoothed_target(task):
+    """model.label_smoothing=x: the sentence-label loss is -sum(((1-x) one-hot + x/C) * log_softmax)."""
+    batch = collate(make_rich_batch())
+    torch.manual_seed(0)
+    model = rich_model(task, crf=True, label_smoothing=0.2).eval()
+    logits, loss = model(batch)
+    label_logits = logits["label"] if task == "joint" else logits
+    target = 0.8 * torch.nn.functional.one_hot(batch.labels, label_logits.size(1)) + 0.2 / label_logits.size(1)
+    want = -(target * label_logits.log_softmax(-1)).sum(-1).mean()
+    assert not torch.allclose(want, torch.nn.functional.cross_entropy(label_logits, batch.labels))
+    if task == "joint":                                           # the slot term is left as it was
+        want = want + model.slot_head.loss(logits["tags"], batch.tags, batch.mask)
+    torch.testing.assert_close(loss, want)
+    with pytest.raises(ValueError, match="label_smoothing"):
+        ModelConfig(label_smoothing=1.0)
