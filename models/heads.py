@@ -18,16 +18,21 @@ class ClassificationHead(nn.Module):
       output_last  ``output[:, -1]``: the classic bug, padding for every sentence shorter than the longest;
       forward      ``h_n[-2]`` alone (B, H): the forward direction only;
       mean, max    pooling of ``output`` over the real tokens (B, 2H).
+    ``label_smoothing`` x makes the loss cross-entropy against ``(1 - x) * one-hot + x / num_classes``.
     """
 
-    def __init__(self, input_size: int, num_classes: int, vector: str = "h_n"):
+    def __init__(self, input_size: int, num_classes: int, vector: str = "h_n", label_smoothing: float = 0.0):
         super().__init__()
-        self.vector = vector
+        self.vector, self.label_smoothing = vector, label_smoothing
         self.proj = nn.Linear(input_size // 2 if vector == "forward" else input_size, num_classes)
 
     def forward(self, output: torch.Tensor, sentence: torch.Tensor, lengths: torch.Tensor) -> torch.Tensor:
         """output (B, T, D*H), sentence (B, D*H) from h_n, lengths (B,) -> logits (B, num_classes)."""
         return self.proj(self.sentence_vector(output, sentence, lengths))
+
+    def loss(self, logits: torch.Tensor, labels: torch.Tensor) -> torch.Tensor:
+        """Scalar: mean cross-entropy of (B, C) logits against (B,) label ids, smoothed if so configured."""
+        return F.cross_entropy(logits, labels, label_smoothing=self.label_smoothing)
 
     def sentence_vector(self, output, sentence, lengths) -> torch.Tensor:
         if self.vector == "h_n":

@@ -14,7 +14,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import torch
-import torch.nn.functional as F
 from torch import nn
 
 from data.batching import Batch
@@ -50,8 +49,7 @@ class Classifier(nn.Module):
     def __init__(self, encoder: Encoder, num_classes: int, label_smoothing: float = 0.0):
         super().__init__()
         self.encoder = encoder
-        self.head = ClassificationHead(encoder.output_size, num_classes, encoder.cfg.sentence_vector)
-        self.label_smoothing = label_smoothing
+        self.head = ClassificationHead(encoder.output_size, num_classes, encoder.cfg.sentence_vector, label_smoothing)
 
     def logits(self, batch: Batch) -> torch.Tensor:
         output, sentence = self.encoder(batch.tokens, batch.lengths, batch.chars)  # (B, T, D*H), (B, D*H) from h_n
@@ -59,8 +57,7 @@ class Classifier(nn.Module):
 
     def forward(self, batch: Batch):
         logits = self.logits(batch)
-        return logits, None if batch.labels is None else F.cross_entropy(
-            logits, batch.labels, label_smoothing=self.label_smoothing)
+        return logits, None if batch.labels is None else self.head.loss(logits, batch.labels)
 
     @torch.no_grad()
     def predict(self, batch: Batch) -> dict[str, list]:
@@ -98,9 +95,10 @@ class JointModel(nn.Module):
                  slot_weight: float = 1.0, label_smoothing: float = 0.0):
         super().__init__()
         self.encoder = encoder
-        self.intent_head = ClassificationHead(encoder.output_size, len(label_names), encoder.cfg.sentence_vector)
+        self.intent_head = ClassificationHead(encoder.output_size, len(label_names), encoder.cfg.sentence_vector,
+                                              label_smoothing)
         self.slot_head = TaggingHead(encoder.output_size, tag_names, crf)
-        self.slot_weight, self.label_smoothing = slot_weight, label_smoothing
+        self.slot_weight = slot_weight
 
     def logits(self, batch: Batch) -> dict[str, torch.Tensor]:
         output, sentence = self.encoder(batch.tokens, batch.lengths, batch.chars)  # (B, T, D*H), (B, D*H)
@@ -111,7 +109,7 @@ class JointModel(nn.Module):
         logits = self.logits(batch)
         if batch.labels is None or batch.tags is None:
             return logits, None
-        intent_loss = F.cross_entropy(logits["label"], batch.labels, label_smoothing=self.label_smoothing)
+        intent_loss = self.intent_head.loss(logits["label"], batch.labels)
         return logits, intent_loss + self.slot_weight * self.slot_head.loss(logits["tags"], batch.tags, batch.mask)
 
     @torch.no_grad()
