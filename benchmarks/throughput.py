@@ -69,9 +69,9 @@ def naive_collate(examples: list[dict]) -> Batch:
     longest = max(len(ex["ids"]) for ex in examples)
     tokens = [ex["ids"] + [PAD_ID] * (longest - len(ex["ids"])) for ex in examples]
     batch = Batch(torch.tensor(tokens), torch.tensor([len(ex["ids"]) for ex in examples]))
-    if "tag_ids" in examples[0]:
+    if "tag_ids" in examples[0]:  # tagging and joint
         batch.tags = torch.tensor([ex["tag_ids"] + [LABEL_PAD] * (longest - len(ex["ids"])) for ex in examples])
-    else:
+    if "label_ids" in examples[0]:  # classification and joint
         batch.labels = torch.tensor([ex["label_ids"] for ex in examples])
     if "chars" in examples[0]:  # (B, T, C): every word padded to the batch's longest word (capped)
         C = min(max(len(w) for ex in examples for w in ex["chars"]), MAX_WORD_LEN)

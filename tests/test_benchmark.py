@@ -6,7 +6,9 @@ import pytest
 from benchmarks import throughput, time_to_accuracy
 
 
-@pytest.mark.parametrize("overrides", [[], ["model.char_filters=8"]], ids=["words", "chars"])
+@pytest.mark.parametrize("overrides", [[], ["model.char_filters=8"], ["data.name=trec"],
+                                       ["data.name=atis", "model.crf=true"]],
+                         ids=["tagger", "tagger-chars", "classifier", "joint-crf"])
 def test_throughput_prints_one_table_with_every_row_and_ratio(capsys, overrides):
     results = throughput.main(["--config", "configs/tiny.yaml", "--limit", "200", "--batches", "2", "--warmup", "1",
                                "--repeats", "2", "--threads", "1", "--batch-size", "8", "--device", "cpu", *overrides])
