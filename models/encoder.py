@@ -14,6 +14,7 @@ never from output[:, -1].
 """
 from __future__ import annotations
 
+import re
 import warnings
 from dataclasses import dataclass
 from typing import Optional
@@ -29,8 +30,10 @@ RNN_TYPES = {"lstm": nn.LSTM, "gru": nn.GRU, "rnn": nn.RNN}
 RNN_KERNELS = {"lstm": _VF.lstm, "gru": _VF.gru, "rnn": _VF.rnn_tanh}  # what nn.LSTM/GRU/RNN.forward call
 # On CUDA the reversed path hands cuDNN one (layer, direction) of the module's single flat weight buffer at a
 # time, so cuDNN copies those few weights into a chunk of their own at each call and says so once per process.
-# That copy is in the measured GPU numbers (README, Benchmark); the warning would only alarm users.
-warnings.filterwarnings("ignore", message="RNN module weights are not part of single contiguous chunk")
+# That copy is in the measured GPU numbers (README, Benchmark). Silenced for calls from this module only: the
+# same warning from an nn.LSTM elsewhere (the packed path included) would still mean unflattened weights.
+warnings.filterwarnings("ignore", message="RNN module weights are not part of single contiguous chunk",
+                        module=re.escape(__name__))
 RNN_PATHS = ("packed", "reversed")
 SENTENCE_VECTORS = ("h_n", "output_last", "forward", "mean", "max")
 

@@ -1,4 +1,7 @@
 """The project's encoder and task models: h_n sentence vector, padding invariance, gradients, save/load."""
+import subprocess
+import sys
+
 import pytest
 import torch
 
@@ -248,3 +251,19 @@ def test_label_smoothing_is_cross_entropy_against_the_smoothed_target(task):
     torch.testing.assert_close(loss, want)
     with pytest.raises(ValueError, match="label_smoothing"):
         ModelConfig(label_smoothing=1.0)
+
+
+
+def test_the_cudnn_weight_copy_warning_is_silenced_for_the_reversed_path_only():
+    """models.encoder ignores cuDNN's compaction warning when its own per-direction calls raise it, not elsewhere.
+    In a fresh interpreter: pytest puts its own warning filters in front of the project's."""
+    code = """if True:
+        import warnings
+        import models.encoder
+        message = "RNN module weights are not part of single contiguous chunk of memory. This means ..."
+        with warnings.catch_warnings(record=True) as seen:
+            for module in ("models.encoder", "torch.nn.modules.rnn"):
+                warnings.warn_explicit(message, UserWarning, module.replace(".", "/") + ".py", 1, module=module)
+        print([w.filename for w in seen])"""
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.strip() == "['torch/nn/modules/rnn.py']"
