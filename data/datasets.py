@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import hashlib
 import os
-import random
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Optional
@@ -47,8 +46,6 @@ class DataConfig:
     lowercase: bool = False               # lower-case tokens for the word vocabulary (chars keep the spelling)
     min_freq: int = 1                     # words seen fewer times in train become <unk>
     dev_fraction: float = 0.1             # held out from train when a dataset has no dev split (TREC, SST-2)
-    dev_sentences: int = 0                # > 0: hold out this many whole sentences instead (`hold_out_sentences`):
-                                          # for a train file of sentences and their phrases (SST-2)
     limit: Optional[int] = None           # keep only the first `limit` examples of each split (tests, smoke runs)
     hub_id: Optional[str] = None          # online users: a Hub dataset id instead of local files (not testable here)
 
@@ -65,8 +62,6 @@ class DataConfig:
             raise ValueError(f"data.tag_scheme must be one of {readers.TAG_SCHEMES}, got {self.tag_scheme!r}")
         if not 0.0 < self.dev_fraction < 1.0:
             raise ValueError(f"data.dev_fraction must be in (0, 1), got {self.dev_fraction}")
-        if self.dev_sentences < 0:
-            raise ValueError(f"data.dev_sentences must be >= 0, got {self.dev_sentences}")
 
 
 # Named datasets: DataConfig settings, files relative to the data root. GLUE SST-2's test split has no labels: its
@@ -168,32 +163,6 @@ def _reader_code() -> str:
     return hashlib.sha1(b"".join(Path(m.__file__).read_bytes() for m in (readers, tags, text))).hexdigest()
 
 
-def hold_out_sentences(train: datasets.Dataset, n: int, seed: int) -> tuple[datasets.Dataset, datasets.Dataset]:
-    """(train, dev): n random whole sentences as dev, and train without them and without any part of them.
-
-    For a train file that holds sentences and their phrases (SST-2: every node of each sentence's parse tree,
-    67,349 examples from ~6,900 sentences). A random held-out fraction of such a file is mostly short phrases
-    whose own sentence stays in train, an easy dev set unlike the test's whole sentences. Here a sentence is
-    an example that is part of no other (its tokens are no span of another example's), and every example whose
-    tokens are a span of a held-out sentence leaves train with it. Same dev set whatever the training seed.
-    """
-    keys = [" ".join(tokens) for tokens in train["tokens"]]
-    everything = "\n".join(f" {key} " for key in keys)              # " a b " occurs in " x a b y "
-    order = list(range(len(keys)))
-    random.Random(seed).shuffle(order)
-    held = []
-    for i in order:
-        if everything.count(f" {keys[i]} ") == 1:                   # a span of no other example: a sentence
-            held.append(i)
-            if len(held) == n:
-                break
-    if not held:
-        raise ValueError("data.dev_sentences: no example of the train file is a whole sentence (each is part of another)")
-    spans = {" ".join(t[a:b]) for t in (keys[i].split(" ") for i in held)
-             for a in range(len(t)) for b in range(a + 1, len(t) + 1)}
-    return train.select([i for i, key in enumerate(keys) if key not in spans]), train.select(held)
-
-
 def load_splits(cfg: DataConfig) -> datasets.DatasetDict:
     """Raw examples (tokens as written + tags and/or label) for train, validation and test."""
     if cfg.hub_id is not None:
@@ -205,9 +174,7 @@ def load_splits(cfg: DataConfig) -> datasets.DatasetDict:
             raise ValueError(f"dataset {cfg.name!r} has no {split} file: set data.{split}_file")
     splits = {split: datasets.Dataset.from_generator(_read, gen_kwargs=dict(
         fmt=fmt, path=str(path), stamp=_stamp(path), code=code, options=options)) for split, path in paths.items()}
-    if "validation" not in splits and cfg.dev_sentences:
-        splits["train"], splits["validation"] = hold_out_sentences(splits["train"], cfg.dev_sentences, seed=1234)
-    elif "validation" not in splits:  # fixed seed: the same dev set whatever the training seed
+    if "validation" not in splits:  # fixed seed: the same dev set whatever the training seed
         held = splits["train"].train_test_split(test_size=cfg.dev_fraction, seed=1234)
         splits["train"], splits["validation"] = held["train"], held["test"]
     dd = datasets.DatasetDict({split: splits[split] for split in SPLITS})

@@ -82,33 +82,6 @@ def test_held_out_dev_is_fixed_and_disjoint():
     assert sum(tuple(t) in train for t in a["validation"]["tokens"]) < 20  # only TREC's own duplicate questions
 
 
-def test_hold_out_sentences_takes_whole_sentences_and_all_their_parts():
-    import datasets
-    from data.datasets import hold_out_sentences
-    rows = ["a good film", "a good", "good film", "good", "film", "a", "a bad day", "bad day", "bad", "day"]
-    ds = datasets.Dataset.from_list([{"tokens": r.split(), "label": "x"} for r in rows])
-    train, dev = hold_out_sentences(ds, 1, seed=0)
-    held = " ".join(dev[0]["tokens"])
-    assert len(dev) == 1 and held in {"a good film", "a bad day"}          # a part of no other example
-    other = "a bad day" if held == "a good film" else "a good film"
-    assert {" ".join(t) for t in train["tokens"]} == {r for r in rows if r == other or r not in held}
-    assert len(hold_out_sentences(ds, 5, seed=0)[1]) == 2                    # only two sentences exist
-    with pytest.raises(ValueError, match="dev_sentences"):
-        hold_out_sentences(datasets.Dataset.from_list([{"tokens": ["a"], "label": "x"}] * 2), 1, seed=0)
-
-
-def test_sst2_dev_sentences_are_whole_sentences_with_no_part_left_in_train():
-    """configs/sst2.yaml: 500 whole training sentences (mean length 19.3, GLUE dev's is 19.5) held out with
-    every phrase of them; a random 2% would be mostly short phrases of sentences that stay in train."""
-    dd = load_splits(DataConfig(name="sst2", dev_sentences=500))
-    assert {k: len(v) for k, v in dd.items()} == {"train": 61427, "validation": 500, "test": 872}
-    dev = [" ".join(t) for t in dd["validation"]["tokens"]]
-    spans = {" ".join(t[a:b]) for t in (d.split() for d in dev) for a in range(len(t)) for b in range(a + 1, len(t) + 1)}
-    assert not spans & {" ".join(t) for t in dd["train"]["tokens"]}
-    assert sum(len(d.split()) for d in dev) / len(dev) > 19
-    assert load_splits(DataConfig(name="sst2", dev_sentences=500))["validation"]["tokens"] == dd["validation"]["tokens"]
-
-
 def test_missing_dataset_says_where_it_looked(tmp_path):
     with pytest.raises(FileNotFoundError, match=str(tmp_path / "trec")):
         load_splits(DataConfig(name="trec", root=str(tmp_path)))
