@@ -253,7 +253,6 @@ def test_label_smoothing_is_cross_entropy_against_the_smoothed_target(task):
         ModelConfig(label_smoothing=1.0)
 
 
-
 def test_the_cudnn_weight_copy_warning_is_silenced_for_the_reversed_path_only():
     """models.encoder ignores cuDNN's compaction warning when its own per-direction calls raise it, not elsewhere.
     In a fresh interpreter: pytest puts its own warning filters in front of the project's."""
