@@ -25,6 +25,7 @@ every parallel region). Set OMP_WAIT_POLICY=PASSIVE (read when torch loads) or u
 """
 from __future__ import annotations
 
+from training import threads  # noqa: F401  first: sets OpenMP's wait policy before torch loads (training/threads.py)
 import argparse
 import dataclasses
 import itertools
