@@ -97,7 +97,7 @@ def main(argv=None) -> dict:
         print(f"resuming {run_dir} at epoch {progress.epoch}, batch {progress.batch} (step {progress.step})")
     elif cfg.model.vectors:
         coverage = load_vectors(vectors, words, model.encoder.embedding.weight)
-        print(f"vectors {cfg.model.vectors} ({vectors}): {coverage}")
+        print(f"vectors {vectors}: {coverage}")
     distributed.check_progress(progress)
     train_model = distributed.wrap(model, device)  # DDP or model; predict and state_dict use the unwrapped model
     print(f"{task} on {cfg.data.name}: {', '.join(f'{k} {len(v)}' for k, v in dd.items())} | vocab {len(words)} | "
