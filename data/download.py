@@ -113,7 +113,9 @@ def _retrieve(name: str, source: Source, url: str, target: Path, processor=None)
     try:
         return pooch.retrieve(url, known_hash=source.sha256, fname=target.name, path=target.parent,
                               processor=processor)
-    except ValueError as e:  # pooch: the hash of the downloaded file does not match; the download is deleted
+    except ValueError as e:  # pooch deletes a download whose hash does not match, then raises
+        if "does not match the known hash" not in str(e):
+            raise
         raise ChecksumError(f"{name}: {target} from {url} refused, nothing kept: {e}") from None
     except requests.exceptions.RequestException as e:
         raise ConnectionError(f"{name}: could not download {url}: {e}. Behind a firewall, set "

@@ -111,4 +111,6 @@ def source_url(url: str, mirror: Optional[str]) -> str:
     stripped), e.g. http://127.0.0.1:8000/ + /Data/QA/QC/TREC_10.label."""
     if not mirror:
         return url
+    if urlsplit(mirror).scheme not in ("http", "https", "ftp", "file"):
+        raise ValueError(f"a mirror is a base URL such as http://127.0.0.1:8000/, got {mirror!r} ($RNN_DATA_MIRROR)")
     return mirror.rstrip("/") + urlsplit(url).path

@@ -112,6 +112,8 @@ def test_every_source_url_maps_onto_the_mirror():
     assert source_url("https://cogcomp.seas.upenn.edu/Data/QA/QC/TREC_10.label", "http://127.0.0.1:8000") == \
         "http://127.0.0.1:8000/Data/QA/QC/TREC_10.label"
     assert not REGISTRY["conll2003"].sources  # no public source
+    with pytest.raises(ValueError, match="a mirror is a base URL such as http://"):
+        source_url("https://cogcomp.seas.upenn.edu/Data/QA/QC/TREC_10.label", "127.0.0.1:8000")
 
 
 def test_download_verifies_then_reads_the_cache_offline(tmp_path, cache, shared_data, monkeypatch, capsys):
