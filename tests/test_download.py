@@ -7,6 +7,7 @@ import functools
 import hashlib
 import http.server
 import shutil
+import socket
 import threading
 import zipfile
 from pathlib import Path
@@ -20,6 +21,7 @@ from data.datasets import DataConfig, load_splits
 from data.registry import REGISTRY, source_url
 
 LOOPBACK = "http://127.0.0.1:9/"
+LOCAL = ("127.0.0.1", "localhost", "::1", None)
 DATASETS = ("ud_en_ewt", "trec", "sst2", "atis")
 
 
@@ -72,7 +74,26 @@ def serve(folder: Path):
 
 
 @pytest.fixture
-def cache(tmp_path, monkeypatch) -> Path:
+def loopback_only(monkeypatch):
+    """Any connection or name lookup for a host other than 127.0.0.1 fails the test."""
+    connect, getaddrinfo = socket.socket.connect, socket.getaddrinfo
+
+    def guarded_connect(sock, address):
+        if isinstance(address, tuple) and address[0] not in LOCAL:
+            raise AssertionError(f"a test tried to connect to {address}")
+        return connect(sock, address)
+
+    def guarded_getaddrinfo(host, *args, **kwargs):
+        if host not in LOCAL:
+            raise AssertionError(f"a test tried to look up {host!r}")
+        return getaddrinfo(host, *args, **kwargs)
+
+    monkeypatch.setattr(socket.socket, "connect", guarded_connect)
+    monkeypatch.setattr(socket, "getaddrinfo", guarded_getaddrinfo)
+
+
+@pytest.fixture
+def cache(tmp_path, monkeypatch, loopback_only) -> Path:
     """A fresh download cache, no $RNN_DATA_ROOT and no ../shared/data: as on a clone with nothing beside it."""
     monkeypatch.setenv(download.CACHE_ENV, str(tmp_path / "cache"))
     monkeypatch.delenv(download.DATA_ROOT_ENV, raising=False)
@@ -101,6 +122,13 @@ def test_recorded_checksums_equal_the_shared_files(shared_data):
     unverified = {r.name for r in REGISTRY.values() for s in r.sources if s.sha256 is None}
     assert unverified == {"ud_en_ewt", "sst2", "glove.6B.50d", "glove.6B.100d", "glove.6B.200d", "glove.6B.300d",
                           "wiki-news-300d-1M"}  # UD's LICENSE, GLUE's zip, the vectors' zips
+
+
+def test_the_guard_refuses_other_hosts(loopback_only):
+    with pytest.raises(AssertionError, match="a test tried to look up 'nlp.stanford.edu'"):
+        socket.create_connection(("nlp.stanford.edu", 443), timeout=1)
+    with socket.socket() as sock, pytest.raises(AssertionError, match="a test tried to connect to"):
+        sock.connect(("192.0.2.1", 80))  # TEST-NET-1: never routed
 
 
 def test_every_source_url_maps_onto_the_mirror():
