@@ -25,6 +25,7 @@ from torch.utils.tensorboard import SummaryWriter
 
 from data.batching import make_loader
 from data.datasets import prepare, task_of
+from data.download import vectors_file
 from data.vectors import load_vectors
 from data.vocab import Vocabs
 from models.tasks import build_model
@@ -76,7 +77,9 @@ def main(argv=None) -> dict:
     set_seed(cfg.train.seed + distributed.rank())  # own dropout per rank; DDP gives every rank rank 0's weights
 
     task = task_of(cfg.data)
-    with distributed.main_first():  # rank 0 fills the datasets cache, the others then read it
+    with distributed.main_first():  # rank 0 fills the datasets cache (and downloads), the others then read it
+        vectors = None if resume or not cfg.model.vectors else \
+            vectors_file(cfg.model.vectors, cfg.data.root, cfg.data.download, cfg.model.embed_dim)  # a file or a name
         dd, vocabs = prepare(cfg.data, Vocabs.from_dict(resume) if resume else None, chars=cfg.model.char_filters > 0)
     words, label_names = vocabs.words, vocabs.label_names()
     metric = metrics.check_select_metric(cfg.train.select_metric, label_names)
@@ -97,8 +100,8 @@ def main(argv=None) -> dict:
         set_rng_state(distributed.own_rng_state(resume["rng"]))
         print(f"resuming {run_dir} at epoch {progress.epoch}, batch {progress.batch} (step {progress.step})")
     elif cfg.model.vectors:
-        coverage = load_vectors(cfg.model.vectors, words, model.encoder.embedding.weight)
-        print(f"vectors {cfg.model.vectors}: {coverage}")
+        coverage = load_vectors(vectors, words, model.encoder.embedding.weight)
+        print(f"vectors {vectors}: {coverage}")
     distributed.check_progress(progress)
     train_model = distributed.wrap(model, device)  # DDP or model; predict and state_dict use the unwrapped model
     print(f"{task} on {cfg.data.name}: {', '.join(f'{k} {len(v)}' for k, v in dd.items())} | vocab {len(words)} | "

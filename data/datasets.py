@@ -9,19 +9,16 @@ key includes each file's size and mtime and the readers' code, so an edited file
 from __future__ import annotations
 
 import hashlib
-import os
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Optional
 
 import datasets
 
-from . import readers, tags, text
+from . import download, readers, tags, text
 from .encode import build_vocabs, numericalize
 from .vocab import Vocabs
 
-DATA_ROOT_ENV = "RNN_DATA_ROOT"
-REPO_ROOT = Path(__file__).resolve().parent.parent
 SPLITS = ("train", "validation", "test")
 # format -> task: what the examples' label fields are ("tags", "label" or both)
 FORMATS = {"conllu": "tagging", "columns": "tagging", "seq_in_out": "joint", "csv": "classification",
@@ -31,7 +28,9 @@ FORMATS = {"conllu": "tagging", "columns": "tagging", "seq_in_out": "joint", "cs
 @dataclass
 class DataConfig:
     name: str = "ud_en_ewt"               # a named dataset (DATASETS), or any name for your own files (set format)
-    root: Optional[str] = None            # folder holding the named datasets; None: $RNN_DATA_ROOT, then ../shared/data
+    root: Optional[str] = None            # folder holding the named datasets; None: $RNN_DATA_ROOT, else ../shared/data,
+                                          # else the download cache ($RNN_DATA_CACHE, default ~/.cache/rnn-template/data)
+    download: bool = False                # fetch a missing named dataset (and named model.vectors) from its source
     format: Optional[str] = None          # conllu | columns | seq_in_out | csv | tsv | jsonl | trec; None: the preset's
     train_file: Optional[str] = None      # your files: absolute, or relative to data.root if set, else to the cwd
     validation_file: Optional[str] = None  # None: dev_fraction of train is held out
@@ -89,19 +88,9 @@ def task_of(cfg: DataConfig) -> str:
 
 
 def data_root(cfg: DataConfig) -> Path:
-    """data.root if set, else $RNN_DATA_ROOT if set, else ../shared/data beside the repository."""
-    if cfg.root:
-        candidates = [Path(cfg.root)]
-    elif os.environ.get(DATA_ROOT_ENV):
-        candidates = [Path(os.environ[DATA_ROOT_ENV])]
-    else:
-        candidates = [REPO_ROOT.parent / "shared" / "data"]
-    for c in candidates:
-        if (c / cfg.name).is_dir():
-            return c
-    looked = ", ".join(str(c / cfg.name) for c in candidates)
-    raise FileNotFoundError(f"dataset {cfg.name!r} not found; looked in: {looked}. "
-                            f"Set data.root=... or ${DATA_ROOT_ENV}.")
+    """The folder holding cfg.name/: data.root if set, else $RNN_DATA_ROOT if set, else ../shared/data beside the
+    repository, else the download cache; data.download=true fetches a missing one (data/download.py)."""
+    return download.locate(cfg.name, cfg.root, cfg.download)
 
 
 def split_paths(cfg: DataConfig) -> dict[str, Path]:
