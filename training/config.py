@@ -9,6 +9,7 @@ from pathlib import Path
 from omegaconf import OmegaConf
 from omegaconf.errors import ConfigKeyError, OmegaConfBaseException
 
+from data.config_checks import ConfigError
 from data.datasets import DataConfig
 from models.tasks import ModelConfig
 from .loop import TrainConfig
@@ -19,10 +20,6 @@ class Config:
     data: DataConfig = field(default_factory=DataConfig)
     model: ModelConfig = field(default_factory=ModelConfig)
     train: TrainConfig = field(default_factory=TrainConfig)
-
-
-class ConfigError(ValueError):
-    pass
 
 
 def _valid_keys(full_key: str) -> list[str]:
@@ -56,6 +53,8 @@ def load_config(path: str | Path | None = None, overrides: list[str] = (), base:
                           f"{', '.join(_valid_keys(key))}") from None
     except OmegaConfBaseException as e:
         raise ConfigError(f"config key {e.full_key!r}: {str(e).splitlines()[0]}") from None
+    except ValueError as e:  # a dataclass's __post_init__ check: its message names the key
+        raise ConfigError(str(e)) from None
 
 
 def to_dict(cfg: Config) -> dict:
