@@ -221,7 +221,8 @@ def prepare(cfg: DataConfig, vocabs: Vocabs | None = None, chars: bool = False, 
     dd = load_splits(cfg, iob2)
     if vocabs is None:
         vocabs = build_vocabs(dd["train"], cfg.min_freq, chars, cfg.lowercase)
-        label_checks.check_label_sets(vocabs, _train_source(cfg), cfg.limit)
+        cut = cfg.limit if cfg.limit is not None and len(dd["train"]) >= cfg.limit else None
+        label_checks.check_label_sets(vocabs, _train_source(cfg), cut)
     for split in ("validation", "test"):
         for field, vocab in vocabs.labels.items():
             values = dd[split][field]

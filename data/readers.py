@@ -224,7 +224,7 @@ def read_jsonl(path, text_column: str = "text", label_column: str = "label") -> 
         text = obj[text_column]
         if isinstance(text, list) and all(isinstance(w, str) for w in text):
             text = " ".join(text)
-        if not isinstance(text, str) or isinstance(obj[label_column], (dict, list)) or obj[label_column] is None:
+        if not isinstance(text, str) or isinstance(obj[label_column], (dict, list)):
             raise DataFormatError(path, line_no, f"{text_column!r} must be a string or a list of strings and "
                                                  f"{label_column!r} a string, number or boolean")
         examples.append(_text_example(path, line_no, text, _json_label(path, line_no, obj[label_column])))
@@ -243,6 +243,8 @@ def _column_index(column: str | int, names: list[str] | None, path: Path) -> int
 
 def _json_label(path: Path, line_no: int, value) -> str:
     """A JSON label in its one string form (module docstring): 1, 1.0 and "1" -> "1"; true -> "true"."""
+    if value is None:
+        raise DataFormatError(path, line_no, "label is null (a missing value?)")
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, float):

@@ -86,8 +86,8 @@ def claim(run_dir: Path, resuming: bool, overwrite: bool) -> None:
         f.unlink()
     if leftovers:
         print(f"removed {len(leftovers)} temporary file(s) of interrupted saves: {', '.join(f.name for f in leftovers)}")
-    if overwrite:
-        print(f"--overwrite: removed {_remove_run_files(run_dir)} file(s) of the previous run in {run_dir}")
+    if overwrite and (removed := _remove_run_files(run_dir)):
+        print(f"--overwrite: removed {removed} file(s) of the previous run in {run_dir}")
 
 
 def release(run_dir: Path) -> None:
