@@ -94,11 +94,11 @@ def main(argv=None) -> dict:
         dd, vocabs = prepare(cfg.data, chars=cfg.model.char_filters > 0, iob2=cfg.model.crf)
     if resume:
         rundir.check_vocabs(run_dir, vocabs, resume)
+    words, label_names = vocabs.words, vocabs.label_names()
+    metric = metrics.check_select_metric(cfg.train.select_metric, label_names)
     if distributed.is_main():
         rundir.claim(run_dir, bool(resume), args.overwrite)
         (run_dir / "config.yaml").write_text(OmegaConf.to_yaml(to_dict(cfg)))
-    words, label_names = vocabs.words, vocabs.label_names()
-    metric = metrics.check_select_metric(cfg.train.select_metric, label_names)
     share = dict(pin_memory=device.type == "cuda", **distributed.shard())  # this rank's batches
     train_loader = make_loader(dd["train"], cfg.train.batch_size, shuffle=True, seed=cfg.train.seed,
                                num_workers=cfg.train.num_workers, **share)

@@ -223,6 +223,7 @@ def prepare(cfg: DataConfig, vocabs: Vocabs | None = None, chars: bool = False, 
         vocabs = build_vocabs(dd["train"], cfg.min_freq, chars, cfg.lowercase)
         cut = cfg.limit if cfg.limit is not None and len(dd["train"]) >= cfg.limit else None
         label_checks.check_label_sets(vocabs, _train_source(cfg), cut)
+        label_checks.check_vocabulary(vocabs, _train_source(cfg), cfg.min_freq)
     for split in ("validation", "test"):
         for field, vocab in vocabs.labels.items():
             values = dd[split][field]

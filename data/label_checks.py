@@ -7,6 +7,13 @@ from .vocab import Vocabs
 WHAT = {"label": "label", "tags": "tag"}
 
 
+def check_vocabulary(vocabs: Vocabs, source: str, min_freq: int) -> None:
+    """Train must leave some word in the vocabulary: with only <pad> and <unk>, every sentence reads the same."""
+    if len(vocabs.words) <= 2:
+        raise DataFormatError(source, None, f"no word of train occurs data.min_freq={min_freq} times: every token "
+                                            f"would be <unk>")
+
+
 def check_label_sets(vocabs: Vocabs, source: str, limit: int | None = None) -> None:
     """Every label field of train needs at least two values: with one, training reaches accuracy 1.0 and learns
     nothing. ``source`` names train (its path), ``limit`` the data.limit that may have cut it."""

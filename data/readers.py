@@ -52,6 +52,8 @@ def _open_lines(path: Path, encoding: str = "utf-8", keepends: bool = False) -> 
                 line = raw.decode(encoding)
             except UnicodeDecodeError as e:
                 raise DataFormatError(path, line_no, f"not valid {encoding} ({e.reason} at byte {e.start})") from None
+            if line_no == 1:
+                line = line.removeprefix("\ufeff")  # a byte order mark (Excel's CSV): not part of the text
             yield line_no, line if keepends else line.rstrip("\r\n")
 
 

@@ -16,6 +16,7 @@ from data.readers import DataFormatError
 from predict import Predictor
 from training.checkpoint import load_checkpoint, save_checkpoint
 from training.config import ConfigError, load_config
+from training.rundir import RunDirError
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -185,3 +186,18 @@ def test_cache_is_keyed_by_content_not_size_and_mtime(tmp_path):
     os.utime(path, ns=(stat.st_atime_ns, stat.st_mtime_ns))            # same mtime
     assert path.stat().st_size == stat.st_size and path.stat().st_mtime_ns == stat.st_mtime_ns
     assert sorted(load_splits(cfg)["test"]["label"]) == ["not", "yes"]
+
+
+def test_beyond_the_issue_yaml_bom_min_freq_and_a_file_as_run_dir(tmp_path):
+    """Found by trying more bad input: each was a traceback, a confusing message or a silent result."""
+    bad_yaml = write(tmp_path, "bad.yaml", "model:\n  hidden_size: [\n")
+    with pytest.raises(ConfigError, match=rf"^{bad_yaml}:3: not valid YAML \(did not find expected node content\)"):
+        load_config(bad_yaml)
+    bom = tmp_path / "bom.csv"
+    bom.write_bytes("\ufefftext,label\ngood,pos\nbad,neg\n".encode("utf-8"))  # as Excel saves CSV
+    assert [e["tokens"] for e in readers.read_delimited(bom)] == [["good"], ["bad"]]
+    with pytest.raises(DataFormatError, match=r"no word of train occurs data.min_freq=1000 times: every token"):
+        train.main(["configs/tiny.yaml", "data.min_freq=1000", "--run-dir", str(tmp_path / "run")])
+    a_file = write(tmp_path, "a_file", "")
+    with pytest.raises(RunDirError, match=rf"^{a_file}: exists and is not a directory$"):
+        train.main(["configs/tiny.yaml", "--run-dir", str(a_file)])

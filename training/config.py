@@ -6,6 +6,7 @@ import dataclasses
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import yaml
 from omegaconf import OmegaConf
 from omegaconf.errors import ConfigKeyError, OmegaConfBaseException
 
@@ -41,7 +42,7 @@ def load_config(path: str | Path | None = None, overrides: list[str] = (), base:
     try:
         cfg = OmegaConf.structured(Config)
         if path is not None:
-            cfg = OmegaConf.merge(cfg, OmegaConf.load(path))
+            cfg = OmegaConf.merge(cfg, _load_yaml(path))
         if base is not None:
             cfg = OmegaConf.merge(cfg, base)
         cfg = OmegaConf.merge(cfg, OmegaConf.from_dotlist(list(overrides)))
@@ -55,6 +56,16 @@ def load_config(path: str | Path | None = None, overrides: list[str] = (), base:
         raise ConfigError(f"config key {e.full_key!r}: {str(e).splitlines()[0]}") from None
     except ValueError as e:  # a dataclass's __post_init__ check: its message names the key
         raise ConfigError(str(e)) from None
+
+
+def _load_yaml(path: str | Path):
+    """The YAML file at ``path``; a syntax error is a ConfigError naming path:line."""
+    try:
+        return OmegaConf.load(path)
+    except yaml.YAMLError as e:
+        mark = getattr(e, "problem_mark", None)
+        where = f"{path}:{mark.line + 1}" if mark is not None else f"{path}"
+        raise ConfigError(f"{where}: not valid YAML ({getattr(e, 'problem', None) or e})") from None
 
 
 def to_dict(cfg: Config) -> dict:

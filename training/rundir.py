@@ -106,7 +106,7 @@ def _holder(run_dir: Path) -> str | None:
     """The pid written in the lock file if another process holds the lock, else None."""
     try:
         fd = os.open(run_dir / LOCK, os.O_RDONLY)
-    except FileNotFoundError:
+    except (FileNotFoundError, NotADirectoryError):
         return None
     try:
         fcntl.flock(fd, fcntl.LOCK_SH | fcntl.LOCK_NB)
