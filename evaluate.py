@@ -4,6 +4,7 @@
 """
 from __future__ import annotations
 
+from training import threads  # first: sets OpenMP's wait policy before torch loads (training/threads.py)
 import argparse
 import json
 from pathlib import Path
@@ -30,6 +31,7 @@ def main(argv=None) -> dict:
 
     ckpt = load_checkpoint(args.run_dir / "best.pt")
     cfg = load_config(base=ckpt["config"], overrides=args.overrides)
+    threads.use(cfg.train.threads)  # the run's thread count: the same arithmetic as training's evaluation
     dd, vocabs = prepare(cfg.data, Vocabs.from_dict(ckpt))
     device = resolve_device(cfg.train.device if torch.cuda.is_available() else "cpu")  # a GPU run on a CPU: cpu
     label_names = vocabs.label_names()
