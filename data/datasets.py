@@ -17,7 +17,7 @@ from typing import Optional
 import datasets
 
 from . import label_checks, readers, tags, text
-from .config_checks import check_ranges
+from .config_checks import ConfigError, check_ranges
 from .encode import build_vocabs, numericalize
 from .vocab import Vocabs
 
@@ -123,13 +123,18 @@ def reader_options(cfg: DataConfig) -> dict:
     """The reader's keyword arguments for this config's format, with each format's defaults."""
     fmt = setting(cfg, "format")
     if fmt == "conllu":
-        return {"tag_column": setting(cfg, "tag_column") or "upos"}
+        column = setting(cfg, "tag_column") or "upos"
+        if column not in readers.CONLLU_COLUMNS:
+            raise ConfigError(f"data.tag_column must be a CoNLL-U column ({', '.join(readers.CONLLU_COLUMNS)}), "
+                              f"got {column!r}")
+        return {"tag_column": column}
     if fmt == "columns":
         try:
             return {"token_column": int(setting(cfg, "token_column") or 0),
                     "tag_column": int(setting(cfg, "tag_column") or -1), "tag_scheme": setting(cfg, "tag_scheme") or "iob2"}
         except ValueError:
-            raise ValueError("data.token_column and data.tag_column must be integers for format 'columns'") from None
+            raise ConfigError(f"data.token_column and data.tag_column must be integers for format 'columns', got "
+                              f"{setting(cfg, 'token_column')!r} and {setting(cfg, 'tag_column')!r}") from None
     if fmt in ("csv", "tsv"):
         text_col, label_col = ("text", "label") if cfg.header else ("0", "1")
         return {"delimiter": "," if fmt == "csv" else "\t", "header": cfg.header,

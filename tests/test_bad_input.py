@@ -201,3 +201,18 @@ def test_beyond_the_issue_yaml_bom_min_freq_and_a_file_as_run_dir(tmp_path):
     a_file = write(tmp_path, "a_file", "")
     with pytest.raises(RunDirError, match=rf"^{a_file}: exists and is not a directory$"):
         train.main(["configs/tiny.yaml", "--run-dir", str(a_file)])
+
+
+@pytest.mark.parametrize("overrides,message", [
+    (["data.tag_column=foo"], r"^data.tag_column must be a CoNLL-U column \(id, form, .*\), got 'foo'$"),
+    (["data.name=conll2003", "data.token_column=abc"], r"^data.token_column and data.tag_column must be integers"),
+])
+def test_column_settings_are_config_errors_naming_the_key(overrides, message):
+    with pytest.raises(ConfigError, match=message):
+        load_splits(load_config("configs/tiny.yaml", overrides).data)
+
+
+def test_yaml_of_the_wrong_shape_names_the_file(tmp_path):
+    path = write(tmp_path, "list.yaml", "data: [1, 2]\n")
+    with pytest.raises(ConfigError, match=rf"^{path}: Merge error: list is not a subclass of DataConfig"):
+        load_config(path)

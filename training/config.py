@@ -53,7 +53,8 @@ def load_config(path: str | Path | None = None, overrides: list[str] = (), base:
         raise ConfigError(f"unknown config key {key!r}{where}; valid keys here: "
                           f"{', '.join(_valid_keys(key))}") from None
     except OmegaConfBaseException as e:
-        raise ConfigError(f"config key {e.full_key!r}: {str(e).splitlines()[0]}") from None
+        where = f"config key {e.full_key!r}" if e.full_key else f"{path or 'config'}"
+        raise ConfigError(f"{where}: {str(e).splitlines()[0]}") from None
     except ValueError as e:  # a dataclass's __post_init__ check: its message names the key
         raise ConfigError(str(e)) from None
 
