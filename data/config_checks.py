@@ -1,5 +1,5 @@
-"""Range checks for the config dataclasses' ``__post_init__``: the message names the key, the value and the
-allowed range, e.g. ``train.lr must be > 0, got -1.0``.
+"""`ConfigError` and the range checks of the config dataclasses' ``__post_init__``: the message names the key,
+the value and the allowed range, e.g. ``train.lr must be > 0, got -1.0``.
 
 A rule is ``"> 0"``, ``">= 1"`` or an interval such as ``"(0, 1]"``. None (an optional setting left unset)
 passes; NaN and infinities never do.
