@@ -1,4 +1,4 @@
-"""BIO tag schemes: IOB1 -> IOB2 conversion, and telling a BIO tag set from any other.
+"""BIO tag schemes: IOB1 -> IOB2 conversion, the first tag that breaks IOB2, and telling a BIO tag set from any other.
 
 IOB1 (the original CoNLL-2003 files): ``I-X`` starts an entity; ``B-X`` appears only where an X entity directly
 follows another X entity. IOB2 (what seqeval's strict mode and the CRF's constraints expect): every entity starts
