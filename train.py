@@ -101,7 +101,7 @@ def main(argv=None) -> dict:
     metric = metrics.check_select_metric(cfg.train.select_metric, label_names)
     if distributed.is_main():
         rundir.claim(run_dir, bool(resume), args.overwrite)
-        (run_dir / "config.yaml").write_text(OmegaConf.to_yaml(to_dict(cfg)))
+        rundir.write_text(run_dir / "config.yaml", OmegaConf.to_yaml(to_dict(cfg)))
     share = dict(pin_memory=device.type == "cuda", **distributed.shard())  # this rank's batches
     train_loader = make_loader(dd["train"], cfg.train.batch_size, shuffle=True, seed=cfg.train.seed,
                                num_workers=cfg.train.num_workers, **share)
@@ -181,7 +181,7 @@ def main(argv=None) -> dict:
     tensorboard.log_hparams(writer, _flat_config(cfg), results)
     writer.close()
     if distributed.is_main():
-        (run_dir / "metrics.json").write_text(json.dumps(results, indent=2) + "\n")
+        rundir.write_text(run_dir / "metrics.json", json.dumps(results, indent=2) + "\n")
     print(json.dumps(results, indent=2), f"\nrun dir: {run_dir}")
     rundir.release(run_dir)
     smoke_test = bool(cfg.train.max_steps) and progress.step >= cfg.train.max_steps
@@ -211,7 +211,7 @@ def _final_evaluation(model, label_names: dict, loaders: dict, run_dir: Path, de
         gold, pred = distributed.gather(*predict(model, loader, device))
         results.update({f"{split}/{k}": v for k, v in metrics.compute(gold, pred, label_names).items()})
         if distributed.is_main():
-            (run_dir / f"report_{split}.txt").write_text(metrics.report(gold, pred, label_names))
+            rundir.write_text(run_dir / f"report_{split}.txt", metrics.report(gold, pred, label_names))
     return results
 
 

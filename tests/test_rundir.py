@@ -163,6 +163,19 @@ def test_full_disk_names_the_checkpoint_and_keeps_the_old_one(tmp_path, monkeypa
         train.main([*TINY, "--run-dir", str(run)])
 
 
+def test_full_disk_at_the_end_names_the_file(tmp_path, monkeypatch):
+    run, real_write = tmp_path / "run", Path.write_text
+
+    def full(path, *args, **kwargs):  # the disk fills up just before metrics.json
+        if path.name == "metrics.json":
+            raise OSError(errno.ENOSPC, "No space left on device")
+        return real_write(path, *args, **kwargs)
+    monkeypatch.setattr(Path, "write_text", full)
+    with pytest.raises(OSError, match=rf"^\[Errno 28\] {run / 'metrics.json'}: cannot write: No space left on device$"):
+        train.main([*TINY, "--run-dir", str(run)])
+    assert (run / "best.pt").exists() and (run / "report_test.txt").exists()
+
+
 def test_read_only_run_dir_is_one_line_naming_it(tmp_path, monkeypatch):
     run, real_open = tmp_path / "run", rundir.os.open
 

@@ -8,6 +8,7 @@
 - `claim`, when the work starts: create the directory, lock it (``fcntl.flock`` on RUN_DIR/.lock, which holds
   the pid; the kernel drops the lock when the process ends, however it ends), remove the temporary files of
   saves that were killed (``.last.pt.*.tmp``), and with ``--overwrite`` the previous run's files.
+- `write_text`: a run file whose write fails (disk full, read-only) is named in the OSError.
 """
 from __future__ import annotations
 
@@ -88,6 +89,14 @@ def claim(run_dir: Path, resuming: bool, overwrite: bool) -> None:
         print(f"removed {len(leftovers)} temporary file(s) of interrupted saves: {', '.join(f.name for f in leftovers)}")
     if overwrite and (removed := _remove_run_files(run_dir)):
         print(f"--overwrite: removed {removed} file(s) of the previous run in {run_dir}")
+
+
+def write_text(path: Path, text: str) -> None:
+    """``path.write_text(text)``; an OSError (disk full, read-only directory) names the path."""
+    try:
+        path.write_text(text)
+    except OSError as e:
+        raise OSError(e.errno, f"{path}: cannot write: {e.strerror or e}") from e
 
 
 def release(run_dir: Path) -> None:
