@@ -9,6 +9,8 @@ import argparse
 import json
 from pathlib import Path
 
+import torch
+
 from data.batching import make_loader
 from data.datasets import prepare
 from data.vocab import Vocabs
@@ -31,7 +33,7 @@ def main(argv=None) -> dict:
     cfg = load_config(base=ckpt["config"], overrides=args.overrides)
     threads.use(cfg.train.threads)  # the run's thread count: the same arithmetic as training's evaluation
     dd, vocabs = prepare(cfg.data, Vocabs.from_dict(ckpt))
-    device = resolve_device(cfg.train.device)
+    device = resolve_device(cfg.train.device if torch.cuda.is_available() else "cpu")  # a GPU run on a CPU: cpu
     label_names = vocabs.label_names()
     model = build_model(ckpt["task"], len(vocabs.words), label_names, cfg.model, len(vocabs.chars or []))
     model.load_state_dict(ckpt["model"])

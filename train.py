@@ -3,6 +3,7 @@
     python train.py configs/trec.yaml [section.key=value ...] [--run-dir runs/NAME]
     python train.py --resume runs/NAME          # continue an interrupted run exactly where it stopped
     python train.py --resume runs/NAME train.epochs=30   # ... or extend it (overrides apply on resume too)
+    python train.py configs/trec.yaml --run-dir runs/NAME --overwrite   # replace the run in runs/NAME
 
 config -> datasets -> vocab -> model -> loop (early stopping on dev) -> best checkpoint -> test -> metrics.json
 """
@@ -26,16 +27,18 @@ from torch.utils.tensorboard import SummaryWriter
 from data.batching import make_loader
 from data.datasets import prepare, task_of
 from data.download import vectors_file
+from data.readers import DataFormatError
 from data.vectors import load_vectors
-from data.vocab import Vocabs
 from models.tasks import build_model
-from training import distributed, metrics, tensorboard
-from training.checkpoint import load_checkpoint, rng_state, save_checkpoint, set_rng_state
-from training.config import Config, load_config, to_dict
+from training import distributed, metrics, rundir, tensorboard
+from training.checkpoint import RESUME_KEYS, CheckpointError, load_checkpoint, rng_state, save_checkpoint, set_rng_state
+from training.config import Config, ConfigError, load_config, to_dict
 from training.loop import (NothingLearned, Progress, finished, make_optimizer, make_scheduler, predict,
                            record_dev_score, train_one_epoch)
 
 NUM_EXAMPLES = 5  # dev sentences shown with their predictions in TensorBoard
+# errors in what the user gave (config, data, run dir, checkpoint, disk): one line on the command line
+USER_ERRORS = (ConfigError, DataFormatError, CheckpointError, rundir.RunDirError, OSError)
 
 
 def parse_args(argv=None):
@@ -44,7 +47,10 @@ def parse_args(argv=None):
     p.add_argument("overrides", nargs="*", help="dotted overrides, e.g. train.lr=1e-3 model.rnn=gru")
     p.add_argument("--run-dir", help="where logs, checkpoints and metrics go (default runs/<config>-<time>)")
     p.add_argument("--resume", metavar="RUN_DIR", help="continue the run in RUN_DIR from its last.pt")
+    p.add_argument("--overwrite", action="store_true", help="replace the run already in --run-dir (its files)")
     args = p.parse_intermixed_args(argv)
+    if args.overwrite and args.resume:
+        p.error("--overwrite replaces a run, --resume continues it: give one")
     if args.resume and args.config:  # with --resume there is no config file: the first word is an override
         args.config, args.overrides = None, [args.config, *args.overrides]
     if args.config is None and args.resume is None:
@@ -62,27 +68,43 @@ def resolve_device(name: str) -> torch.device:
     return torch.device(("cuda" if torch.cuda.is_available() else "cpu") if name == "auto" else name)
 
 
+def check_device(name: str) -> None:
+    """Training starts only on a device this machine has (a saved run loads anywhere: evaluate, predict)."""
+    if name == "auto" or (device := torch.device(name)).type != "cuda":
+        return
+    if not torch.cuda.is_available():
+        raise ConfigError(f"train.device={name}: this machine has no CUDA device (torch {torch.__version__}); "
+                          f"use train.device=auto or cpu")
+    if device.index is not None and device.index >= torch.cuda.device_count():
+        raise ConfigError(f"train.device={name}: this machine has {torch.cuda.device_count()} CUDA device(s)")
+
+
 def main(argv=None) -> dict:
     """Returns the final metrics, or {"interrupted": signal number} if a signal stopped the run."""
     args = parse_args(argv)
-    resume = load_checkpoint(Path(args.resume) / "last.pt") if args.resume else None
+    resume = load_checkpoint(Path(args.resume) / "last.pt", RESUME_KEYS) if args.resume else None
     cfg: Config = load_config(args.config, args.overrides, base=resume["config"] if resume else None)
     num_threads = threads.use(cfg.train.threads)  # before any work: the thread count changes the arithmetic
+    check_device(cfg.train.device)
     device = distributed.setup(resolve_device(cfg.train.device))  # torchrun: join the group (cuda:LOCAL_RANK)
     run_dir = Path(distributed.broadcast_object(  # rank 0's name: the default holds the start time
         args.resume or args.run_dir or f"runs/{Path(args.config).stem}-{time.strftime('%Y%m%d-%H%M%S')}"))
     if distributed.is_main():
-        run_dir.mkdir(parents=True, exist_ok=True)
-        (run_dir / "config.yaml").write_text(OmegaConf.to_yaml(to_dict(cfg)))
+        rundir.check(run_dir, resume, to_dict(cfg), args.overwrite)  # writes nothing
     set_seed(cfg.train.seed + distributed.rank())  # own dropout per rank; DDP gives every rank rank 0's weights
 
     task = task_of(cfg.data)
     with distributed.main_first():  # rank 0 fills the datasets cache (and downloads), the others then read it
         vectors = None if resume or not cfg.model.vectors else \
             vectors_file(cfg.model.vectors, cfg.data.root, cfg.data.download, cfg.model.embed_dim)  # a file or a name
-        dd, vocabs = prepare(cfg.data, Vocabs.from_dict(resume) if resume else None, chars=cfg.model.char_filters > 0)
+        dd, vocabs = prepare(cfg.data, chars=cfg.model.char_filters > 0, iob2=cfg.model.crf)
+    if resume:
+        rundir.check_vocabs(run_dir, vocabs, resume)
     words, label_names = vocabs.words, vocabs.label_names()
     metric = metrics.check_select_metric(cfg.train.select_metric, label_names)
+    if distributed.is_main():
+        rundir.claim(run_dir, bool(resume), args.overwrite)
+        rundir.write_text(run_dir / "config.yaml", OmegaConf.to_yaml(to_dict(cfg)))
     share = dict(pin_memory=device.type == "cuda", **distributed.shard())  # this rank's batches
     train_loader = make_loader(dd["train"], cfg.train.batch_size, shuffle=True, seed=cfg.train.seed,
                                num_workers=cfg.train.num_workers, **share)
@@ -162,8 +184,9 @@ def main(argv=None) -> dict:
     tensorboard.log_hparams(writer, _flat_config(cfg), results)
     writer.close()
     if distributed.is_main():
-        (run_dir / "metrics.json").write_text(json.dumps(results, indent=2) + "\n")
+        rundir.write_text(run_dir / "metrics.json", json.dumps(results, indent=2) + "\n")
     print(json.dumps(results, indent=2), f"\nrun dir: {run_dir}")
+    rundir.release(run_dir)
     smoke_test = bool(cfg.train.max_steps) and progress.step >= cfg.train.max_steps
     if progress.best <= 0 and not smoke_test:
         raise NothingLearned(f"the best dev {metric} stayed {progress.best:.4f} in {progress.epoch - 1} epochs: this "
@@ -191,7 +214,7 @@ def _final_evaluation(model, label_names: dict, loaders: dict, run_dir: Path, de
         gold, pred = distributed.gather(*predict(model, loader, device))
         results.update({f"{split}/{k}": v for k, v in metrics.compute(gold, pred, label_names).items()})
         if distributed.is_main():
-            (run_dir / f"report_{split}.txt").write_text(metrics.report(gold, pred, label_names))
+            rundir.write_text(run_dir / f"report_{split}.txt", metrics.report(gold, pred, label_names))
     return results
 
 
@@ -205,4 +228,6 @@ if __name__ == "__main__":
         out = main()
     except NothingLearned as e:
         sys.exit(f"warning: {e}")
+    except USER_ERRORS as e:
+        sys.exit(f"error: {e}")
     sys.exit(128 + out["interrupted"] if "interrupted" in out else 0)

@@ -2,7 +2,13 @@
 
 A tagging example is ``{"tokens": [...], "tags": [...]}``; a classification example is
 ``{"tokens": [...], "label": "..."}``; a joint example (intent + slots) has both. A malformed line raises
-`DataFormatError` naming file and line.
+`DataFormatError` naming file and line; so does a missing, empty or NaN label, and (``check_iob2=True``, what
+a CRF tagger asks for) a tag ``I-X`` that continues no X entity.
+
+Labels are strings. JSON values become one string form, as the same value written in a CSV file would read: a
+string is kept (stripped), an integral number is written as an integer (``1``, ``1.0`` and ``"1"`` are one class,
+``"1"``), another number as Python writes it (``0.5``), ``true``/``false`` as ``"true"``/``"false"`` (their JSON
+spelling, a class apart from ``1``); ``null``, NaN and infinities are errors.
 
 | reader | format | columns |
 |---|---|---|
@@ -17,11 +23,12 @@ from __future__ import annotations
 
 import csv
 import json
+import math
 from itertools import zip_longest
 from pathlib import Path
 from typing import Iterator
 
-from .tags import iob1_to_iob2
+from .tags import first_invalid_iob2, iob1_to_iob2
 from .text import tokenize
 
 CONLLU_COLUMNS = ("id", "form", "lemma", "upos", "xpos", "feats", "head", "deprel", "deps", "misc")
@@ -45,6 +52,8 @@ def _open_lines(path: Path, encoding: str = "utf-8", keepends: bool = False) -> 
                 line = raw.decode(encoding)
             except UnicodeDecodeError as e:
                 raise DataFormatError(path, line_no, f"not valid {encoding} ({e.reason} at byte {e.start})") from None
+            if line_no == 1:
+                line = line.removeprefix("\ufeff")  # a byte order mark (Excel's CSV): not part of the text
             yield line_no, line if keepends else line.rstrip("\r\n")
 
 
@@ -63,7 +72,7 @@ def _sentences(path: Path, comments: bool = False) -> Iterator[list[tuple[int, s
         yield block
 
 
-def read_conllu(path, tag_column: str = "upos") -> list[dict]:
+def read_conllu(path, tag_column: str = "upos", check_iob2: bool = False) -> list[dict]:
     """CoNLL-U -> [{"tokens", "tags"}]. Skips comments, multiword ranges (``3-4``) and empty nodes (``8.1``)."""
     path = Path(path)
     if tag_column not in CONLLU_COLUMNS:
@@ -71,7 +80,7 @@ def read_conllu(path, tag_column: str = "upos") -> list[dict]:
     col = CONLLU_COLUMNS.index(tag_column)
     examples = []
     for block in _sentences(path, comments=True):
-        tokens, tags = [], []
+        tokens, tags, lines = [], [], []
         for line_no, line in block:
             fields = line.split("\t")
             if len(fields) != 10:
@@ -80,12 +89,16 @@ def read_conllu(path, tag_column: str = "upos") -> list[dict]:
                 continue
             tokens.append(fields[1])
             tags.append(fields[col])
+            lines.append(line_no)
+        if check_iob2:
+            _check_iob2(path, tags, lines)
         if tokens:
             examples.append({"tokens": tokens, "tags": tags})
     return _nonempty(examples, path)
 
 
-def read_columns(path, token_column: int = 0, tag_column: int = -1, tag_scheme: str = "iob2") -> list[dict]:
+def read_columns(path, token_column: int = 0, tag_column: int = -1, tag_scheme: str = "iob2",
+                 check_iob2: bool = False) -> list[dict]:
     """Whitespace-separated columns, one token per line, a blank line between sentences -> [{"tokens", "tags"}].
 
     Columns are 0-based indices (negative: from the end). Every token line must have as many columns as the
@@ -97,11 +110,12 @@ def read_columns(path, token_column: int = 0, tag_column: int = -1, tag_scheme: 
         raise ValueError(f"tag_scheme must be one of {TAG_SCHEMES}, got {tag_scheme!r}")
     examples, width = [], None
     for block in _sentences(path):
-        tokens, tags = [], []
+        tokens, tags, lines = [], [], []
         for line_no, line in block:
             fields = line.split()
             if fields[0] == DOCSTART:
                 continue
+            lines.append(line_no)
             width = width or len(fields)
             if len(fields) != width or width < 2:
                 raise DataFormatError(path, line_no, f"expected {max(width, 2)} whitespace-separated columns "
@@ -112,12 +126,15 @@ def read_columns(path, token_column: int = 0, tag_column: int = -1, tag_scheme: 
             except IndexError:
                 raise DataFormatError(path, line_no, f"no column {token_column} or {tag_column} in {width} "
                                                      f"columns") from None
+        tags = iob1_to_iob2(tags) if tag_scheme == "iob1" else tags
+        if check_iob2:
+            _check_iob2(path, tags, lines)
         if tokens:
-            examples.append({"tokens": tokens, "tags": iob1_to_iob2(tags) if tag_scheme == "iob1" else tags})
+            examples.append({"tokens": tokens, "tags": tags})
     return _nonempty(examples, path)
 
 
-def read_seq_in_out(folder) -> list[dict]:
+def read_seq_in_out(folder, check_iob2: bool = False) -> list[dict]:
     """A folder with line-aligned ``seq.in`` (tokens), ``seq.out`` (one tag per token) and ``label`` (one per line)
     -> [{"tokens", "tags", "label"}]. Token/tag count or line count mismatches name the file and line."""
     folder = Path(folder)
@@ -140,6 +157,8 @@ def read_seq_in_out(folder) -> list[dict]:
                                                      f"{files[0].name} line {line_no}")
         if not label.strip():
             raise DataFormatError(files[2], line_no, "empty label")
+        if check_iob2:
+            _check_iob2(files[1], tags, [line_no] * len(tags))
         examples.append({"tokens": tokens, "tags": tags, "label": label.strip()})
     return _nonempty(examples, folder)
 
@@ -207,10 +226,10 @@ def read_jsonl(path, text_column: str = "text", label_column: str = "label") -> 
         text = obj[text_column]
         if isinstance(text, list) and all(isinstance(w, str) for w in text):
             text = " ".join(text)
-        if not isinstance(text, str) or isinstance(obj[label_column], (dict, list)) or obj[label_column] is None:
+        if not isinstance(text, str) or isinstance(obj[label_column], (dict, list)):
             raise DataFormatError(path, line_no, f"{text_column!r} must be a string or a list of strings and "
-                                                 f"{label_column!r} a string or number")
-        examples.append(_text_example(path, line_no, text, str(obj[label_column])))
+                                                 f"{label_column!r} a string, number or boolean")
+        examples.append(_text_example(path, line_no, text, _json_label(path, line_no, obj[label_column])))
     return _nonempty(examples, path)
 
 
@@ -224,12 +243,37 @@ def _column_index(column: str | int, names: list[str] | None, path: Path) -> int
     raise DataFormatError(path, 1 if names is not None else None, f"no column {column!r} in {where}")
 
 
+def _json_label(path: Path, line_no: int, value) -> str:
+    """A JSON label in its one string form (module docstring): 1, 1.0 and "1" -> "1"; true -> "true"."""
+    if value is None:
+        raise DataFormatError(path, line_no, "label is null (a missing value?)")
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, float):
+        if not math.isfinite(value):
+            raise DataFormatError(path, line_no, f"label is {value} (a missing value?)")
+        return str(int(value)) if value.is_integer() else repr(value)
+    return str(value)
+
+
+def _check_iob2(path: Path, tags: list[str], lines: list[int]) -> None:
+    """DataFormatError at the line of the first tag that is not valid IOB2 (module docstring)."""
+    i = first_invalid_iob2(tags)
+    if i is not None:
+        after = f"after {tags[i - 1]}" if i > 0 else "at the start of a sentence"
+        raise DataFormatError(path, lines[i], f"tag {tags[i]} {after} is not valid IOB2, which a CRF (model.crf) "
+                                              f"needs: an entity starts with B-{tags[i][2:]} (if the file is IOB1, "
+                                              f"set data.tag_scheme=iob1 to convert it)")
+
+
 def _text_example(path: Path, line_no: int, text: str, label: str) -> dict:
     tokens = tokenize(text)
     if not tokens:
         raise DataFormatError(path, line_no, "empty text")
     if not label.strip():
         raise DataFormatError(path, line_no, "empty label")
+    if label.strip().lower() == "nan":
+        raise DataFormatError(path, line_no, f"label is {label.strip()!r} (a missing value?)")
     return {"tokens": tokens, "label": label.strip()}
 
 

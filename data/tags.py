@@ -1,4 +1,4 @@
-"""BIO tag schemes: IOB1 -> IOB2 conversion, and telling a BIO tag set from any other.
+"""BIO tag schemes: IOB1 -> IOB2 conversion, the first tag that breaks IOB2, and telling a BIO tag set from any other.
 
 IOB1 (the original CoNLL-2003 files): ``I-X`` starts an entity; ``B-X`` appears only where an X entity directly
 follows another X entity. IOB2 (what seqeval's strict mode and the CRF's constraints expect): every entity starts
@@ -26,3 +26,12 @@ def is_bio(tag_names: Iterable[str]) -> bool:
     """True when every tag is ``O`` or ``B-X``/``I-X`` and at least one is not ``O`` (entity-level metrics apply)."""
     names = list(tag_names)
     return any(t != "O" for t in names) and all(t == "O" or t[:2] in ("B-", "I-") and len(t) > 2 for t in names)
+
+
+def first_invalid_iob2(tags: list[str]) -> int | None:
+    """Index of the first ``I-X`` that continues no X entity (after ``O``, another type, or at the start): what
+    strict IOB2 and a CRF's constraints (`models.crf.iob2_transition_mask`) forbid; None if there is none."""
+    for i, tag in enumerate(tags):
+        if tag.startswith("I-") and (i == 0 or tags[i - 1] not in ("B-" + tag[2:], tag)):
+            return i
+    return None

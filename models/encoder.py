@@ -23,6 +23,7 @@ import torch
 from torch import _VF, nn
 from torch.nn.utils.rnn import pack_padded_sequence, pad_packed_sequence
 
+from data.config_checks import check_ranges
 from data.vocab import PAD_ID, UNK_ID
 from .char_cnn import CharCNN
 
@@ -63,8 +64,11 @@ class EncoderConfig:
             raise ValueError(f"model.sentence_vector must be one of {SENTENCE_VECTORS}, got {self.sentence_vector!r}")
         if self.rnn_path not in RNN_PATHS:
             raise ValueError(f"model.rnn_path must be one of {RNN_PATHS}, got {self.rnn_path!r}")
-        if self.char_filters < 0 or self.char_dim < 1:
-            raise ValueError("model.char_filters must be >= 0 (0: off) and model.char_dim >= 1")
+        check_ranges("model", self, {"embed_dim": ">= 1", "hidden_size": ">= 1", "num_layers": ">= 1",
+                                     "char_filters": ">= 0", "char_dim": ">= 1", "char_kernel": ">= 1"})
+        if self.char_kernel % 2 != 1:
+            raise ValueError(f"model.char_kernel must be odd (a window centred on each character), "
+                             f"got {self.char_kernel}")
         for name in ("dropout", "word_dropout"):
             if not 0.0 <= getattr(self, name) < 1.0:
                 raise ValueError(f"model.{name} must be in [0, 1), got {getattr(self, name)}")

@@ -4,8 +4,8 @@
         --variant "base:" --variant "chars: model.char_filters=50 data.lowercase=false"
 
 A variant is `NAME: override override ...` (dotted config overrides, none for the config as it is). Finished
-runs (metrics.json present) are reused, so an interrupted sweep continues where it stopped. Pick a variant by
-its dev score; the test column is what you report. Writes OUT/sweep.md and prints it.
+runs (metrics.json present) are reused and interrupted ones (last.pt) resumed, so a sweep continues where it
+stopped. Pick a variant by its dev score; the test column is what you report. Writes OUT/sweep.md and prints it.
 """
 from __future__ import annotations
 
@@ -19,9 +19,12 @@ from training.config import load_config
 
 
 def run_or_reuse(config: str, overrides: list[str], run_dir: Path) -> dict:
-    """metrics.json of the run in run_dir, training it first (train.main) unless it has finished."""
-    if not (run_dir / "metrics.json").exists():
-        train.main([config, *overrides, "--run-dir", str(run_dir)])
+    """metrics.json of the run in run_dir, training it first (train.main) unless it has finished: an interrupted
+    run (last.pt) is resumed, one killed before its first checkpoint is started again."""
+    if (run_dir / "last.pt").exists() and not (run_dir / "metrics.json").exists():
+        train.main(["--resume", str(run_dir), *overrides])
+    elif not (run_dir / "metrics.json").exists():
+        train.main([config, *overrides, "--run-dir", str(run_dir), "--overwrite"])
     return json.loads((run_dir / "metrics.json").read_text())
 
 

@@ -83,7 +83,7 @@ def test_train_save_load_gives_identical_predictions(tmp_path):
         opt.step()
     save_checkpoint({"model": model.state_dict()}, tmp_path / "m.pt")
     loaded = build_model("tagging", VOCAB, NAMES["tagging"], cfg)
-    loaded.load_state_dict(load_checkpoint(tmp_path / "m.pt")["model"])
+    loaded.load_state_dict(load_checkpoint(tmp_path / "m.pt", required=("model",))["model"])
     model.eval(), loaded.eval()
     torch.testing.assert_close(loaded(batch)[0], model(batch)[0], rtol=0, atol=0)
     assert loaded.predict(batch) == model.predict(batch)

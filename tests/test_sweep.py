@@ -1,4 +1,5 @@
 import json
+import shutil
 
 import pytest
 
@@ -23,3 +24,20 @@ def test_sweep_table_from_real_runs_and_reuse(tmp_path):
 def test_variant_needs_a_name():
     with pytest.raises(SystemExit):
         sweep.main(["configs/tiny.yaml", "--out", "x", "--variant", "no colon here"])
+
+
+def test_sweep_resumes_an_interrupted_run_and_restarts_one_without_checkpoint(tmp_path, capsys):
+    """A run dir belongs to one run (training/rundir.py): the sweep continues its own runs rather than failing."""
+    argv = ["configs/tiny.yaml", "--out", str(tmp_path), "--variant", "base: data.name=trec data.limit=200 "
+            "train.epochs=1", "--variant", "gru: data.name=trec data.limit=200 train.epochs=1 model.rnn=gru"]
+    sweep.main(argv)
+    (tmp_path / "base-seed1" / "metrics.json").unlink()              # killed after its last.pt
+    gru = tmp_path / "gru-seed1"
+    for f in gru.iterdir():                                          # killed before its first checkpoint
+        if f.name not in ("config.yaml", ".lock") and not f.name.startswith("events."):
+            shutil.rmtree(f) if f.is_dir() else f.unlink()
+    capsys.readouterr()
+    sweep.main(argv)
+    out = capsys.readouterr().out
+    assert f"resuming {tmp_path / 'base-seed1'}" in out and "--overwrite: removed" in out
+    assert (tmp_path / "base-seed1" / "metrics.json").exists() and (gru / "metrics.json").exists()

@@ -15,17 +15,30 @@ import numpy as np
 import torch
 
 
+RUN_KEYS = ("model", "config", "task", "words", "labels")  # what best.pt holds: enough to rebuild the model
+RESUME_KEYS = (*RUN_KEYS, "optimizer", "scheduler", "progress", "rng")  # last.pt: also where training stands
+
+
+class CheckpointError(ValueError):
+    """A file that is not a checkpoint this project wrote; the message names the path and what is wrong."""
+
+
 def save_checkpoint(obj: dict, path: str | Path) -> None:
+    """Atomic write; an OSError (disk full, read-only directory) names ``path`` and leaves no temporary file."""
     path = Path(path)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    tmp = None
     try:
+        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
         with os.fdopen(fd, "wb") as f:
             torch.save(obj, f)
             f.flush()
             os.fsync(f.fileno())
         os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
+    except BaseException as e:
+        if tmp is not None:
+            Path(tmp).unlink(missing_ok=True)
+        if isinstance(e, OSError):
+            raise OSError(e.errno, f"{path}: cannot write the checkpoint: {e.strerror or e}") from e
         raise
     dir_fd = os.open(path.parent, os.O_RDONLY)  # make the rename itself durable
     try:
@@ -34,15 +47,48 @@ def save_checkpoint(obj: dict, path: str | Path) -> None:
         os.close(dir_fd)
 
 
-def load_checkpoint(path: str | Path) -> dict:
+def load_checkpoint(path: str | Path, required: tuple[str, ...] = RUN_KEYS) -> dict:
+    """The checkpoint dict at ``path``, on the CPU. A file that is missing, empty, truncated, pickled objects,
+    not a dict or without one of the ``required`` keys raises one line naming the path and what is wrong."""
     path = Path(path)
     if not path.is_file():
         raise FileNotFoundError(f"{path}: no checkpoint there")
+    size = path.stat().st_size
+    if size == 0:
+        raise CheckpointError(f"{path}: empty file (0 bytes), not a checkpoint (a save that never finished?)")
     try:
-        return torch.load(path, map_location="cpu", weights_only=True)
+        obj = torch.load(path, map_location="cpu", weights_only=True)
     except pickle.UnpicklingError as e:
-        raise ValueError(f"{path}: refused to load: it holds pickled Python objects, not plain data "
-                         f"(torch.load weights_only=True): {str(e).splitlines()[0]}") from None
+        if not _looks_like_torch_save(path):
+            raise CheckpointError(f"{path}: not a PyTorch checkpoint (neither a torch.save zip archive nor "
+                                  f"a pickle)") from None
+        raise CheckpointError(f"{path}: refused to load: it holds pickled Python objects, not plain data "
+                              f"(torch.load weights_only=True): {_gist(e, 'GLOBAL', 'Unsupported')}") from None
+    except (RuntimeError, OSError, EOFError, KeyError) as e:
+        detail = f"{type(e).__name__}: {_gist(e)}" if str(e) else type(e).__name__
+        raise CheckpointError(f"{path}: truncated or corrupt checkpoint, {size:,} bytes (torch.load: {detail})") from None
+    if not isinstance(obj, dict):
+        raise CheckpointError(f"{path}: holds a {type(obj).__name__}, not a checkpoint dict")
+    missing = [k for k in required if k not in obj]
+    if missing:
+        raise CheckpointError(f"{path}: not a checkpoint of this project's train.py: no "
+                              f"{', '.join(map(repr, missing))} (keys: {', '.join(map(str, obj)) or 'none'})")
+    return obj
+
+
+def _gist(e: Exception, *words: str) -> str:
+    """The line of torch's long message that says what went wrong (one with any of ``words``, else the first),
+    cut at its first sentence."""
+    lines = [line.strip() for line in str(e).splitlines() if line.strip()]
+    line = next((line for line in lines if any(w in line for w in words)), lines[0])
+    return line.split(". ")[0].rstrip(".")
+
+
+def _looks_like_torch_save(path: Path) -> bool:
+    """A torch.save zip archive (PK) or a pickle (protocol marker 0x80)."""
+    with open(path, "rb") as f:
+        head = f.read(2)
+    return head == b"PK" or head[:1] == b"\x80"
 
 
 def rng_state() -> dict:

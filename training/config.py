@@ -6,9 +6,11 @@ import dataclasses
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import yaml
 from omegaconf import OmegaConf
 from omegaconf.errors import ConfigKeyError, OmegaConfBaseException
 
+from data.config_checks import ConfigError
 from data.datasets import DataConfig
 from models.tasks import ModelConfig
 from .loop import TrainConfig
@@ -19,10 +21,6 @@ class Config:
     data: DataConfig = field(default_factory=DataConfig)
     model: ModelConfig = field(default_factory=ModelConfig)
     train: TrainConfig = field(default_factory=TrainConfig)
-
-
-class ConfigError(ValueError):
-    pass
 
 
 def _valid_keys(full_key: str) -> list[str]:
@@ -44,7 +42,7 @@ def load_config(path: str | Path | None = None, overrides: list[str] = (), base:
     try:
         cfg = OmegaConf.structured(Config)
         if path is not None:
-            cfg = OmegaConf.merge(cfg, OmegaConf.load(path))
+            cfg = OmegaConf.merge(cfg, _load_yaml(path))
         if base is not None:
             cfg = OmegaConf.merge(cfg, base)
         cfg = OmegaConf.merge(cfg, OmegaConf.from_dotlist(list(overrides)))
@@ -55,7 +53,20 @@ def load_config(path: str | Path | None = None, overrides: list[str] = (), base:
         raise ConfigError(f"unknown config key {key!r}{where}; valid keys here: "
                           f"{', '.join(_valid_keys(key))}") from None
     except OmegaConfBaseException as e:
-        raise ConfigError(f"config key {e.full_key!r}: {str(e).splitlines()[0]}") from None
+        where = f"config key {e.full_key!r}" if e.full_key else f"{path or 'config'}"
+        raise ConfigError(f"{where}: {str(e).splitlines()[0]}") from None
+    except ValueError as e:  # a dataclass's __post_init__ check: its message names the key
+        raise ConfigError(str(e)) from None
+
+
+def _load_yaml(path: str | Path):
+    """The YAML file at ``path``; a syntax error is a ConfigError naming path:line."""
+    try:
+        return OmegaConf.load(path)
+    except yaml.YAMLError as e:
+        mark = getattr(e, "problem_mark", None)
+        where = f"{path}:{mark.line + 1}" if mark is not None else f"{path}"
+        raise ConfigError(f"{where}: not valid YAML ({getattr(e, 'problem', None) or e})") from None
 
 
 def to_dict(cfg: Config) -> dict:

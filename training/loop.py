@@ -10,8 +10,13 @@ from typing import Union
 import torch
 from tqdm.auto import tqdm
 
+from data.config_checks import check_ranges
 from . import metrics
 from .threads import resolve as resolve_threads
+
+TRAIN_RANGES = {"epochs": ">= 1", "batch_size": ">= 1", "lr": "> 0", "weight_decay": ">= 0", "clip_norm": "> 0",
+                "patience": ">= 1", "lr_decay": "(0, 1]", "lr_patience": ">= 0", "max_steps": ">= 0",
+                "max_minutes": ">= 0", "log_every": ">= 1", "num_workers": ">= 0"}
 
 
 @dataclass
@@ -40,15 +45,13 @@ class TrainConfig:
                                 # batch, less than a worker's hand-over costs on 2 cores)
 
     def __post_init__(self):
-        if self.epochs < 1 or self.batch_size < 1:
-            raise ValueError("train.epochs and train.batch_size must be >= 1")
-        if self.num_workers < 0:
-            raise ValueError(f"train.num_workers must be >= 0, got {self.num_workers}")
+        check_ranges("train", self, TRAIN_RANGES)
+        if self.device != "auto":
+            try:
+                torch.device(self.device)
+            except RuntimeError:
+                raise ValueError(f"train.device must be auto, cpu, cuda or cuda:N, got {self.device!r}") from None
         resolve_threads(self.threads)
-        if not 0.0 < self.lr_decay <= 1.0:
-            raise ValueError(f"train.lr_decay must be in (0, 1] (1: no decay), got {self.lr_decay}")
-        if self.lr_patience < 0:
-            raise ValueError(f"train.lr_patience must be >= 0, got {self.lr_patience}")
         if self.select_metric not in metrics.METRIC_NAMES:
             raise ValueError(f"train.select_metric must be one of {', '.join(metrics.METRIC_NAMES)}, "
                              f"got {self.select_metric!r}")

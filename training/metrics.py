@@ -21,6 +21,7 @@ from seqeval.metrics import f1_score as entity_f1, precision_score, recall_score
 from seqeval.scheme import IOB2
 from sklearn.metrics import accuracy_score, classification_report, confusion_matrix, f1_score
 
+from data.config_checks import ConfigError
 from data.tags import is_bio
 from data.vocab import UNSEEN_LABEL_ID
 
@@ -96,9 +97,9 @@ def available(label_names: dict[str, list[str]]) -> list[str]:
 
 
 def check_select_metric(name: str, label_names: dict[str, list[str]]) -> str:
-    """``name`` if `compute` returns it for these label sets, else ValueError listing the ones it returns."""
+    """``name`` if `compute` returns it for these label sets, else ConfigError listing the ones it returns."""
     if name not in available(label_names):
-        raise ValueError(f"train.select_metric={name} is not a metric of this task; choose from "
+        raise ConfigError(f"train.select_metric={name} is not a metric of this task; choose from "
                          f"{', '.join(available(label_names))}")
     return name
 
