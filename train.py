@@ -26,6 +26,7 @@ from data.batching import make_loader
 from data.datasets import prepare, task_of
 from data.vectors import load_vectors
 from data.vocab import Vocabs
+from models.heads import balanced_class_weights
 from models.tasks import build_model
 from training import distributed, metrics, tensorboard
 from training.checkpoint import load_checkpoint, rng_state, save_checkpoint, set_rng_state
@@ -81,7 +82,8 @@ def main(argv=None) -> dict:
     train_loader = make_loader(dd["train"], cfg.train.batch_size, shuffle=True, seed=cfg.train.seed,
                                num_workers=cfg.train.num_workers, **share)
     dev_loader, test_loader = (make_loader(dd[s], 256, shuffle=False, **share) for s in ("validation", "test"))
-    model = build_model(task, len(words), label_names, cfg.model, len(vocabs.chars or [])).to(device)
+    weights = _class_weights(cfg, dd["train"], label_names)
+    model = build_model(task, len(words), label_names, cfg.model, len(vocabs.chars or []), weights).to(device)
     optimizer = make_optimizer(model, cfg.train)
     scheduler = torch.optim.lr_scheduler.ReduceLROnPlateau(optimizer, mode="max", factor=cfg.train.lr_decay, patience=0)
     progress = Progress()
@@ -159,6 +161,15 @@ def main(argv=None) -> dict:
         (run_dir / "metrics.json").write_text(json.dumps(results, indent=2) + "\n")
     print(json.dumps(results, indent=2), f"\nrun dir: {run_dir}")
     return results
+
+
+def _class_weights(cfg: Config, train, label_names: dict) -> torch.Tensor | None:
+    """model.class_weights=balanced: (C,) sentence-label loss weights from the training split's label counts."""
+    if cfg.model.class_weights == "none" or "label" not in label_names:
+        return None
+    weights = balanced_class_weights(torch.tensor(list(train["label_ids"])), len(label_names["label"]))
+    print("class weights: " + ", ".join(f"{n} {w:.2f}" for n, w in zip(label_names["label"], weights.tolist())))
+    return weights
 
 
 def _finished(progress: Progress, cfg: Config) -> bool:
