@@ -115,6 +115,7 @@ def main(argv=None) -> dict:
 
     writer = (SummaryWriter(run_dir, purge_step=progress.step if resume else None) if distributed.is_main()
               else distributed.NoWriter())  # only rank 0 logs
+    writer.add_text("data/splits", ", ".join(f"{k} {len(v)}" for k, v in dd.items()), 0)
     if not resume and cfg.model.vectors:
         writer.add_text("vectors/coverage", f"{cfg.model.vectors}: {coverage}", 0)
     examples = [dd["validation"][i] for i in range(min(NUM_EXAMPLES, len(dd["validation"])))]
