@@ -142,6 +142,15 @@ def test_class_folders_reader_classes_filter_and_one_training_step(tmp_path):
     assert 0.0 <= train_one_step(tmp_path, overrides)["test/accuracy"] <= 1.0
 
 
+def test_an_edited_file_in_a_class_folder_is_read_again_not_taken_from_the_cache(tmp_path):
+    class_folders(tmp_path / "d", {"pos": ["good film", "fine"], "neg": ["bad", "dull"]})
+    overrides = ["data.name=mine", "data.format=class_folders", f"data.root={tmp_path}", "data.train_file=d",
+                 "data.test_file=d", "data.validation_file=d"]
+    assert ["good", "film"] in splits_of(overrides)["test"]["tokens"]
+    (tmp_path / "d" / "pos" / "0_7.txt").write_text("a great film")
+    assert ["a", "great", "film"] in splits_of(overrides)["test"]["tokens"]
+
+
 def test_class_folders_errors_name_the_file(tmp_path):
     class_folders(tmp_path / "d", {"pos": ["good", "  \n"], "neg": ["bad"]})
     with pytest.raises(DataFormatError, match=r"d/pos/1_7\.txt: empty file"):
