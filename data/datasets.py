@@ -86,8 +86,8 @@ class DataConfig:
             raise ValueError(f"data.encoding: unknown encoding {self.encoding!r} (e.g. utf-8, utf-8-sig, cp1252, "
                              f"latin-1, utf-16)") from None
         fmt = setting(self, "format")
-        if fmt == "trec" and codecs.lookup(self.encoding).name != "utf-8":
-            raise ValueError("data.encoding: format trec reads UTF-8 only")
+        if (fmt == "trec" or self.hub_id is not None) and codecs.lookup(self.encoding).name != "utf-8":
+            raise ValueError("data.encoding is for the files of data.format (not trec, not data.hub_id)")
         if self.classes is not None and (fmt not in ("class_files", "class_folders") or self.hub_id is not None):
             raise ValueError("data.classes is for format class_files / class_folders")
         if self.tag_scheme is not None and self.tag_scheme not in readers.TAG_SCHEMES:

@@ -232,3 +232,5 @@ def test_hub_id_parquet_builder_one_file_split_by_test_fraction(tmp_path):
     assert 0.0 <= train_one_step(tmp_path, overrides)["test/accuracy"] <= 1.0
     with pytest.raises(ValueError, match="data.hub_id needs data.task"):
         DataConfig(name="reviews", hub_id="parquet")
+    with pytest.raises(ValueError, match="data.encoding is for the files of data.format"):
+        DataConfig(name="reviews", hub_id="parquet", task="classification", encoding="cp1252")
