@@ -44,7 +44,7 @@ class DataFormatError(ValueError):
 
 def _open_lines(path: Path, encoding: str = "utf-8", keepends: bool = False) -> Iterator[tuple[int, str]]:
     """Yield (line_no, line) without the newline; a byte not valid in ``encoding`` is reported with its line."""
-    if "\n".encode(encoding) != b"\n":  # UTF-16/32: a newline is not the byte 0x0A
+    if "\n".encode(encoding) != b"\n":  # UTF-16/32, utf-8-sig: a newline is not (only) the byte 0x0A
         yield from _decoded_lines(path, encoding, keepends)
         return
     with open(path, "rb") as f:
@@ -57,8 +57,8 @@ def _open_lines(path: Path, encoding: str = "utf-8", keepends: bool = False) -> 
 
 
 def _decoded_lines(path: Path, encoding: str, keepends: bool) -> Iterator[tuple[int, str]]:
-    """`_open_lines` for encodings whose newline is not the byte 0x0A: the whole file decoded, then split at
-    ``\n``; an invalid byte is reported with the line it falls on."""
+    """`_open_lines` for encodings whose newline is not the single byte 0x0A (UTF-16/32, a UTF-8 BOM): the whole
+    file decoded, then split at newlines; an invalid byte is reported with the line it falls on."""
     data = Path(path).read_bytes()
     try:
         text = data.decode(encoding)

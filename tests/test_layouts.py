@@ -178,7 +178,7 @@ def test_cp1252_file_is_an_error_in_utf8_and_reads_with_data_encoding(tmp_path):
     assert 0.0 <= train_one_step(tmp_path, [*overrides, "data.encoding=cp1252"])["test/accuracy"] <= 1.0
 
 
-def test_utf16_lines_and_errors_name_the_line(tmp_path):
+def test_utf16_and_utf8_bom_lines_and_errors_name_the_line(tmp_path):
     path = tmp_path / "u16.conllu"
     path.write_bytes("1\tJa\tja\tINTJ\t_\t_\t0\troot\t_\t_\n\n1\t\u00dcber\t_\tADP\t_\t_\t0\troot\t_\t_\n"
                      .encode("utf-16"))
@@ -187,6 +187,11 @@ def test_utf16_lines_and_errors_name_the_line(tmp_path):
     path.write_bytes("a,x\r\nb,y\r\n".encode("utf-16-le") + b"\x00\xd8" + "c,z\n".encode("utf-16-le"))
     with pytest.raises(DataFormatError, match=r"u16\.conllu:3: not valid utf-16-le"):
         list(readers.read_delimited(path, header=False, text_column=0, label_column=1, encoding="utf-16-le"))
+    bom = tmp_path / "excel.csv"
+    bom.write_bytes("text,label\nok then,yes\n".encode("utf-8-sig"))        # the header is "text", not "\ufefftext"
+    assert readers.read_delimited(bom, encoding="utf-8-sig") == [{"tokens": ["ok", "then"], "label": "yes"}]
+    with pytest.raises(DataFormatError, match="no column 'text'"):
+        readers.read_delimited(bom)
     with pytest.raises(ValueError, match="data.encoding: unknown encoding 'utf-9'"):
         DataConfig(encoding="utf-9")
 
