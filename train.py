@@ -29,6 +29,7 @@ from data.datasets import prepare, task_of
 from data.download import vectors_file
 from data.readers import DataFormatError
 from data.vectors import load_vectors
+from models.heads import balanced_class_weights
 from models.tasks import build_model
 from training import distributed, metrics, rundir, tensorboard
 from training.checkpoint import RESUME_KEYS, CheckpointError, load_checkpoint, rng_state, save_checkpoint, set_rng_state
@@ -109,7 +110,8 @@ def main(argv=None) -> dict:
     train_loader = make_loader(dd["train"], cfg.train.batch_size, shuffle=True, seed=cfg.train.seed,
                                num_workers=cfg.train.num_workers, **share)
     dev_loader, test_loader = (make_loader(dd[s], 256, shuffle=False, **share) for s in ("validation", "test"))
-    model = build_model(task, len(words), label_names, cfg.model, len(vocabs.chars or [])).to(device)
+    weights = _class_weights(cfg, dd["train"], label_names)
+    model = build_model(task, len(words), label_names, cfg.model, len(vocabs.chars or []), weights).to(device)
     optimizer = make_optimizer(model, cfg.train)
     scheduler = make_scheduler(optimizer, cfg.train)  # None: no lr decay
     progress = Progress()
@@ -143,6 +145,7 @@ def main(argv=None) -> dict:
 
     writer = (SummaryWriter(run_dir, purge_step=progress.step if resume else None) if distributed.is_main()
               else distributed.NoWriter())  # only rank 0 logs
+    writer.add_text("data/splits", ", ".join(f"{k} {len(v)}" for k, v in dd.items()), 0)
     if not resume and cfg.model.vectors:
         writer.add_text("vectors/coverage", f"{cfg.model.vectors}: {coverage}", 0)
     examples = [dd["validation"][i] for i in range(min(NUM_EXAMPLES, len(dd["validation"])))]
@@ -193,6 +196,15 @@ def main(argv=None) -> dict:
                              f"run learned nothing to report (rare labels? try more train.epochs or a higher "
                              f"train.lr); {run_dir / 'metrics.json'} is written for inspection")
     return results
+
+
+def _class_weights(cfg: Config, train, label_names: dict) -> torch.Tensor | None:
+    """model.class_weights=balanced: (C,) sentence-label loss weights from the training split's label counts."""
+    if cfg.model.class_weights == "none" or "label" not in label_names:
+        return None
+    weights = balanced_class_weights(torch.tensor(list(train["label_ids"])), len(label_names["label"]))
+    print("class weights: " + ", ".join(f"{n} {w:.2f}" for n, w in zip(label_names["label"], weights.tolist())))
+    return weights
 
 
 def _log_epoch(writer, progress: Progress, stats: dict, dev: dict, optimizer) -> None:

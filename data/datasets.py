@@ -2,12 +2,14 @@
 
 The named public datasets (``data.name``: ud_en_ewt, conll2003, trec, sst2, atis) are presets of exactly those
 settings, read from the data root; any field set in the config overrides the preset. Any other name is the
-user's own data: ``data.format`` and ``data.train_file``/``test_file`` (``validation_file`` optional) are then
-required. Every split goes through Hugging Face `datasets`: parsed once by a reader, cached as Arrow (the cache
-key includes a hash of each file's content and of the readers' code, so an edited file or reader is re-read).
+user's own data: ``data.format`` and ``data.train_file`` plus ``test_file`` or ``test_fraction`` (``validation_file``
+optional) are then required; or ``data.hub_id`` and ``data.task`` (`data.hub`). Every split goes through Hugging
+Face `datasets`: parsed once by a reader, cached as Arrow (the cache key includes a hash of each file's content and
+of the readers' code, so an edited file or reader is re-read). Held-out dev and test splits: `data.splits`.
 """
 from __future__ import annotations
 
+import codecs
 import hashlib
 from dataclasses import dataclass
 from pathlib import Path
@@ -15,15 +17,18 @@ from typing import Optional
 
 import datasets
 
-from . import download, label_checks, readers, tags, text
+from . import download, hub, label_checks, readers, tags, text
 from .config_checks import ConfigError, check_ranges
 from .encode import build_vocabs, numericalize
+from .splits import hold_out_dev, split_one_file
 from .vocab import Vocabs
 
 SPLITS = ("train", "validation", "test")
 # format -> task: what the examples' label fields are ("tags", "label" or both)
 FORMATS = {"conllu": "tagging", "columns": "tagging", "seq_in_out": "joint", "csv": "classification",
-           "tsv": "classification", "jsonl": "classification", "trec": "classification"}
+           "tsv": "classification", "jsonl": "classification", "trec": "classification",
+           "class_files": "classification", "class_folders": "classification"}
+TASKS = ("tagging", "classification", "joint")
 
 
 @dataclass
@@ -32,10 +37,16 @@ class DataConfig:
     root: Optional[str] = None            # folder holding the named datasets; None: $RNN_DATA_ROOT, else ../shared/data,
                                           # else the download cache ($RNN_DATA_CACHE, default ~/.cache/rnn-template/data)
     download: bool = False                # fetch a missing named dataset (and named model.vectors) from its source
-    format: Optional[str] = None          # conllu | columns | seq_in_out | csv | tsv | jsonl | trec; None: the preset's
+    format: Optional[str] = None          # conllu | columns | seq_in_out | csv | tsv | jsonl | trec | class_files |
+                                          # class_folders; None: the preset's
     train_file: Optional[str] = None      # your files: absolute, or relative to data.root if set, else to the cwd
     validation_file: Optional[str] = None  # None: dev_fraction of train is held out
-    test_file: Optional[str] = None       # (seq_in_out: a folder holding seq.in, seq.out, label)
+    test_file: Optional[str] = None       # (seq_in_out: a folder holding seq.in, seq.out, label; class_files,
+                                          # class_folders: a folder with one file / folder per class)
+    test_fraction: Optional[float] = None  # no test file: this fraction of train_file is the test split (and
+                                           # dev_fraction of it the dev split), stratified by label, fixed seed
+    encoding: str = "utf-8"               # of the files (strict); e.g. utf-8-sig, cp1252, latin-1, utf-16
+    classes: Optional[list[str]] = None   # class_files / class_folders: read only these classes (None: all)
     token_column: Optional[str] = None    # columns: 0-based index, negative from the end (default 0)
     tag_column: Optional[str] = None      # columns: index (default -1); conllu: field name (default upos)
     text_column: Optional[str] = None     # csv/tsv/jsonl: header name or key, or 0-based index (default text / 0)
@@ -47,20 +58,53 @@ class DataConfig:
     min_freq: int = 1                     # words seen fewer times in train become <unk>
     dev_fraction: float = 0.1             # held out from train when a dataset has no dev split (TREC, SST-2)
     limit: Optional[int] = None           # keep only the first `limit` examples of each split (tests, smoke runs)
-    hub_id: Optional[str] = None          # online users: a Hub dataset id instead of local files (not testable here)
+    hub_id: Optional[str] = None          # a `datasets.load_dataset` path instead of a format: a Hub id, a local
+                                          # folder, or a builder (parquet, csv, json) reading data.*_file
+    hub_config: Optional[str] = None      # hub_id's configuration name (e.g. sst2 of nyu-mll/glue)
+    task: Optional[str] = None            # with hub_id: tagging | classification | joint (which columns to read)
 
     def __post_init__(self):
-        if self.name not in DATASETS and self.format is None:
+        if self.hub_id is not None and self.task not in TASKS:
+            raise ValueError(f"data.hub_id needs data.task ({' | '.join(TASKS)}): which columns to read, got "
+                             f"{self.task!r}")
+        if self.hub_id is None and self.task is not None:
+            raise ValueError("data.task is for data.hub_id; with files, data.format sets the task")
+        if self.name not in DATASETS and self.format is None and self.hub_id is None:
             raise ValueError(f"unknown dataset {self.name!r}; named datasets: {', '.join(sorted(DATASETS))}; "
                              f"for your own files set data.format ({' | '.join(FORMATS)}) and data.train_file, "
-                             f"data.test_file")
+                             f"data.test_file (or data.hub_id)")
         if self.format is not None and self.format not in FORMATS:
             raise ValueError(f"data.format must be one of {', '.join(FORMATS)}, got {self.format!r}")
-        if self.name not in DATASETS and self.hub_id is None and not (self.train_file and self.test_file):
-            raise ValueError(f"dataset {self.name!r} is not a named one: set data.train_file and data.test_file")
+        if (self.name not in DATASETS and self.hub_id is None
+                and not (self.train_file and (self.test_file or self.test_fraction))):
+            raise ValueError(f"dataset {self.name!r} is not a named one: set data.train_file and data.test_file "
+                             f"(or data.test_fraction to hold a test split out of train_file)")
+        self._check_split_settings()
+        try:
+            codecs.lookup(self.encoding)
+        except LookupError:
+            raise ValueError(f"data.encoding: unknown encoding {self.encoding!r} (e.g. utf-8, utf-8-sig, cp1252, "
+                             f"latin-1, utf-16)") from None
+        fmt = setting(self, "format")
+        if (fmt == "trec" or self.hub_id is not None) and codecs.lookup(self.encoding).name != "utf-8":
+            raise ValueError("data.encoding is for the files of data.format (not trec, not data.hub_id)")
+        if self.classes is not None and (fmt not in ("class_files", "class_folders") or self.hub_id is not None):
+            raise ValueError("data.classes is for format class_files / class_folders")
         if self.tag_scheme is not None and self.tag_scheme not in readers.TAG_SCHEMES:
             raise ValueError(f"data.tag_scheme must be one of {readers.TAG_SCHEMES}, got {self.tag_scheme!r}")
         check_ranges("data", self, {"dev_fraction": "(0, 1)", "limit": ">= 1", "min_freq": ">= 1"})
+
+    def _check_split_settings(self):
+        if self.test_fraction is None:
+            return
+        if not 0.0 < self.test_fraction < 1.0:
+            raise ValueError(f"data.test_fraction must be in (0, 1), got {self.test_fraction}")
+        if self.hub_id is None and setting(self, "test_file") is not None:
+            raise ValueError(f"data.test_fraction holds the test split out of train_file: dataset {self.name!r} "
+                             f"has a test file (data.test_file or its preset)")
+        dev = 0.0 if setting(self, "validation_file") else self.dev_fraction
+        if self.test_fraction + dev >= 1.0:
+            raise ValueError(f"data.test_fraction + data.dev_fraction must be < 1, got {self.test_fraction} + {dev}")
 
 
 # Named datasets: DataConfig settings, files relative to the data root. GLUE SST-2's test split has no labels: its
@@ -83,8 +127,8 @@ def setting(cfg: DataConfig, key: str):
 
 
 def task_of(cfg: DataConfig) -> str:
-    """tagging | classification | joint, from the data format."""
-    return FORMATS[setting(cfg, "format")]
+    """tagging | classification | joint, from the data format (data.task with data.hub_id)."""
+    return cfg.task if cfg.hub_id is not None else FORMATS[setting(cfg, "format")]
 
 
 def data_root(cfg: DataConfig) -> Path:
@@ -97,7 +141,7 @@ def split_paths(cfg: DataConfig) -> dict[str, Path]:
     """{split: path} for the splits that have a file (validation may be missing: it is then held out of train)."""
     paths = {}
     for split in SPLITS:
-        rel = setting(cfg, f"{split}_file")
+        rel = setting(cfg, f"{split}_file") if cfg.hub_id is None else getattr(cfg, f"{split}_file")
         if rel is None:
             continue
         own = getattr(cfg, f"{split}_file") is not None  # the user's file, else the named dataset's
@@ -111,6 +155,12 @@ def split_paths(cfg: DataConfig) -> dict[str, Path]:
 def reader_options(cfg: DataConfig) -> dict:
     """The reader's keyword arguments for this config's format, with each format's defaults."""
     fmt = setting(cfg, "format")
+    if fmt == "trec":
+        return {"fine": cfg.fine_labels}
+    return {"encoding": cfg.encoding, **_format_options(cfg, fmt)}
+
+
+def _format_options(cfg: DataConfig, fmt: str) -> dict:
     if fmt == "conllu":
         column = setting(cfg, "tag_column") or "upos"
         if column not in readers.CONLLU_COLUMNS:
@@ -132,8 +182,8 @@ def reader_options(cfg: DataConfig) -> dict:
     if fmt == "jsonl":
         return {"text_column": setting(cfg, "text_column") or "text",
                 "label_column": setting(cfg, "label_column") or "label"}
-    if fmt == "trec":
-        return {"fine": cfg.fine_labels}
+    if fmt in ("class_files", "class_folders"):
+        return {"classes": cfg.classes}
     return {}
 
 
@@ -144,7 +194,8 @@ def _train_source(cfg: DataConfig) -> str:
 
 READERS = {"conllu": readers.read_conllu, "columns": readers.read_columns, "seq_in_out": readers.read_seq_in_out,
            "csv": readers.read_delimited, "tsv": readers.read_delimited, "jsonl": readers.read_jsonl,
-           "trec": readers.read_trec}
+           "trec": readers.read_trec, "class_files": readers.read_class_files,
+           "class_folders": readers.read_class_folders}
 
 
 def _read(fmt: str, path: str, stamp: str, code: str, options: dict):
@@ -153,10 +204,11 @@ def _read(fmt: str, path: str, stamp: str, code: str, options: dict):
 
 
 def _stamp(path: Path) -> str:
-    """The content of the file (or of a folder's files), hashed: 17-34 ms for UD EWT's 14 MB train file (sha1, a
-    busy 2-core EPYC, 2026-12-01), each time a config is read."""
-    files = sorted(path.iterdir()) if path.is_dir() else [path]
-    return ";".join(f"{f.name}:{hashlib.sha1(f.read_bytes()).hexdigest()}" for f in files if f.is_file())
+    """The content of the file (or of every file under a folder: class_folders too), hashed: 17-34 ms for UD EWT's
+    14 MB train file (sha1, a busy 2-core EPYC, 2026-12-01), each time a config is read."""
+    files = sorted(path.rglob("*")) if path.is_dir() else [path]
+    return ";".join(f"{f.relative_to(path.parent)}:{hashlib.sha1(f.read_bytes()).hexdigest()}" for f in files
+                    if f.is_file())
 
 
 def _generate(**gen_kwargs) -> datasets.Dataset:
@@ -182,21 +234,28 @@ def load_splits(cfg: DataConfig, iob2: bool = False) -> datasets.DatasetDict:
     """Raw examples (tokens as written + tags and/or label) for train, validation and test.
 
     ``iob2``: tags must be valid IOB2 (a CRF's constraints); the first ``I-X`` that breaks it is an error naming
-    its path:line."""
-    if cfg.hub_id is not None:
-        return datasets.load_dataset(cfg.hub_id)  # online only; columns must be tokens + tags/label
-    fmt, options, code = setting(cfg, "format"), reader_options(cfg), _reader_code()
-    if iob2 and FORMATS[fmt] != "classification":
-        options["check_iob2"] = True
+    its path:line (files only)."""
     paths = split_paths(cfg)
-    for split in ("train", "test"):
-        if split not in paths:
-            raise ValueError(f"dataset {cfg.name!r} has no {split} file: set data.{split}_file")
-    splits = {split: _generate(fmt=fmt, path=str(path), stamp=_stamp(path), code=code, options=options)
-              for split, path in paths.items()}
+    if cfg.hub_id is not None:
+        splits = hub.load_hub_splits(cfg.hub_id, cfg.hub_config, paths, hub.columns(cfg, task_of(cfg)))
+    else:
+        if "train" not in paths:
+            raise ValueError(f"dataset {cfg.name!r} has no train file: set data.train_file")
+        fmt, options, code = setting(cfg, "format"), reader_options(cfg), _reader_code()
+        if iob2 and FORMATS[fmt] != "classification":
+            options["check_iob2"] = True
+        splits = {split: _generate(fmt=fmt, path=str(path), stamp=_stamp(path), code=code, options=options)
+                  for split, path in paths.items()}
+    if "test" not in splits:
+        if cfg.test_fraction is None:
+            raise ValueError(f"dataset {cfg.name!r} has no test split: set data.test_file or data.test_fraction")
+        dev_fraction = None if "validation" in splits else cfg.dev_fraction
+        splits.update(split_one_file(splits.pop("train"), cfg.test_fraction, dev_fraction,
+                                     task_of(cfg) == "classification", f"dataset {cfg.name!r}"))
+    elif cfg.test_fraction is not None:
+        raise ValueError(f"dataset {cfg.name!r} has a test split: data.test_fraction is for data without one")
     if "validation" not in splits:  # fixed seed: the same dev set whatever the training seed
-        held = splits["train"].train_test_split(test_size=cfg.dev_fraction, seed=1234)
-        splits["train"], splits["validation"] = held["train"], held["test"]
+        splits["train"], splits["validation"] = hold_out_dev(splits["train"], cfg.dev_fraction)
     dd = datasets.DatasetDict({split: splits[split] for split in SPLITS})
     if cfg.limit is not None:
         dd = datasets.DatasetDict({k: v.select(range(min(cfg.limit, len(v)))) for k, v in dd.items()})

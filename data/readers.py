@@ -18,6 +18,11 @@ spelling, a class apart from ``1``); ``null``, NaN and infinities are errors.
 | `read_delimited` | CSV or TSV, one example per row, header or not | text and label by name or index |
 | `read_jsonl` | one JSON object per line | text and label by key |
 | `read_trec` | TREC ``COARSE:fine question`` lines | - |
+| `read_class_files` | a folder with one text file per class (``sports.txt``), one example per line | label = file name |
+| `read_class_folders` | a folder with one folder per class, one example per file (aclImdb, 20 Newsgroups) | label = folder name |
+
+Every reader but `read_trec` takes ``encoding`` (default strict UTF-8; a byte that is not valid in it is an error
+naming file and line).
 """
 from __future__ import annotations
 
@@ -45,7 +50,10 @@ class DataFormatError(ValueError):
 
 
 def _open_lines(path: Path, encoding: str = "utf-8", keepends: bool = False) -> Iterator[tuple[int, str]]:
-    """Yield (line_no, line) without the newline; a non-UTF-8 byte is reported with its line."""
+    """Yield (line_no, line) without the newline; a byte not valid in ``encoding`` is reported with its line."""
+    if "\n".encode(encoding) != b"\n":  # UTF-16/32, utf-8-sig: a newline is not (only) the byte 0x0A
+        yield from _decoded_lines(path, encoding, keepends)
+        return
     with open(path, "rb") as f:
         for line_no, raw in enumerate(f, start=1):
             try:
@@ -57,11 +65,29 @@ def _open_lines(path: Path, encoding: str = "utf-8", keepends: bool = False) -> 
             yield line_no, line if keepends else line.rstrip("\r\n")
 
 
-def _sentences(path: Path, comments: bool = False) -> Iterator[list[tuple[int, str]]]:
+def _decoded_lines(path: Path, encoding: str, keepends: bool) -> Iterator[tuple[int, str]]:
+    """`_open_lines` for encodings whose newline is not the single byte 0x0A (UTF-16/32, a UTF-8 BOM): the whole
+    file decoded, then split at newlines; an invalid byte is reported with the line it falls on."""
+    data = Path(path).read_bytes()
+    try:
+        text = data.decode(encoding)
+    except UnicodeDecodeError as e:
+        line_no = data[:e.start].decode(encoding, errors="replace").count("\n") + 1
+        raise DataFormatError(path, line_no, f"not valid {encoding} ({e.reason} at byte {e.start} of the "
+                                             f"file)") from None
+    lines = text.split("\n")
+    for line_no, line in enumerate(lines, start=1):
+        last = line_no == len(lines)
+        if last and not line:  # after the final newline
+            return
+        yield line_no, line + ("" if last else "\n") if keepends else line.rstrip("\r")
+
+
+def _sentences(path: Path, comments: bool = False, encoding: str = "utf-8") -> Iterator[list[tuple[int, str]]]:
     """Blank-line separated blocks of a column file, each a list of (line_no, line); ``#`` lines skipped if
     ``comments`` (CoNLL-U; in other column files ``#`` can be a token)."""
     block = []
-    for line_no, line in _open_lines(path):
+    for line_no, line in _open_lines(path, encoding):
         if not line.strip():
             if block:
                 yield block
@@ -72,14 +98,14 @@ def _sentences(path: Path, comments: bool = False) -> Iterator[list[tuple[int, s
         yield block
 
 
-def read_conllu(path, tag_column: str = "upos", check_iob2: bool = False) -> list[dict]:
+def read_conllu(path, tag_column: str = "upos", check_iob2: bool = False, encoding: str = "utf-8") -> list[dict]:
     """CoNLL-U -> [{"tokens", "tags"}]. Skips comments, multiword ranges (``3-4``) and empty nodes (``8.1``)."""
     path = Path(path)
     if tag_column not in CONLLU_COLUMNS:
         raise ValueError(f"tag_column {tag_column!r} is not a CoNLL-U column; valid: {', '.join(CONLLU_COLUMNS)}")
     col = CONLLU_COLUMNS.index(tag_column)
     examples = []
-    for block in _sentences(path, comments=True):
+    for block in _sentences(path, comments=True, encoding=encoding):
         tokens, tags, lines = [], [], []
         for line_no, line in block:
             fields = line.split("\t")
@@ -98,7 +124,7 @@ def read_conllu(path, tag_column: str = "upos", check_iob2: bool = False) -> lis
 
 
 def read_columns(path, token_column: int = 0, tag_column: int = -1, tag_scheme: str = "iob2",
-                 check_iob2: bool = False) -> list[dict]:
+                 check_iob2: bool = False, encoding: str = "utf-8") -> list[dict]:
     """Whitespace-separated columns, one token per line, a blank line between sentences -> [{"tokens", "tags"}].
 
     Columns are 0-based indices (negative: from the end). Every token line must have as many columns as the
@@ -109,7 +135,7 @@ def read_columns(path, token_column: int = 0, tag_column: int = -1, tag_scheme: 
     if tag_scheme not in TAG_SCHEMES:
         raise ValueError(f"tag_scheme must be one of {TAG_SCHEMES}, got {tag_scheme!r}")
     examples, width = [], None
-    for block in _sentences(path):
+    for block in _sentences(path, encoding=encoding):
         tokens, tags, lines = [], [], []
         for line_no, line in block:
             fields = line.split()
@@ -134,7 +160,7 @@ def read_columns(path, token_column: int = 0, tag_column: int = -1, tag_scheme: 
     return _nonempty(examples, path)
 
 
-def read_seq_in_out(folder, check_iob2: bool = False) -> list[dict]:
+def read_seq_in_out(folder, check_iob2: bool = False, encoding: str = "utf-8") -> list[dict]:
     """A folder with line-aligned ``seq.in`` (tokens), ``seq.out`` (one tag per token) and ``label`` (one per line)
     -> [{"tokens", "tags", "label"}]. Token/tag count or line count mismatches name the file and line."""
     folder = Path(folder)
@@ -143,7 +169,7 @@ def read_seq_in_out(folder, check_iob2: bool = False) -> list[dict]:
         if not f.is_file():
             raise FileNotFoundError(f"{f}: missing (a seq.in/seq.out/label folder needs all three)")
     examples = []
-    for lines in zip_longest(*(_open_lines(f) for f in files)):
+    for lines in zip_longest(*(_open_lines(f, encoding) for f in files)):
         missing = [f for f, line in zip(files, lines) if line is None]
         if missing:
             line_no = max(line[0] for line in lines if line is not None)
@@ -184,14 +210,15 @@ def read_trec(path, fine: bool = False) -> list[dict]:
 
 
 def read_delimited(path, delimiter: str = ",", text_column: str | int = "text", label_column: str | int = "label",
-                   header: bool = True) -> list[dict]:
+                   header: bool = True, encoding: str = "utf-8") -> list[dict]:
     """CSV (``delimiter=","``, standard quoting) or TSV (``"\\t"``, no quoting) -> [{"tokens", "label"}].
 
     Columns are header names (with ``header=True``) or 0-based indices. Text is whitespace-tokenised.
     """
     path = Path(path)
     quoting = csv.QUOTE_NONE if delimiter == "\t" else csv.QUOTE_MINIMAL
-    reader = csv.reader((line for _, line in _open_lines(path, keepends=True)), delimiter=delimiter, quoting=quoting)
+    reader = csv.reader((line for _, line in _open_lines(path, encoding, keepends=True)), delimiter=delimiter,
+                        quoting=quoting)
     names = next(reader, None) if header else None
     if header and names is None:
         raise DataFormatError(path, None, "file is empty")
@@ -208,12 +235,12 @@ def read_delimited(path, delimiter: str = ",", text_column: str | int = "text", 
     return _nonempty(examples, path)
 
 
-def read_jsonl(path, text_column: str = "text", label_column: str = "label") -> list[dict]:
+def read_jsonl(path, text_column: str = "text", label_column: str = "label", encoding: str = "utf-8") -> list[dict]:
     """One JSON object per line -> [{"tokens", "label"}]; the text is a string (whitespace-tokenised) or a list of
     tokens, the label a string or number. Blank lines are skipped."""
     path = Path(path)
     examples = []
-    for line_no, line in _open_lines(path):
+    for line_no, line in _open_lines(path, encoding):
         if not line.strip():
             continue
         try:
@@ -231,6 +258,68 @@ def read_jsonl(path, text_column: str = "text", label_column: str = "label") -> 
                                                  f"{label_column!r} a string, number or boolean")
         examples.append(_text_example(path, line_no, text, _json_label(path, line_no, obj[label_column])))
     return _nonempty(examples, path)
+
+
+def read_class_files(folder, encoding: str = "utf-8", classes: list[str] | None = None) -> list[dict]:
+    """A folder with one text file per class -> [{"tokens", "label"}]. The label is the file name without its
+    extension (``sports.txt`` -> ``sports``); one example per line, an empty line is an error. ``classes``:
+    read only these (None: every file; names starting with ``.`` are skipped)."""
+    folder = Path(folder)
+    examples = []
+    for label, path in _classes(folder, "file", classes):
+        first = len(examples)
+        for line_no, line in _open_lines(path, encoding):
+            tokens = tokenize(line)
+            if not tokens:
+                raise DataFormatError(path, line_no, "empty line (one example per line)")
+            examples.append({"tokens": tokens, "label": label})
+        if len(examples) == first:
+            raise DataFormatError(path, None, "empty file")
+    return _nonempty(examples, folder)
+
+
+def read_class_folders(folder, encoding: str = "utf-8", classes: list[str] | None = None) -> list[dict]:
+    """A folder with one folder per class -> [{"tokens", "label"}]: the label is the folder's name, each file in
+    it one example (its whole text; line breaks are spaces). Files beside the class folders (aclImdb's
+    ``urls_pos.txt``) are not read; an empty file or a folder inside a class folder is an error. ``classes``:
+    read only these folders (None: all; names starting with ``.`` are skipped)."""
+    folder = Path(folder)
+    examples = []
+    for label, class_dir in _classes(folder, "folder", classes):
+        files = [f for f in sorted(class_dir.iterdir()) if not f.name.startswith(".")]
+        if not files:
+            raise DataFormatError(class_dir, None, "empty class folder")
+        for path in files:
+            if path.is_dir():
+                raise DataFormatError(path, None, "a folder inside a class folder (expected one file per example)")
+            tokens = tokenize(" ".join(line for _, line in _open_lines(path, encoding)))
+            if not tokens:
+                raise DataFormatError(path, None, "empty file")
+            examples.append({"tokens": tokens, "label": label})
+    return _nonempty(examples, folder)
+
+
+def _classes(folder: Path, kind: str, classes: list[str] | None) -> list[tuple[str, Path]]:
+    """(label, path) of each class file (kind "file": label = name without extension) or class folder (kind
+    "folder"), sorted by label; duplicate labels and a missing wanted class are errors."""
+    if not folder.is_dir():
+        raise FileNotFoundError(f"{folder}: not a folder (expected a folder with one {kind} per class)")
+    found = {}
+    for path in sorted(folder.iterdir()):
+        if path.name.startswith(".") or (kind == "folder" and not path.is_dir()):
+            continue
+        if kind == "file" and path.is_dir():
+            raise DataFormatError(path, None, "a folder among the class files (one folder per class, one file per "
+                                              "example: format class_folders)")
+        label = path.stem if kind == "file" else path.name
+        if label in found:
+            raise DataFormatError(path, None, f"gives the label {label!r} (file name without extension) as "
+                                              f"{found[label].name} does: rename one")
+        found[label] = path
+    missing = sorted(set(classes or ()) - set(found))
+    if missing or not found:
+        raise DataFormatError(folder, None, f"no class {kind} {missing or ''}; found: {sorted(found) or 'none'}")
+    return [(label, found[label]) for label in sorted(found) if classes is None or label in classes]
 
 
 def _column_index(column: str | int, names: list[str] | None, path: Path) -> int:

@@ -19,12 +19,18 @@ class ClassificationHead(nn.Module):
       forward      ``h_n[-2]`` alone (B, H): the forward direction only;
       mean, max    pooling of ``output`` over the real tokens (B, 2H).
     ``label_smoothing`` x makes the loss cross-entropy against ``(1 - x) * one-hot + x / num_classes``.
+    ``class_weights`` (num_classes,) weighs each class's examples in the loss (see `balanced_class_weights`); it is
+    a buffer, saved with the model, so a loaded checkpoint has the weights it was trained with. None: unweighted.
     """
 
-    def __init__(self, input_size: int, num_classes: int, vector: str = "h_n", label_smoothing: float = 0.0):
+    def __init__(self, input_size: int, num_classes: int, vector: str = "h_n", label_smoothing: float = 0.0,
+                 class_weights: torch.Tensor | None = None):
         super().__init__()
         self.vector, self.label_smoothing = vector, label_smoothing
         self.proj = nn.Linear(input_size // 2 if vector == "forward" else input_size, num_classes)
+        if class_weights is not None and class_weights.shape != (num_classes,):
+            raise ValueError(f"class_weights must have shape ({num_classes},), got {tuple(class_weights.shape)}")
+        self.register_buffer("class_weights", class_weights)  # None: not in the state dict
 
     def forward(self, output: torch.Tensor, sentence: torch.Tensor, lengths: torch.Tensor) -> torch.Tensor:
         """output (B, T, D*H), sentence (B, D*H) from h_n, lengths (B,) -> logits (B, num_classes)."""
@@ -32,7 +38,7 @@ class ClassificationHead(nn.Module):
 
     def loss(self, logits: torch.Tensor, labels: torch.Tensor) -> torch.Tensor:
         """Scalar: mean cross-entropy of (B, C) logits against (B,) label ids, smoothed if so configured."""
-        return F.cross_entropy(logits, labels, label_smoothing=self.label_smoothing)
+        return F.cross_entropy(logits, labels, weight=self.class_weights, label_smoothing=self.label_smoothing)
 
     def sentence_vector(self, output, sentence, lengths) -> torch.Tensor:
         if self.vector == "h_n":
@@ -46,6 +52,14 @@ class ClassificationHead(nn.Module):
         if self.vector == "mean":
             return (output * real).sum(1) / real.sum(1)                     # (B, D*H)
         return output.masked_fill(~real, float("-inf")).amax(1)             # max: (B, D*H)
+
+
+def balanced_class_weights(label_ids: torch.Tensor, num_classes: int) -> torch.Tensor:
+    """(N,) training label ids -> (num_classes,) weights n / (num_classes * count_c), as scikit-learn's
+    ``class_weight="balanced"``: every class weighs as much in the loss as if all were equally frequent. A class
+    with no example (impossible for labels built from train) gets the weight of a class seen once."""
+    counts = torch.bincount(label_ids, minlength=num_classes).clamp(min=1).double()    # (C,)
+    return (label_ids.numel() / (num_classes * counts)).float()
 
 
 class TaggingHead(nn.Module):

@@ -21,6 +21,9 @@ from .encoder import Encoder, EncoderConfig
 from .heads import ClassificationHead, TaggingHead
 
 
+CLASS_WEIGHTS = ("none", "balanced")
+
+
 @dataclass
 class ModelConfig(EncoderConfig):
     """The ``model`` config section: the encoder's settings plus the heads' and losses'."""
@@ -28,6 +31,8 @@ class ModelConfig(EncoderConfig):
     slot_weight: float = 1.0    # joint: loss = intent cross-entropy + slot_weight * slot loss
     label_smoothing: float = 0.0  # sentence labels (classifier, joint intent): cross-entropy against
                                   # (1 - x) * one-hot + x / classes; 0: plain cross-entropy
+    class_weights: str = "none"  # sentence labels: none | balanced (loss weights n / (classes * count) from the
+                                 # training labels, saved with the model)
 
     def __post_init__(self):
         super().__post_init__()
@@ -35,6 +40,8 @@ class ModelConfig(EncoderConfig):
             raise ValueError(f"model.slot_weight must be >= 0, got {self.slot_weight}")
         if not 0.0 <= self.label_smoothing < 1.0:
             raise ValueError(f"model.label_smoothing must be in [0, 1), got {self.label_smoothing}")
+        if self.class_weights not in CLASS_WEIGHTS:
+            raise ValueError(f"model.class_weights must be one of {', '.join(CLASS_WEIGHTS)}, got {self.class_weights!r}")
 
 
 def _label_predictions(logits: torch.Tensor) -> dict[str, list]:
@@ -46,10 +53,12 @@ def _label_predictions(logits: torch.Tensor) -> dict[str, list]:
 class Classifier(nn.Module):
     """Sentence label from the encoder's h_n sentence vector."""
 
-    def __init__(self, encoder: Encoder, num_classes: int, label_smoothing: float = 0.0):
+    def __init__(self, encoder: Encoder, num_classes: int, label_smoothing: float = 0.0,
+                 class_weights: torch.Tensor | None = None):
         super().__init__()
         self.encoder = encoder
-        self.head = ClassificationHead(encoder.output_size, num_classes, encoder.cfg.sentence_vector, label_smoothing)
+        self.head = ClassificationHead(encoder.output_size, num_classes, encoder.cfg.sentence_vector, label_smoothing,
+                                       class_weights)
 
     def logits(self, batch: Batch) -> torch.Tensor:
         output, sentence = self.encoder(batch.tokens, batch.lengths, batch.chars)  # (B, T, D*H), (B, D*H) from h_n
@@ -92,11 +101,11 @@ class JointModel(nn.Module):
     """
 
     def __init__(self, encoder: Encoder, label_names: list[str], tag_names: list[str], crf: bool = False,
-                 slot_weight: float = 1.0, label_smoothing: float = 0.0):
+                 slot_weight: float = 1.0, label_smoothing: float = 0.0, class_weights: torch.Tensor | None = None):
         super().__init__()
         self.encoder = encoder
         self.intent_head = ClassificationHead(encoder.output_size, len(label_names), encoder.cfg.sentence_vector,
-                                              label_smoothing)
+                                              label_smoothing, class_weights)
         self.slot_head = TaggingHead(encoder.output_size, tag_names, crf)
         self.slot_weight = slot_weight
 
@@ -119,7 +128,7 @@ class JointModel(nn.Module):
 
 
 def build_model(task: str, vocab_size: int, label_names: dict[str, list[str]], cfg: ModelConfig,
-                num_chars: int = 0) -> nn.Module:
+                num_chars: int = 0, class_weights: torch.Tensor | None = None) -> nn.Module:
     """Sizes that come from data are passed explicitly, next to the model's own config.
 
     Args:
@@ -129,14 +138,22 @@ def build_model(task: str, vocab_size: int, label_names: dict[str, list[str]], c
         cfg: the ``model`` section (a plain `EncoderConfig` gets ModelConfig's defaults: no CRF, slot_weight 1,
             no label smoothing).
         num_chars: character vocabulary size, for ``cfg.char_filters > 0``.
+        class_weights: for ``cfg.class_weights="balanced"``, the (C,) sentence-label loss weights from the
+            training labels (`models.heads.balanced_class_weights`); None there: ones, as a place for a
+            checkpoint's saved weights (``load_state_dict`` fills them). Ignored by taggers.
     """
     encoder = Encoder(vocab_size, cfg, num_chars)
     crf, slot_weight = getattr(cfg, "crf", False), getattr(cfg, "slot_weight", 1.0)
     smoothing = getattr(cfg, "label_smoothing", 0.0)
+    if getattr(cfg, "class_weights", "none") == "none":
+        class_weights = None
+    elif "label" in label_names and class_weights is None:
+        class_weights = torch.ones(len(label_names["label"]))
     if task == "classification":
-        return Classifier(encoder, len(label_names["label"]), smoothing)
+        return Classifier(encoder, len(label_names["label"]), smoothing, class_weights)
     if task == "tagging":
         return Tagger(encoder, label_names["tags"], crf)
     if task == "joint":
-        return JointModel(encoder, label_names["label"], label_names["tags"], crf, slot_weight, smoothing)
+        return JointModel(encoder, label_names["label"], label_names["tags"], crf, slot_weight, smoothing,
+                          class_weights)
     raise ValueError(f"unknown task {task!r}; known: tagging, classification, joint")

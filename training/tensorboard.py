@@ -86,4 +86,5 @@ def log_embeddings(writer, model, words, step: int, max_words: int = 2000) -> No
 def log_hparams(writer, flat_config: dict, results: dict) -> None:
     """Config + final metrics, so runs compare in the HParams tab."""
     scores = {f"hparam/{k}": v for k, v in results.items() if "/" in k}
-    writer.add_hparams({k: "none" if v is None else v for k, v in flat_config.items()}, scores, run_name=".")
+    writer.add_hparams({k: "none" if v is None else str(v) if isinstance(v, list) else v
+                        for k, v in flat_config.items()}, scores, run_name=".")  # a list (data.classes): its text

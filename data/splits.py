@@ -1,0 +1,57 @@
+"""Held-out splits with a fixed seed: one labelled file (or one Hub split) -> train / validation / test.
+
+The seed is fixed (`SPLIT_SEED`), never the training seed: every run of a config sees the same dev and test
+examples. Two cases:
+
+- no dev split, a test split (the named TREC and SST-2, or ``data.test_file``): ``dev_fraction`` of train is
+  held out exactly as it always was (``Dataset.train_test_split``, not stratified), so their results do not move;
+- no test split (``data.test_fraction``): ``test_fraction`` and then ``dev_fraction`` **of the whole file** are
+  held out, stratified by label for classification (scikit-learn's ``train_test_split``), so each class keeps its
+  share in every split.
+"""
+from __future__ import annotations
+
+from collections import Counter
+
+import datasets
+from sklearn.model_selection import train_test_split
+
+SPLIT_SEED = 1234
+
+
+def hold_out_dev(train: datasets.Dataset, fraction: float) -> tuple[datasets.Dataset, datasets.Dataset]:
+    """The dev hold-out of a dataset that has a test split: (train, validation); the split TREC and SST-2 use."""
+    held = train.train_test_split(test_size=fraction, seed=SPLIT_SEED)
+    return held["train"], held["test"]
+
+
+def split_one_file(data: datasets.Dataset, test_fraction: float, dev_fraction: float | None, stratify: bool,
+                   source: str) -> dict[str, datasets.Dataset]:
+    """{"train", "test"[, "validation"]} from one dataset: ``test_fraction`` (and ``dev_fraction`` unless None,
+    i.e. a dev file exists) of its examples held out, stratified by the ``label`` column if ``stratify``.
+
+    Each held-out split gets round(fraction * n) examples, at least one. ``source`` names the data in errors.
+    """
+    n = len(data)
+    sizes = {"test": max(1, round(test_fraction * n))}
+    if dev_fraction is not None:
+        sizes["validation"] = max(1, round(dev_fraction * n))
+    if sum(sizes.values()) >= n:
+        raise ValueError(f"{source}: {n} examples are too few to hold out {sizes} and keep a training split")
+    labels = list(data["label"]) if stratify else None
+    rest, indices = list(range(n)), {}
+    for split, size in sizes.items():
+        y = [labels[i] for i in rest] if stratify else None
+        try:
+            rest, indices[split] = train_test_split(rest, test_size=size, random_state=SPLIT_SEED, stratify=y)
+        except ValueError as e:  # a label with one example, or fewer held-out examples than labels
+            rare = sorted(label for label, count in Counter(y).items() if count < 2)
+            raise ValueError(f"{source}: cannot hold out a stratified {split} split of {size} of {len(rest)} "
+                             f"examples: {e}" + (f" (labels with one example: {rare}; drop them)" if rare else
+                                                 " (raise data.test_fraction / data.dev_fraction)")) from None
+    out = {"train": data.select(sorted(rest)), **{s: data.select(sorted(i)) for s, i in indices.items()}}
+    how = "stratified by label" if stratify else "not stratified"
+    print(f"{source}: held out test_fraction {test_fraction}"
+          f"{'' if dev_fraction is None else f' and dev_fraction {dev_fraction}'} ({how}, seed {SPLIT_SEED}): "
+          + ", ".join(f"{s} {len(d)}" for s, d in out.items()))
+    return out
