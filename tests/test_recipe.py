@@ -26,7 +26,7 @@ def replay(scores: list[float], **settings) -> list[dict]:
 
 def test_flat_zero_scores_neither_stop_nor_decay_until_the_first_improvement():
     """Rare entities: F1 0.0 for seven epochs, then it moves. Nothing counts before that."""
-    epochs = replay([0.0] * 7 + [0.05, 0.12, 0.12, 0.2], patience=2, lr=1.0, lr_decay=0.5)
+    epochs = replay([0.0] * 7 + [0.05, 0.12, 0.12, 0.2], patience=2, lr=1.0, lr_decay=0.5, lr_patience=0)
     assert len(epochs) == 11                                          # not stopped at epoch 3 by patience 2
     assert [e["lr"] for e in epochs[:8]] == [1.0] * 8                 # no decay while waiting, nor at the first move
     assert [e["bad"] for e in epochs[:8]] == [0] * 8
@@ -34,7 +34,7 @@ def test_flat_zero_scores_neither_stop_nor_decay_until_the_first_improvement():
 
 
 def test_once_learning_a_flat_epoch_decays_and_patience_stops():
-    epochs = replay([0.5, 0.6, 0.6, 0.7, 0.7, 0.7], patience=3, lr=1.0, lr_decay=0.5)
+    epochs = replay([0.5, 0.6, 0.6, 0.7, 0.7, 0.7], patience=3, lr=1.0, lr_decay=0.5, lr_patience=0)
     assert [e["lr"] for e in epochs] == [1.0, 1.0, 0.5, 0.5, 0.25, 0.125]  # lr_patience 0: every flat epoch
     assert [e["bad"] for e in epochs] == [0, 0, 1, 0, 1, 2]
     epochs = replay([0.5, 0.6, 0.6, 0.6, 0.6], patience=3, lr=1.0)
@@ -42,7 +42,7 @@ def test_once_learning_a_flat_epoch_decays_and_patience_stops():
 
 
 def test_lr_patience_tolerates_flat_epochs_before_decaying():
-    epochs = replay([0.5, 0.6, 0.6, 0.6, 0.6], patience=9, lr=1.0, lr_decay=0.5, lr_patience=2)
+    epochs = replay([0.5, 0.6, 0.6, 0.6, 0.6], patience=9, lr=1.0, lr_decay=0.5)  # the default lr_patience, 2
     assert [e["lr"] for e in epochs] == [1.0, 1.0, 1.0, 1.0, 0.5]
 
 

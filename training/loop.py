@@ -28,7 +28,7 @@ class TrainConfig:
     clip_norm: float = 5.0
     patience: int = 4           # early stopping: epochs without a better dev score (counted once it has learned)
     lr_decay: float = 0.5       # multiply the lr by this when dev stops improving (ReduceLROnPlateau); 1.0: never
-    lr_patience: int = 0        # flat epochs tolerated before the lr decays (counted once it has learned)
+    lr_patience: int = 2        # flat epochs tolerated before the lr decays (counted once it has learned)
     select_metric: str = "accuracy"  # dev metric that picks the best checkpoint (training/metrics.py: e.g.
                                      # entity_f1 for NER, slot_f1 or exact_match for joint intent + slots)
     seed: int = 1
