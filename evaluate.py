@@ -9,7 +9,7 @@ import json
 from pathlib import Path
 
 from data.batching import make_loader
-from data.datasets import prepare
+from data.datasets import prepare, resolve_text
 from data.vocab import Vocabs
 from models.tasks import build_model
 from training import metrics
@@ -28,6 +28,7 @@ def main(argv=None) -> dict:
 
     ckpt = load_checkpoint(args.run_dir / "best.pt")
     cfg = load_config(base=ckpt["config"], overrides=args.overrides)
+    cfg.data = resolve_text(cfg.data, ckpt["config"]["data"])  # a run saved before data.tokenizer: whitespace
     dd, vocabs = prepare(cfg.data, Vocabs.from_dict(ckpt))
     device = resolve_device(cfg.train.device)
     label_names = vocabs.label_names()

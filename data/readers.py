@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import Iterator
 
 from .tags import iob1_to_iob2
-from .text import tokenize
+from .text import SPLIT, tokenize
 
 CONLLU_COLUMNS = ("id", "form", "lemma", "upos", "xpos", "feats", "head", "deprel", "deps", "misc")
 TAG_SCHEMES = ("iob2", "iob1")  # iob1: convert to IOB2 while reading; iob2 (or any other tags): keep as written
@@ -144,8 +144,8 @@ def read_seq_in_out(folder) -> list[dict]:
     return _nonempty(examples, folder)
 
 
-def read_trec(path, fine: bool = False) -> list[dict]:
-    """TREC ``COARSE:fine question ...`` lines -> [{"tokens", "label"}].
+def read_trec(path, fine: bool = False, tokenizer: str = SPLIT) -> list[dict]:
+    """TREC ``COARSE:fine question ...`` lines -> [{"tokens", "label"}], the question split by ``tokenizer``.
 
     The official train file has one byte 0xF0 (line 66) that is not UTF-8; like the Hugging Face loader we
     replace it with a space.
@@ -160,15 +160,17 @@ def read_trec(path, fine: bool = False) -> list[dict]:
             label, _, text = line.partition(" ")
             if ":" not in label or not text.strip():
                 raise DataFormatError(path, line_no, "expected 'COARSE:fine question tokens'")
-            examples.append({"tokens": tokenize(text), "label": label if fine else label.split(":")[0]})
+            examples.append({"tokens": tokenize(text, tokenizer=tokenizer),
+                             "label": label if fine else label.split(":")[0]})
     return _nonempty(examples, path)
 
 
 def read_delimited(path, delimiter: str = ",", text_column: str | int = "text", label_column: str | int = "label",
-                   header: bool = True) -> list[dict]:
+                   header: bool = True, tokenizer: str = SPLIT) -> list[dict]:
     """CSV (``delimiter=","``, standard quoting) or TSV (``"\\t"``, no quoting) -> [{"tokens", "label"}].
 
-    Columns are header names (with ``header=True``) or 0-based indices. Text is whitespace-tokenised.
+    Columns are header names (with ``header=True``) or 0-based indices. Text is split by ``tokenizer`` (a
+    `data.text` name).
     """
     path = Path(path)
     quoting = csv.QUOTE_NONE if delimiter == "\t" else csv.QUOTE_MINIMAL
@@ -185,13 +187,13 @@ def read_delimited(path, delimiter: str = ",", text_column: str | int = "text", 
         if len(row) != width or max(t, y) >= width:
             raise DataFormatError(path, reader.line_num, f"expected {width} fields (text in column {t}, label in "
                                                          f"{y}), found {len(row)}")
-        examples.append(_text_example(path, reader.line_num, row[t], row[y]))
+        examples.append(_text_example(path, reader.line_num, row[t], row[y], tokenizer))
     return _nonempty(examples, path)
 
 
-def read_jsonl(path, text_column: str = "text", label_column: str = "label") -> list[dict]:
-    """One JSON object per line -> [{"tokens", "label"}]; the text is a string (whitespace-tokenised) or a list of
-    tokens, the label a string or number. Blank lines are skipped."""
+def read_jsonl(path, text_column: str = "text", label_column: str = "label", tokenizer: str = SPLIT) -> list[dict]:
+    """One JSON object per line -> [{"tokens", "label"}]; the text is a string (split by ``tokenizer``) or a list
+    of tokens (kept as they are), the label a string or number. Blank lines are skipped."""
     path = Path(path)
     examples = []
     for line_no, line in _open_lines(path):
@@ -206,11 +208,13 @@ def read_jsonl(path, text_column: str = "text", label_column: str = "label") -> 
                                                  f"{label_column!r}")
         text = obj[text_column]
         if isinstance(text, list) and all(isinstance(w, str) for w in text):
-            text = " ".join(text)
+            text, tokenizer_here = " ".join(text), SPLIT  # already tokens
+        else:
+            tokenizer_here = tokenizer
         if not isinstance(text, str) or isinstance(obj[label_column], (dict, list)) or obj[label_column] is None:
             raise DataFormatError(path, line_no, f"{text_column!r} must be a string or a list of strings and "
                                                  f"{label_column!r} a string or number")
-        examples.append(_text_example(path, line_no, text, str(obj[label_column])))
+        examples.append(_text_example(path, line_no, text, str(obj[label_column]), tokenizer_here))
     return _nonempty(examples, path)
 
 
@@ -224,8 +228,8 @@ def _column_index(column: str | int, names: list[str] | None, path: Path) -> int
     raise DataFormatError(path, 1 if names is not None else None, f"no column {column!r} in {where}")
 
 
-def _text_example(path: Path, line_no: int, text: str, label: str) -> dict:
-    tokens = tokenize(text)
+def _text_example(path: Path, line_no: int, text: str, label: str, tokenizer: str = SPLIT) -> dict:
+    tokens = tokenize(text, tokenizer=tokenizer)
     if not tokens:
         raise DataFormatError(path, line_no, "empty text")
     if not label.strip():
