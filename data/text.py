@@ -80,16 +80,22 @@ def tokenize(text: str, lowercase: bool = False, tokenizer: str = SPLIT) -> list
 
 
 def spec(tokenizer: str, lowercase: bool) -> dict:
-    """What a serving stack needs to tokenise as training did (export_meta.json's "tokenizer")."""
+    """What a serving stack needs to tokenise as training did (export_meta.json's "tokenizer").
+
+    "python" is code that, given ``text``, ``normalise`` and ``lowercase`` (this dict's entries), sets ``tokens``
+    (as written: the char-CNN's input) and ``words`` (what the word vocabulary is looked up with).
+    """
     table, how, lower, quotes = TOKENIZERS[check(tokenizer)]
     if how == SPLIT:
-        return {"name": tokenizer, "library": None, "version": None, "normalise": {}, "lowercase": lowercase,
-                "python": "tokens = text.split(); if lowercase: tokens = [t.lower() for t in tokens]"}
-    steps = ["tokens = NLTKWordTokenizer().tokenize(text.translate(str.maketrans(normalise)))"]
-    if quotes == "straight":
+        steps = ["tokens = text.split()"]
+    else:
+        steps = ["from nltk.tokenize.destructive import NLTKWordTokenizer",
+                 "tokens = NLTKWordTokenizer().tokenize(text.translate(str.maketrans(normalise)))"]
+    if quotes == "straight" and how != SPLIT:
         steps.append("""tokens = ['"' if t in ('``', "''") else t for t in tokens]""")
-    if lower or lowercase:
+    if lower:
         steps.append("tokens = [t.lower() for t in tokens]")
-    return {"name": tokenizer, "library": "nltk", "version": version("nltk"), "normalise": dict(table),
-            "lowercase": lowercase, "python": "from nltk.tokenize.destructive import NLTKWordTokenizer; "
-                                               + "; ".join(steps)}
+    steps.append("words = [t.lower() for t in tokens] if lowercase else tokens")
+    return {"name": tokenizer, "library": None if how == SPLIT else "nltk",
+            "version": None if how == SPLIT else version("nltk"), "normalise": dict(table), "lowercase": lowercase,
+            "python": "\n".join(steps)}
