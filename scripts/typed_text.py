@@ -6,7 +6,7 @@
   joined back into text by another library's detokenizer (sacremoses' Moses detokenizer, after the PTB quotes
   ```` `` '' ```` become ``"``), then split by the run's tokenizer, as `predict.py` does; also the share of typed
   sentences whose tokens equal the file's, and the accuracy with a whitespace split (the tokenizer before
-  ``data.tokenizer``).
+  ``data.tokenizer``), and the labels of the hand-written sentences of tests/data/typed_text.jsonl.
 - A UD tagger: each test sentence's ``# text`` line through the tokenizer: the share of sentences whose tokens
   are the gold words (FORM), and UPOS accuracy over gold words when the tagger is given the raw text. A predicted
   token counts for the gold word with exactly its character span; a gold word that the tokenizer split or merged
@@ -19,6 +19,7 @@ trained on the same tokens), or ``--tokenizer``.
 from __future__ import annotations
 
 import argparse
+import json
 from functools import lru_cache
 from pathlib import Path
 
@@ -29,6 +30,7 @@ from training.checkpoint import load_checkpoint
 from training.config import load_config
 
 PTB_QUOTES = ("``", "''")
+HAND_WRITTEN = Path(__file__).resolve().parent.parent / "tests" / "data" / "typed_text.jsonl"
 
 
 @lru_cache(maxsize=None)
@@ -153,6 +155,12 @@ def report(run_dir: Path, override: str | None = None) -> dict:
     print(f"  test accuracy: tokenized {100 * out['tokenized']:.2f} | as typed, {tokenizer} "
           f"{100 * out['typed']:.2f} | as typed, whitespace split {100 * out['typed_whitespace']:.2f} "
           f"| typed text re-tokenized to the file's tokens: {100 * out['same_tokens']:.1f}% of {len(typed)}")
+    rows = [r for r in map(json.loads, HAND_WRITTEN.read_text(encoding="utf-8").splitlines())
+            if r["dataset"] == data.name]
+    if rows:
+        out["hand_written"] = accuracy(predictor, [r["text"] for r in rows], [r["label"] for r in rows])
+        print(f"  hand-written {HAND_WRITTEN.name}: {round(out['hand_written'] * len(rows))} of {len(rows)} labels "
+              f"right")
     return out
 
 

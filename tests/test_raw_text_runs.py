@@ -72,3 +72,17 @@ def test_run_saved_before_the_tokenizer_setting_loads_as_whitespace(classifier_r
     predictor = predict.Predictor.from_run_dir(tmp_path)
     assert predictor.tokenizer == "whitespace"
     assert predictor.predict([TYPED])[0]["tokens"] == TYPED.split()
+
+
+def test_typed_text_figures_on_tiny_runs(tagger_run, classifier_run):
+    """scripts/typed_text.py: the issue's whitespace figure (404 of 2,077 UD EWT test sentences), and better
+    figures with the preset tokenizer: tokens, and UPOS over gold words from raw text."""
+    from scripts import typed_text
+
+    ud = typed_text.report(tagger_run)
+    plain, ptb = ud["whitespace"], ud["ptb_straight"]
+    assert (plain["same_tokens"], plain["sentences"], plain["words"]) == (404, 2077, 25094)
+    assert ptb["same_tokens"] > 0.8 * 2077
+    assert ptb["upos_accuracy"] > plain["upos_accuracy"]
+    trec = typed_text.report(classifier_run)
+    assert trec["same_tokens"] >= 0.99 and 0 <= trec["typed"] <= 1 and "hand_written" in trec
