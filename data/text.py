@@ -1,4 +1,4 @@
-"""The one tokenizer: what training did to raw text, so that prediction and serving do exactly the same.
+"""Tokenizers for raw text: what training did to it, so that prediction and serving do exactly the same.
 
 A tokenizer is a name (``data.tokenizer``) for two steps, both recorded in ``export_meta.json`` (`spec`):
 
@@ -10,10 +10,10 @@ A tokenizer is a name (``data.tokenizer``) for two steps, both recorded in ``exp
 
 | name | normalisation | split | quotes | for |
 |---|---|---|---|---|
-| ``whitespace`` | none | ``str.split`` | as written | pre-tokenised text, runs saved before this setting |
-| ``ptb`` | quotes, dashes, ellipsis, spaces | NLTK | ```` ``  '' ```` (PTB) | TREC; the default for your raw text |
-| ``ptb_lower`` | same, then lower-cased | NLTK | ```` ``  '' ```` | SST-2 (GLUE's text is lower-cased) |
-| ``ptb_straight`` | quotes and spaces, 1:1 | NLTK | ``"`` | UD EWT, CoNLL-2003 (they write ``"``) |
+| whitespace | none | str.split | as written | pre-tokenised text, runs saved before this setting |
+| ptb | quotes, dashes, ellipsis, spaces | NLTK | PTB: `` and '' | TREC; the default for your raw text |
+| ptb_lower | the same, then lower-cased | NLTK | PTB | SST-2 (GLUE's text is lower-cased) |
+| ptb_straight | quotes and spaces, 1:1 | NLTK | " | UD EWT, CoNLL-2003 (they write ") |
 
 `encode.encode_tokens` then lower-cases tokens for the word vocabulary when ``data.lowercase`` is set (the
 char-CNN always sees them as written). Which text is tokenised how in training is decided in `data.datasets`.
