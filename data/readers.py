@@ -207,14 +207,14 @@ def read_jsonl(path, text_column: str = "text", label_column: str = "label", tok
             raise DataFormatError(path, line_no, f"expected a JSON object with keys {text_column!r} and "
                                                  f"{label_column!r}")
         text = obj[text_column]
-        if isinstance(text, list) and all(isinstance(w, str) for w in text):
-            text, tokenizer_here = " ".join(text), SPLIT  # already tokens
-        else:
-            tokenizer_here = tokenizer
+        given = isinstance(text, list) and all(isinstance(w, str) for w in text)  # already tokens
+        if given:
+            text = " ".join(text)
         if not isinstance(text, str) or isinstance(obj[label_column], (dict, list)) or obj[label_column] is None:
             raise DataFormatError(path, line_no, f"{text_column!r} must be a string or a list of strings and "
                                                  f"{label_column!r} a string or number")
-        examples.append(_text_example(path, line_no, text, str(obj[label_column]), tokenizer_here))
+        examples.append(_text_example(path, line_no, text, str(obj[label_column]),
+                                      SPLIT if given else tokenizer))
     return _nonempty(examples, path)
 
 
