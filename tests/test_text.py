@@ -98,3 +98,12 @@ def test_bad_settings_name_the_key():
         DataConfig(name="trec", tokenizer="spacy")
     with pytest.raises(ValueError, match="data.pretokenized: false needs raw text"):
         DataConfig(name="ud_en_ewt", pretokenized=False)
+
+
+def test_library_benchmark_reproduces_the_readme_agreement(capsys):
+    from benchmarks import tokenizers
+
+    rows = tokenizers.main(repeats=1)
+    assert [round(100 * v, 1) for v in rows["nltk NLTKWordTokenizer"][:3]] == [99.8, 99.2, 82.9]
+    assert [round(100 * v, 1) for v in rows["whitespace"][:3]] == [0.0, 1.0, 19.5]   # UD: 404 of 2,077
+    assert "| nltk NLTKWordTokenizer | 99.8 | 99.2 | 82.9 |" in capsys.readouterr().out
