@@ -4,6 +4,7 @@
 """
 from __future__ import annotations
 
+from training import threads  # first: sets OpenMP's wait policy before torch loads (training/threads.py)
 import argparse
 import json
 from pathlib import Path
@@ -28,6 +29,7 @@ def main(argv=None) -> dict:
 
     ckpt = load_checkpoint(args.run_dir / "best.pt")
     cfg = load_config(base=ckpt["config"], overrides=args.overrides)
+    threads.use(cfg.train.threads)  # the run's thread count: the same arithmetic as training's evaluation
     cfg.data = resolve_text(cfg.data, ckpt["config"]["data"])  # a run saved before data.tokenizer: whitespace
     dd, vocabs = prepare(cfg.data, Vocabs.from_dict(ckpt))
     device = resolve_device(cfg.train.device)

@@ -26,6 +26,7 @@ Two things make the LSTM exportable with dynamic lengths:
 """
 from __future__ import annotations
 
+from training import threads  # noqa: F401  first: sets OpenMP's wait policy before torch loads (training/threads.py)
 import argparse
 import contextlib
 import json

@@ -12,6 +12,7 @@ but still counted, so the JSON "line" field is the input line number (1-based).
 """
 from __future__ import annotations
 
+from training import threads  # noqa: F401  first: sets OpenMP's wait policy before torch loads (training/threads.py)
 import argparse
 import json
 import sys

@@ -8,6 +8,7 @@ config -> datasets -> vocab -> model -> loop (early stopping on dev) -> best che
 """
 from __future__ import annotations
 
+from training import threads  # first: sets OpenMP's wait policy before torch loads (training/threads.py)
 import argparse
 import json
 import random
@@ -30,7 +31,8 @@ from models.tasks import build_model
 from training import distributed, metrics, tensorboard
 from training.checkpoint import load_checkpoint, rng_state, save_checkpoint, set_rng_state
 from training.config import Config, load_config, to_dict
-from training.loop import Progress, make_optimizer, predict, train_one_epoch
+from training.loop import (NothingLearned, Progress, finished, make_optimizer, make_scheduler, predict,
+                           record_dev_score, train_one_epoch)
 
 NUM_EXAMPLES = 5  # dev sentences shown with their predictions in TensorBoard
 
@@ -64,6 +66,7 @@ def main(argv=None) -> dict:
     args = parse_args(argv)
     resume = load_checkpoint(Path(args.resume) / "last.pt") if args.resume else None
     cfg: Config = load_config(args.config, args.overrides, base=resume["config"] if resume else None)
+    num_threads = threads.use(cfg.train.threads)  # before any work: the thread count changes the arithmetic
     cfg.data = resolve_text(cfg.data, resume["config"]["data"] if resume else None)  # the checkpoint names them
     device = distributed.setup(resolve_device(cfg.train.device))  # torchrun: join the group (cuda:LOCAL_RANK)
     run_dir = Path(distributed.broadcast_object(  # rank 0's name: the default holds the start time
@@ -84,12 +87,13 @@ def main(argv=None) -> dict:
     dev_loader, test_loader = (make_loader(dd[s], 256, shuffle=False, **share) for s in ("validation", "test"))
     model = build_model(task, len(words), label_names, cfg.model, len(vocabs.chars or [])).to(device)
     optimizer = make_optimizer(model, cfg.train)
-    scheduler = torch.optim.lr_scheduler.ReduceLROnPlateau(optimizer, mode="max", factor=cfg.train.lr_decay, patience=0)
+    scheduler = make_scheduler(optimizer, cfg.train)  # None: no lr decay
     progress = Progress()
     if resume:
         model.load_state_dict(resume["model"])
         optimizer.load_state_dict(resume["optimizer"])
-        scheduler.load_state_dict(resume["scheduler"])
+        if scheduler is not None and resume.get("scheduler"):
+            scheduler.load_state_dict(resume["scheduler"])
         progress = Progress(**resume["progress"])
         set_rng_state(distributed.own_rng_state(resume["rng"]))
         print(f"resuming {run_dir} at epoch {progress.epoch}, batch {progress.batch} (step {progress.step})")
@@ -100,7 +104,7 @@ def main(argv=None) -> dict:
     train_model = distributed.wrap(model, device)  # DDP or model; predict and state_dict use the unwrapped model
     print(f"{task} on {cfg.data.name}: {', '.join(f'{k} {len(v)}' for k, v in dd.items())} | vocab {len(words)} | "
           f"labels {', '.join(f'{k} {len(v)}' for k, v in label_names.items())} | "
-          f"params {sum(p.numel() for p in model.parameters()):,}")
+          f"params {sum(p.numel() for p in model.parameters()):,} | {num_threads} CPU thread(s)")
 
     def checkpoint(**extra) -> dict:
         return {"model": model.state_dict(), "config": to_dict(cfg), "task": task, **vocabs.to_dict(),
@@ -109,15 +113,16 @@ def main(argv=None) -> dict:
     def save_last() -> None:  # everything an exact resume needs
         rng = distributed.rng_states(rng_state())  # every rank's, gathered
         if distributed.is_main():
-            save_checkpoint(checkpoint(optimizer=optimizer.state_dict(), scheduler=scheduler.state_dict(),
-                                       rng=rng), run_dir / "last.pt")
+            save_checkpoint(checkpoint(optimizer=optimizer.state_dict(), rng=rng,
+                                       scheduler=None if scheduler is None else scheduler.state_dict()),
+                            run_dir / "last.pt")
 
     writer = (SummaryWriter(run_dir, purge_step=progress.step if resume else None) if distributed.is_main()
               else distributed.NoWriter())  # only rank 0 logs
     if not resume and cfg.model.vectors:
         writer.add_text("vectors/coverage", f"{cfg.model.vectors}: {coverage}", 0)
     examples = [dd["validation"][i] for i in range(min(NUM_EXAMPLES, len(dd["validation"])))]
-    done = _finished(progress, cfg)
+    done = finished(progress, cfg.train)
     with distributed.stop_on_signal() as stop:
         while not done:
             try:
@@ -138,34 +143,31 @@ def main(argv=None) -> dict:
             _log_epoch(writer, progress, stats, dev, optimizer)
             tensorboard.log_label_scores(writer, gold, pred, label_names, progress.step)
             tensorboard.log_examples(writer, model, examples, label_names, progress.step, device)
-            improved = dev[metric] > progress.best
+            improved = record_dev_score(progress, dev[metric], scheduler)  # best, flat epochs, lr decay
             print(f"epoch {progress.epoch:2d} | loss {stats['loss']:.4f} | {stats['tokens_per_s']:,.0f} tok/s | "
                   f"dev {metric} {dev[metric]:.4f}{' *' if improved else ''} | {progress.seconds:.0f}s")
-            progress.best, progress.bad_epochs = (dev[metric], 0) if improved else (progress.best, progress.bad_epochs + 1)
             if improved and distributed.is_main():
                 save_checkpoint(checkpoint(), run_dir / "best.pt")
-            scheduler.step(dev[metric])
             ended_early = progress.batch < len(train_loader)  # max_steps reached mid-epoch
             progress.epoch, progress.batch = progress.epoch + 1, 0
             save_last()
-            done = ended_early or _finished(progress, cfg)
+            done = ended_early or finished(progress, cfg.train)
 
     distributed.assert_replicas_equal(model)  # and a barrier: rank 0 has written best.pt
     results = _final_evaluation(model, label_names, {"dev": dev_loader, "test": test_loader}, run_dir, device)
-    results.update(train_seconds=progress.seconds, epochs=progress.epoch - 1)
+    results.update(train_seconds=progress.seconds, epochs=progress.epoch - 1, threads=num_threads)
     tensorboard.log_embeddings(writer, model, words, progress.step)
     tensorboard.log_hparams(writer, _flat_config(cfg), results)
     writer.close()
     if distributed.is_main():
         (run_dir / "metrics.json").write_text(json.dumps(results, indent=2) + "\n")
     print(json.dumps(results, indent=2), f"\nrun dir: {run_dir}")
+    smoke_test = bool(cfg.train.max_steps) and progress.step >= cfg.train.max_steps
+    if progress.best <= 0 and not smoke_test:
+        raise NothingLearned(f"the best dev {metric} stayed {progress.best:.4f} in {progress.epoch - 1} epochs: this "
+                             f"run learned nothing to report (rare labels? try more train.epochs or a higher "
+                             f"train.lr); {run_dir / 'metrics.json'} is written for inspection")
     return results
-
-
-def _finished(progress: Progress, cfg: Config) -> bool:
-    return (progress.epoch > cfg.train.epochs or progress.bad_epochs >= cfg.train.patience
-            or bool(cfg.train.max_steps and progress.step >= cfg.train.max_steps)
-            or bool(cfg.train.max_minutes and progress.seconds >= 60 * cfg.train.max_minutes))
 
 
 def _log_epoch(writer, progress: Progress, stats: dict, dev: dict, optimizer) -> None:
@@ -197,5 +199,8 @@ def _flat_config(cfg: Config) -> dict:
 
 
 if __name__ == "__main__":
-    out = main()
+    try:
+        out = main()
+    except NothingLearned as e:
+        sys.exit(f"warning: {e}")
     sys.exit(128 + out["interrupted"] if "interrupted" in out else 0)

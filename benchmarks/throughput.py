@@ -9,6 +9,8 @@ Measured on the train split of the config's dataset (UD EWT by default), the con
                     to the device beforehand: the length-bucketed batches the loop sees, `--rnn-path`
     (2) full loop   training.loop.train_one_epoch on those same batches: DataLoader, collate, host->device
                     transfer, NaN check, progress bar, TensorBoard logging to a real SummaryWriter
+    (2b) busy       the full loop again while one other process keeps a core busy (``while True: pass``): what a
+                    shared machine does to it (with a spinning OpenMP wait policy, 2 threads fell to 0.31 here)
     (3) naive loop  as a peer would write it: random-order batches (no bucketing), a per-example Python
                     collate, packed sequences, `loss.item()` every step; the same model, optimizer
                     (training.loop.make_optimizer) and clipping otherwise
@@ -25,11 +27,14 @@ every parallel region). Set OMP_WAIT_POLICY=PASSIVE (read when torch loads) or u
 """
 from __future__ import annotations
 
+from training import threads  # noqa: F401  first: sets OpenMP's wait policy before torch loads (training/threads.py)
 import argparse
+import contextlib
 import dataclasses
 import itertools
 import os
 import statistics
+import subprocess
 import sys
 import tempfile
 import time
@@ -45,6 +50,7 @@ from training.config import load_config
 from training.loop import Progress, StopOnSignal, make_optimizer, train_one_epoch, train_step
 
 STEP_ROWS = [("packed", "random"), ("reversed", "random"), ("packed", "bucketed"), ("reversed", "bucketed")]
+BUSY = {"loop busy"}  # measured while a busy neighbour process runs
 
 
 def parse_args(argv=None):
@@ -119,7 +125,7 @@ class Bench:
         """name -> callable(warmup: bool) that runs its batches; the timed run returns its real tokens."""
         runs = {f"step {p} {kind}": self._step_run(p, kind, self.cfg.train) for p, kind in STEP_ROWS}
         runs["step bf16"] = self._step_run("bf16", "bucketed", dataclasses.replace(self.cfg.train, amp=True))
-        runs["loop"], runs["naive"] = self._loop_run, self._naive_run
+        runs["loop"], runs["loop busy"], runs["naive"] = self._loop_run, self._loop_run, self._naive_run
         return runs
 
     def _step_run(self, model: str, kind: str, tcfg):
@@ -156,6 +162,21 @@ class Bench:
         return itertools.islice(self.naive_loader, self.warmup + self.n)
 
 
+@contextlib.contextmanager
+def busy_neighbour(busy: bool):
+    """While inside: (if `busy`) another Python process spinning on one core, started a moment before."""
+    if not busy:
+        yield
+        return
+    spinner = subprocess.Popen([sys.executable, "-c", "while True: pass"])
+    try:
+        time.sleep(0.5)  # scheduled and spinning before the clock starts
+        yield
+    finally:
+        spinner.kill()
+        spinner.wait()
+
+
 def timed(run, device: torch.device) -> float:
     """Real tokens/s of one run, synchronising the device around it."""
     if device.type == "cuda":
@@ -182,7 +203,8 @@ def measure(bench: Bench, device: torch.device, threads: list[int], repeats: int
             torch.set_num_threads(t)
             names = list(runs)
             for name in names[r % len(names):] + names[: r % len(names)]:  # rotate: no fixed position
-                results.setdefault((column, name), []).append(timed(runs[name], device))
+                with busy_neighbour(name in BUSY):
+                    results.setdefault((column, name), []).append(timed(runs[name], device))
                 print(f"repeat {r + 1}/{repeats}, {column}: {name} done", file=sys.stderr, flush=True)
     return results
 
@@ -199,6 +221,7 @@ def table(results: dict, path: str) -> str:
 
     rows = [(f"(1) ceiling: model step alone, prebuilt tensors, bucketed, {path}", f"step {path} bucketed"),
             (f"(2) full loop: train_one_epoch, DataLoader + collate + transfer + TensorBoard, {path}", "loop"),
+            ("(2b) full loop beside one busy process (`while True: pass`)", "loop busy"),
             ("(3) naive loop: random batches, per-example Python collate, packed", "naive")]
     rows += [(f"step alone: {p}, {kind} batches", f"step {p} {kind}") for p, kind in STEP_ROWS]
     rows += [(f"bf16 autocast (`train.amp`): model step alone, {path}, bucketed", "step bf16")]
@@ -206,6 +229,7 @@ def table(results: dict, path: str) -> str:
            "|---|" + "---|" * len(columns)]
     out += [f"| {label} | " + " | ".join(cell(c, name) for c in columns) + " |" for label, name in rows]
     ratios = [("(2)/(1) loop vs ceiling", "loop", f"step {path} bucketed", "{:.2f}"),
+              ("(2b)/(2) busy neighbour vs quiet", "loop busy", "loop", "{:.2f}"),
               ("(2)/(3) loop vs naive", "loop", "naive", "{:.2f}x"),
               ("reversed/packed, random batches", "step reversed random", "step packed random", "{:.2f}x"),
               ("reversed/packed, bucketed batches", "step reversed bucketed", "step packed bucketed", "{:.2f}x"),

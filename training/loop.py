@@ -5,11 +5,13 @@ import math
 import signal
 import time
 from dataclasses import dataclass
+from typing import Union
 
 import torch
 from tqdm.auto import tqdm
 
 from . import metrics
+from .threads import resolve as resolve_threads
 
 
 @dataclass
@@ -19,14 +21,18 @@ class TrainConfig:
     lr: float = 2e-3
     weight_decay: float = 0.01
     clip_norm: float = 5.0
-    patience: int = 4           # early stopping: epochs without a better dev score
-    lr_decay: float = 0.5       # multiply the lr by this when dev stops improving (ReduceLROnPlateau)
+    patience: int = 4           # early stopping: epochs without a better dev score (counted once it has learned)
+    lr_decay: float = 0.5       # multiply the lr by this when dev stops improving (ReduceLROnPlateau); 1.0: never
+    lr_patience: int = 2        # flat epochs tolerated before the lr decays (counted once it has learned)
     select_metric: str = "accuracy"  # dev metric that picks the best checkpoint (training/metrics.py: e.g.
                                      # entity_f1 for NER, slot_f1 or exact_match for joint intent + slots)
     seed: int = 1
     device: str = "auto"        # auto | cpu | cuda | cuda:1 ...
+    threads: Union[int, str] = "auto"  # CPU intra-op threads: auto (one, training/threads.py) or a number; the
+                                       # run's numbers depend on it, never on OMP_NUM_THREADS
     max_steps: int = 0          # > 0: stop after this many steps in total (smoke tests)
-    max_minutes: float = 0.0    # > 0: stop after the epoch during which training time passed this budget
+    max_minutes: float = 0.0    # > 0: a safety cap: stop after the epoch during which training time passed this
+                                # budget. It makes a result depend on the machine's speed: no committed config sets it
     log_every: int = 50         # steps between train/loss_step points in TensorBoard
     amp: bool = False           # bf16 autocast for the training forward; evaluation stays float32. CPU: needs
                                 # bf16 support (1.17x per step at 1 thread here, 0.95x at 2: README, Benchmark)
@@ -38,6 +44,11 @@ class TrainConfig:
             raise ValueError("train.epochs and train.batch_size must be >= 1")
         if self.num_workers < 0:
             raise ValueError(f"train.num_workers must be >= 0, got {self.num_workers}")
+        resolve_threads(self.threads)
+        if not 0.0 < self.lr_decay <= 1.0:
+            raise ValueError(f"train.lr_decay must be in (0, 1] (1: no decay), got {self.lr_decay}")
+        if self.lr_patience < 0:
+            raise ValueError(f"train.lr_patience must be >= 0, got {self.lr_patience}")
         if self.select_metric not in metrics.METRIC_NAMES:
             raise ValueError(f"train.select_metric must be one of {', '.join(metrics.METRIC_NAMES)}, "
                              f"got {self.select_metric!r}")
@@ -50,9 +61,57 @@ class Progress:
     batch: int = 0              # batches of that epoch already trained
     step: int = 0               # optimizer steps in total
     best: float = -math.inf     # best dev score so far
-    bad_epochs: int = 0         # epochs since the best one
+    bad_epochs: int = 0         # epochs since the best one, once it has learned (see `learning`)
+    first: float = -math.inf    # the first evaluation's dev score
     seconds: float = 0.0        # training time so far, across resumes
     world_size: int = 1         # processes training together (torchrun); a mid-epoch resume needs as many
+
+    @property
+    def learning(self) -> bool:
+        """Has a dev score beaten the first one? Until then no epoch counts as flat: neither early stopping nor the
+        lr decay may end a run before its dev metric first moves (rare labels can keep it at 0 for epochs)."""
+        return self.best > self.first
+
+
+class NothingLearned(RuntimeError):
+    """Training ended with a best dev score of 0 (e.g. no entity ever found): a failed run, not a result."""
+
+
+def make_scheduler(optimizer: torch.optim.Optimizer, cfg: TrainConfig):
+    """ReduceLROnPlateau on the dev score: lr x lr_decay after more than lr_patience flat epochs; None for
+    lr_decay 1.0 (no decay)."""
+    if cfg.lr_decay == 1.0:
+        return None
+    return torch.optim.lr_scheduler.ReduceLROnPlateau(optimizer, mode="max", factor=cfg.lr_decay,
+                                                      patience=cfg.lr_patience)
+
+
+def record_dev_score(progress: Progress, score: float, scheduler=None) -> bool:
+    """Book an epoch's dev score in `progress` (best, flat epochs) and step the lr schedule. Returns True when it is
+    the best so far (the caller saves best.pt).
+
+    The first evaluation sets ``progress.first``; until a later one beats it (`Progress.learning`), flat epochs are
+    not counted and the scheduler is not stepped, so a run waits for its model to start learning.
+    """
+    first = progress.first == -math.inf
+    if first:
+        progress.first = score
+    improved = score > progress.best
+    if improved:
+        progress.best, progress.bad_epochs = score, 0
+    elif progress.learning:
+        progress.bad_epochs += 1
+    if scheduler is not None and (first or progress.learning):
+        scheduler.step(score)
+    return improved
+
+
+def finished(progress: Progress, cfg: TrainConfig) -> bool:
+    """Stop before the epoch `progress` is at? After train.epochs, after train.patience flat epochs (counted once it
+    has learned), or at a cap (max_steps, max_minutes)."""
+    return (progress.epoch > cfg.epochs or progress.bad_epochs >= cfg.patience
+            or bool(cfg.max_steps and progress.step >= cfg.max_steps)
+            or bool(cfg.max_minutes and progress.seconds >= 60 * cfg.max_minutes))
 
 
 class StopOnSignal:

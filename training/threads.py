@@ -1,0 +1,38 @@
+"""CPU threads: chosen by the run's config (``train.threads``), never inherited from the environment.
+
+Import this module before anything imports torch (every entry point does, first): it sets OpenMP's wait policy to
+PASSIVE, which libgomp reads once, when torch loads it. With the default policy an idle OpenMP thread spins for a
+while at every parallel region; when another process holds a core, the spinning threads wait on a descheduled peer
+and training ran 3-60x slower here (README, Benchmark). An explicit OMP_WAIT_POLICY in the environment is kept.
+
+``train.threads: auto`` is a fixed rule, not a probe at run time (which would depend on the load): one intra-op
+thread. The per-time-step matrices of a BiLSTM at this template's sizes (batch 16-64, hidden 128-256) are too small
+to split: one thread was faster than two on every configuration the benchmark measured, quiet or not. The thread
+count also changes the arithmetic (the order of float sums), so fixing it makes a config give the same numbers on
+any machine, whatever OMP_NUM_THREADS says.
+"""
+from __future__ import annotations
+
+import os
+
+os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")  # must precede `import torch` (here and in every entry point)
+
+import torch  # noqa: E402
+
+AUTO = 1  # threads for train.threads=auto (see the module docstring)
+
+
+def resolve(threads: int | str) -> int:
+    """``train.threads`` -> a thread count: ``"auto"`` -> AUTO, a number >= 1 -> itself."""
+    if threads == "auto":
+        return AUTO
+    if isinstance(threads, int) and threads >= 1:
+        return threads
+    raise ValueError(f"train.threads must be 'auto' or an integer >= 1, got {threads!r}")
+
+
+def use(threads: int | str) -> int:
+    """Set torch's intra-op thread count from ``train.threads``; returns the number used."""
+    n = resolve(threads)
+    torch.set_num_threads(n)
+    return n
