@@ -12,7 +12,7 @@ from pathlib import Path
 import torch
 
 from data.batching import make_loader
-from data.datasets import prepare
+from data.datasets import prepare, resolve_text
 from data.vocab import Vocabs
 from models.tasks import build_model
 from training import metrics
@@ -32,6 +32,7 @@ def main(argv=None) -> dict:
     ckpt = load_checkpoint(args.run_dir / "best.pt")
     cfg = load_config(base=ckpt["config"], overrides=args.overrides)
     threads.use(cfg.train.threads)  # the run's thread count: the same arithmetic as training's evaluation
+    cfg.data = resolve_text(cfg.data, ckpt["config"]["data"])  # a run saved before data.tokenizer: whitespace
     dd, vocabs = prepare(cfg.data, Vocabs.from_dict(ckpt))
     device = resolve_device(cfg.train.device if torch.cuda.is_available() else "cpu")  # a GPU run on a CPU: cpu
     label_names = vocabs.label_names()

@@ -37,8 +37,8 @@ import torch
 from torch import nn
 from torch.export._patches import register_gru_while_loop_decomposition, register_lstm_while_loop_decomposition
 
+from data import text
 from data.batching import MAX_WORD_LEN, Batch, collate
-from data.text import SPLIT
 from data.vocab import PAD_ID, UNK_ID
 from predict import Predictor
 
@@ -189,8 +189,7 @@ def export_meta(predictor: Predictor, program_name: str, onnx_name: str | None =
         "onnx": onnx_name,
         "torch_version": torch.__version__,
         "task": predictor.task,
-        "tokenizer": {"split": SPLIT, "lowercase": predictor.lowercase,
-                      "python": "tokens = text.split(); if lowercase: tokens = [t.lower() for t in tokens]"},
+        "tokenizer": text.spec(predictor.tokenizer, predictor.lowercase),
         "inputs": inputs,
         "output": output,
         "pad_id": PAD_ID,

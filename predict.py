@@ -1,11 +1,12 @@
 """Label raw text with a saved run: one sentence per line in, one prediction per line out.
 
     python predict.py runs/ud-20261127-101500 sentences.txt              # token/TAG token/TAG ...
-    echo "What is the capital of France ?" | python predict.py runs/trec-20261127-101500 --format json
+    echo "What's the capital of France?" | python predict.py runs/trec-20261127-101500 --format json
     echo "flights from boston to denver" | python predict.py runs/atis-20261127-101500   # INTENT<TAB>p<TAB>token/TAG ...
 
-Text is tokenised exactly as in training (`data.text.tokenize`: whitespace split; words lower-cased for the
-vocabulary if the run's config says data.lowercase, characters as written) and looked up in the run's own
+Text is tokenised exactly as in training: the run's ``data.tokenizer`` (`data.text`; runs saved before that
+setting: whitespace split), or a whitespace split with ``--pretokenized``; words lower-cased for the vocabulary if
+the run's config says data.lowercase, characters as written. Tokens are looked up in the run's own
 vocabularies (unknown words and characters -> <unk>). A CRF tagger decodes with Viterbi. Blank lines are skipped
 but still counted, so the JSON "line" field is the input line number (1-based).
 """
@@ -22,7 +23,8 @@ import torch
 
 from data.batching import Batch, collate
 from data.encode import encode_tokens
-from data.text import tokenize
+from data.datasets import resolve_text
+from data.text import SPLIT, tokenize
 from data.vocab import Vocab, Vocabs
 from models.tasks import build_model
 from training.checkpoint import load_checkpoint
@@ -51,29 +53,36 @@ class Predictor:
         task: "tagging", "classification" or "joint".
         vocabs: the run's vocabularies (words, chars if the model has a char-CNN, labels per field).
         lowercase: the run's ``data.lowercase``.
+        tokenizer: the run's ``data.tokenizer`` (a `data.text` name) for the raw sentences.
         device: where the model runs; lengths stay on the CPU (see `Batch`).
         batch_size: sentences per forward pass.
     """
 
     def __init__(self, model: torch.nn.Module, task: str, vocabs: Vocabs, lowercase: bool,
-                 device: str | torch.device = "cpu", batch_size: int = 64):
+                 device: str | torch.device = "cpu", batch_size: int = 64, tokenizer: str = SPLIT):
         if batch_size < 1:
             raise ValueError(f"batch_size must be >= 1, got {batch_size}")
         self.device = torch.device(device)
         self.model = model.to(self.device).eval()
-        self.task, self.vocabs, self.lowercase = task, vocabs, lowercase
+        self.task, self.vocabs, self.lowercase, self.tokenizer = task, vocabs, lowercase, tokenizer
         self.words, self.labels = vocabs.words, vocabs.labels
         self.batch_size = batch_size
 
     @classmethod
-    def from_run_dir(cls, run_dir: str | Path, device: str | torch.device = "cpu", batch_size: int = 64) -> "Predictor":
-        """Rebuild the model from RUN_DIR/best.pt (tensors loaded onto the CPU, so GPU-trained runs load anywhere)."""
+    def from_run_dir(cls, run_dir: str | Path, device: str | torch.device = "cpu", batch_size: int = 64,
+                     pretokenized: bool = False) -> "Predictor":
+        """Rebuild the model from RUN_DIR/best.pt (tensors loaded onto the CPU, so GPU-trained runs load anywhere).
+
+        ``pretokenized``: the sentences are tokens separated by spaces (split on whitespace, not re-tokenised).
+        """
         ckpt = load_checkpoint(Path(run_dir) / "best.pt")
         cfg = load_config(base=ckpt["config"])
+        cfg.data = resolve_text(cfg.data, ckpt["config"]["data"])  # saved before data.tokenizer: whitespace
         vocabs = Vocabs.from_dict(ckpt)
         model = build_model(ckpt["task"], len(vocabs.words), vocabs.label_names(), cfg.model, len(vocabs.chars or []))
         model.load_state_dict(ckpt["model"])
-        return cls(model, ckpt["task"], vocabs, cfg.data.lowercase, device, batch_size)
+        return cls(model, ckpt["task"], vocabs, cfg.data.lowercase, device, batch_size,
+                   SPLIT if pretokenized else cfg.data.tokenizer)
 
     def batch(self, tokens: list[list[str]]) -> Batch:
         """Raw tokens of some sentences -> the model's input batch (normalised as in training), on the device."""
@@ -83,11 +92,11 @@ class Predictor:
     def predict(self, sentences: list[str]) -> list[dict]:
         """Raw sentences -> one dict per sentence, in order.
 
-        Each dict has "tokens" (the whitespace-split input as written; lower-casing only affects the vocabulary
-        lookup) and the task's fields: "label" and "probability" (a sentence label), "tags" (one per token).
+        Each dict has "tokens" (the input split by the run's tokenizer; data.lowercase only affects the
+        vocabulary lookup) and the task's fields: "label" and "probability" (a sentence label), "tags" (one per token).
         Raises ValueError for a blank sentence (it has no tokens to label).
         """
-        tokens = [tokenize(s) for s in sentences]
+        tokens = [tokenize(s, tokenizer=self.tokenizer) for s in sentences]
         for i, toks in enumerate(tokens):
             if not toks:
                 raise ValueError(f"sentence {i} is blank: nothing to label")
@@ -119,7 +128,7 @@ FORMATS = {"text": format_text, "json": format_json}
 def numbered_sentences(lines: Iterable[str]) -> Iterator[tuple[int, str]]:
     """(line number from 1, line) for every line with at least one token; blank lines are skipped."""
     for line_no, line in enumerate(lines, start=1):
-        if tokenize(line):
+        if line.strip():
             yield line_no, line
 
 
@@ -141,6 +150,8 @@ def parse_args(argv=None):
     p.add_argument("--format", choices=sorted(FORMATS), default="text")
     p.add_argument("--batch-size", type=int, default=64, help="sentences per forward pass (default 64)")
     p.add_argument("--device", default="cpu", help="cpu (default), cuda, cuda:1, ...")
+    p.add_argument("--pretokenized", action="store_true", help="the input is tokens separated by spaces: split on "
+                                                               "whitespace instead of the run's tokenizer")
     return p.parse_args(argv)
 
 
@@ -150,7 +161,8 @@ def main(argv=None) -> int:
     Returns the number of sentences labelled.
     """
     args = parse_args(argv)
-    predictor = Predictor.from_run_dir(args.run_dir, device=args.device, batch_size=args.batch_size)
+    predictor = Predictor.from_run_dir(args.run_dir, device=args.device, batch_size=args.batch_size,
+                                       pretokenized=args.pretokenized)
     fmt, count = FORMATS[args.format], 0
     stream = sys.stdin if args.file == "-" else open(args.file, encoding="utf-8-sig")  # -sig: drop a BOM
     try:

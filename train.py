@@ -25,7 +25,7 @@ from omegaconf import OmegaConf
 from torch.utils.tensorboard import SummaryWriter
 
 from data.batching import make_loader
-from data.datasets import prepare, task_of
+from data.datasets import prepare, resolve_text, task_of
 from data.download import vectors_file
 from data.readers import DataFormatError
 from data.vectors import load_vectors
@@ -87,6 +87,7 @@ def main(argv=None) -> dict:
     cfg: Config = load_config(args.config, args.overrides, base=resume["config"] if resume else None)
     num_threads = threads.use(cfg.train.threads)  # before any work: the thread count changes the arithmetic
     check_device(cfg.train.device)
+    cfg.data = resolve_text(cfg.data, resume["config"]["data"] if resume else None)  # the checkpoint names them
     device = distributed.setup(resolve_device(cfg.train.device))  # torchrun: join the group (cuda:LOCAL_RANK)
     run_dir = Path(distributed.broadcast_object(  # rank 0's name: the default holds the start time
         args.resume or args.run_dir or f"runs/{Path(args.config).stem}-{time.strftime('%Y%m%d-%H%M%S')}"))

@@ -10,6 +10,7 @@ of the readers' code, so an edited file or reader is re-read). Held-out dev and 
 from __future__ import annotations
 
 import codecs
+import dataclasses
 import hashlib
 from dataclasses import dataclass
 from pathlib import Path
@@ -29,6 +30,7 @@ FORMATS = {"conllu": "tagging", "columns": "tagging", "seq_in_out": "joint", "cs
            "tsv": "classification", "jsonl": "classification", "trec": "classification",
            "class_files": "classification", "class_folders": "classification"}
 TASKS = ("tagging", "classification", "joint")
+PRETOKENIZED_FORMATS = ("conllu", "columns", "seq_in_out")  # one token per field: never re-tokenised
 
 
 @dataclass
@@ -52,6 +54,10 @@ class DataConfig:
     text_column: Optional[str] = None     # csv/tsv/jsonl: header name or key, or 0-based index (default text / 0)
     label_column: Optional[str] = None    # csv/tsv/jsonl: header name or key, or 0-based index (default label / 1)
     header: bool = True                   # csv/tsv: the first row names the columns
+    pretokenized: Optional[bool] = None   # text is tokens split by spaces (kept as they are); None: the preset's, else
+                                          # true for conllu/columns/seq_in_out, false (raw text) for csv/tsv/jsonl/trec
+    tokenizer: Optional[str] = None       # raw text -> tokens (data.text): whitespace | ptb | ptb_lower | ptb_straight;
+                                          # None: the preset's, else whitespace if pretokenized, else ptb
     tag_scheme: Optional[str] = None      # iob1: convert IOB1 tags to IOB2 while reading (columns format); iob2: keep
     fine_labels: bool = False             # TREC: the 50-way fine label instead of the 6-way coarse one
     lowercase: bool = False               # lower-case tokens for the word vocabulary (chars keep the spelling)
@@ -92,6 +98,11 @@ class DataConfig:
             raise ValueError("data.classes is for format class_files / class_folders")
         if self.tag_scheme is not None and self.tag_scheme not in readers.TAG_SCHEMES:
             raise ValueError(f"data.tag_scheme must be one of {readers.TAG_SCHEMES}, got {self.tag_scheme!r}")
+        if self.tokenizer is not None:
+            text.check(self.tokenizer)
+        if self.pretokenized is False and fmt in PRETOKENIZED_FORMATS:
+            raise ValueError(f"data.pretokenized: false needs raw text (csv, tsv, jsonl, trec, class_files, "
+                             f"class_folders); {fmt} files hold one token per field")
         check_ranges("data", self, {"dev_fraction": "(0, 1)", "limit": ">= 1", "min_freq": ">= 1"})
 
     def _check_split_settings(self):
@@ -108,15 +119,21 @@ class DataConfig:
 
 
 # Named datasets: DataConfig settings, files relative to the data root. GLUE SST-2's test split has no labels: its
-# dev set is the evaluation ("test") split, and model selection uses a slice held out of train.
+# dev set is the evaluation ("test") split, and model selection uses a slice held out of train. All five come
+# tokenised (kept as they are); `tokenizer` is the one that reproduces their tokenisation for raw text at prediction
+# (README, "Text as people type it").
 DATASETS = {
-    "ud_en_ewt": dict(format="conllu", train_file="ud_en_ewt/en_ewt-ud-train.conllu",
+    "ud_en_ewt": dict(format="conllu", train_file="ud_en_ewt/en_ewt-ud-train.conllu", tokenizer="ptb_straight",
                       validation_file="ud_en_ewt/en_ewt-ud-dev.conllu", test_file="ud_en_ewt/en_ewt-ud-test.conllu"),
     "conll2003": dict(format="columns", train_file="conll2003/eng.train", validation_file="conll2003/eng.testa",
-                      test_file="conll2003/eng.testb", token_column="0", tag_column="-1", tag_scheme="iob1"),
-    "trec": dict(format="trec", train_file="trec/train_5500.label", test_file="trec/TREC_10.label"),
-    "sst2": dict(format="tsv", train_file="sst2/train.tsv", test_file="sst2/dev.tsv", text_column="sentence"),
-    "atis": dict(format="seq_in_out", train_file="atis/train", validation_file="atis/valid", test_file="atis/test"),
+                      test_file="conll2003/eng.testb", token_column="0", tag_column="-1", tag_scheme="iob1",
+                      tokenizer="ptb_straight"),
+    "trec": dict(format="trec", train_file="trec/train_5500.label", test_file="trec/TREC_10.label",
+                 pretokenized=True, tokenizer="ptb"),
+    "sst2": dict(format="tsv", train_file="sst2/train.tsv", test_file="sst2/dev.tsv", text_column="sentence",
+                 pretokenized=True, tokenizer="ptb_lower"),
+    "atis": dict(format="seq_in_out", train_file="atis/train", validation_file="atis/valid", test_file="atis/test",
+                 tokenizer="whitespace"),  # lower-case words, no punctuation, `what's` as one token
 }
 
 
@@ -129,6 +146,29 @@ def setting(cfg: DataConfig, key: str):
 def task_of(cfg: DataConfig) -> str:
     """tagging | classification | joint, from the data format (data.task with data.hub_id)."""
     return cfg.task if cfg.hub_id is not None else FORMATS[setting(cfg, "format")]
+
+
+def pretokenized(cfg: DataConfig) -> bool:
+    """Whether the files' text is kept as whitespace-separated tokens (else it is raw: `tokenizer_of` splits it)."""
+    value = setting(cfg, "pretokenized")
+    return value if value is not None else setting(cfg, "format") in PRETOKENIZED_FORMATS
+
+
+def tokenizer_of(cfg: DataConfig) -> str:
+    """The tokenizer for raw text at prediction (and in training, where the text is raw)."""
+    return setting(cfg, "tokenizer") or (text.SPLIT if pretokenized(cfg) else text.DEFAULT)
+
+
+def resolve_text(cfg: DataConfig, stored: dict | None = None) -> DataConfig:
+    """``cfg`` with data.pretokenized and data.tokenizer spelled out (so a checkpoint's config says them).
+
+    Args:
+        stored: the data section of a saved run's config; one saved before these settings existed was
+            split on whitespace only, and stays so.
+    """
+    if stored is not None and "tokenizer" not in stored:
+        return dataclasses.replace(cfg, pretokenized=True, tokenizer=text.SPLIT)
+    return dataclasses.replace(cfg, pretokenized=pretokenized(cfg), tokenizer=tokenizer_of(cfg))
 
 
 def data_root(cfg: DataConfig) -> Path:
@@ -155,12 +195,13 @@ def split_paths(cfg: DataConfig) -> dict[str, Path]:
 def reader_options(cfg: DataConfig) -> dict:
     """The reader's keyword arguments for this config's format, with each format's defaults."""
     fmt = setting(cfg, "format")
+    raw = {"tokenizer": text.SPLIT if pretokenized(cfg) else tokenizer_of(cfg)}  # formats with text to split
     if fmt == "trec":
-        return {"fine": cfg.fine_labels}
-    return {"encoding": cfg.encoding, **_format_options(cfg, fmt)}
+        return {**raw, "fine": cfg.fine_labels}
+    return {"encoding": cfg.encoding, **_format_options(cfg, fmt, raw)}
 
 
-def _format_options(cfg: DataConfig, fmt: str) -> dict:
+def _format_options(cfg: DataConfig, fmt: str, raw: dict) -> dict:
     if fmt == "conllu":
         column = setting(cfg, "tag_column") or "upos"
         if column not in readers.CONLLU_COLUMNS:
@@ -176,14 +217,14 @@ def _format_options(cfg: DataConfig, fmt: str) -> dict:
                               f"{setting(cfg, 'token_column')!r} and {setting(cfg, 'tag_column')!r}") from None
     if fmt in ("csv", "tsv"):
         text_col, label_col = ("text", "label") if cfg.header else ("0", "1")
-        return {"delimiter": "," if fmt == "csv" else "\t", "header": cfg.header,
+        return {**raw, "delimiter": "," if fmt == "csv" else "\t", "header": cfg.header,
                 "text_column": setting(cfg, "text_column") or text_col,
                 "label_column": setting(cfg, "label_column") or label_col}
     if fmt == "jsonl":
-        return {"text_column": setting(cfg, "text_column") or "text",
+        return {**raw, "text_column": setting(cfg, "text_column") or "text",
                 "label_column": setting(cfg, "label_column") or "label"}
     if fmt in ("class_files", "class_folders"):
-        return {"classes": cfg.classes}
+        return {**raw, "classes": cfg.classes}
     return {}
 
 

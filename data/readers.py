@@ -34,7 +34,7 @@ from pathlib import Path
 from typing import Iterator
 
 from .tags import first_invalid_iob2, iob1_to_iob2
-from .text import tokenize
+from .text import SPLIT, tokenize
 
 CONLLU_COLUMNS = ("id", "form", "lemma", "upos", "xpos", "feats", "head", "deprel", "deps", "misc")
 TAG_SCHEMES = ("iob2", "iob1")  # iob1: convert to IOB2 while reading; iob2 (or any other tags): keep as written
@@ -189,8 +189,8 @@ def read_seq_in_out(folder, check_iob2: bool = False, encoding: str = "utf-8") -
     return _nonempty(examples, folder)
 
 
-def read_trec(path, fine: bool = False) -> list[dict]:
-    """TREC ``COARSE:fine question ...`` lines -> [{"tokens", "label"}].
+def read_trec(path, fine: bool = False, tokenizer: str = SPLIT) -> list[dict]:
+    """TREC ``COARSE:fine question ...`` lines -> [{"tokens", "label"}], the question split by ``tokenizer``.
 
     The official train file has one byte 0xF0 (line 66) that is not UTF-8; like the Hugging Face loader we
     replace it with a space.
@@ -205,15 +205,17 @@ def read_trec(path, fine: bool = False) -> list[dict]:
             label, _, text = line.partition(" ")
             if ":" not in label or not text.strip():
                 raise DataFormatError(path, line_no, "expected 'COARSE:fine question tokens'")
-            examples.append({"tokens": tokenize(text), "label": label if fine else label.split(":")[0]})
+            examples.append({"tokens": tokenize(text, tokenizer=tokenizer),
+                             "label": label if fine else label.split(":")[0]})
     return _nonempty(examples, path)
 
 
 def read_delimited(path, delimiter: str = ",", text_column: str | int = "text", label_column: str | int = "label",
-                   header: bool = True, encoding: str = "utf-8") -> list[dict]:
+                   header: bool = True, encoding: str = "utf-8", tokenizer: str = SPLIT) -> list[dict]:
     """CSV (``delimiter=","``, standard quoting) or TSV (``"\\t"``, no quoting) -> [{"tokens", "label"}].
 
-    Columns are header names (with ``header=True``) or 0-based indices. Text is whitespace-tokenised.
+    Columns are header names (with ``header=True``) or 0-based indices. Text is split by ``tokenizer`` (a
+    `data.text` name).
     """
     path = Path(path)
     quoting = csv.QUOTE_NONE if delimiter == "\t" else csv.QUOTE_MINIMAL
@@ -231,13 +233,14 @@ def read_delimited(path, delimiter: str = ",", text_column: str | int = "text", 
         if len(row) != width or max(t, y) >= width:
             raise DataFormatError(path, reader.line_num, f"expected {width} fields (text in column {t}, label in "
                                                          f"{y}), found {len(row)}")
-        examples.append(_text_example(path, reader.line_num, row[t], row[y]))
+        examples.append(_text_example(path, reader.line_num, row[t], row[y], tokenizer))
     return _nonempty(examples, path)
 
 
-def read_jsonl(path, text_column: str = "text", label_column: str = "label", encoding: str = "utf-8") -> list[dict]:
-    """One JSON object per line -> [{"tokens", "label"}]; the text is a string (whitespace-tokenised) or a list of
-    tokens, the label a string or number. Blank lines are skipped."""
+def read_jsonl(path, text_column: str = "text", label_column: str = "label", encoding: str = "utf-8",
+               tokenizer: str = SPLIT) -> list[dict]:
+    """One JSON object per line -> [{"tokens", "label"}]; the text is a string (split by ``tokenizer``) or a list
+    of tokens (kept as they are), the label a string, number or boolean. Blank lines are skipped."""
     path = Path(path)
     examples = []
     for line_no, line in _open_lines(path, encoding):
@@ -251,16 +254,19 @@ def read_jsonl(path, text_column: str = "text", label_column: str = "label", enc
             raise DataFormatError(path, line_no, f"expected a JSON object with keys {text_column!r} and "
                                                  f"{label_column!r}")
         text = obj[text_column]
-        if isinstance(text, list) and all(isinstance(w, str) for w in text):
+        given = isinstance(text, list) and all(isinstance(w, str) for w in text)  # already tokens
+        if given:
             text = " ".join(text)
         if not isinstance(text, str) or isinstance(obj[label_column], (dict, list)):
             raise DataFormatError(path, line_no, f"{text_column!r} must be a string or a list of strings and "
                                                  f"{label_column!r} a string, number or boolean")
-        examples.append(_text_example(path, line_no, text, _json_label(path, line_no, obj[label_column])))
+        examples.append(_text_example(path, line_no, text, _json_label(path, line_no, obj[label_column]),
+                                      SPLIT if given else tokenizer))
     return _nonempty(examples, path)
 
 
-def read_class_files(folder, encoding: str = "utf-8", classes: list[str] | None = None) -> list[dict]:
+def read_class_files(folder, encoding: str = "utf-8", classes: list[str] | None = None,
+                     tokenizer: str = SPLIT) -> list[dict]:
     """A folder with one text file per class -> [{"tokens", "label"}]. The label is the file name without its
     extension (``sports.txt`` -> ``sports``); one example per line, an empty line is an error. ``classes``:
     read only these (None: every file; names starting with ``.`` are skipped)."""
@@ -269,7 +275,7 @@ def read_class_files(folder, encoding: str = "utf-8", classes: list[str] | None 
     for label, path in _classes(folder, "file", classes):
         first = len(examples)
         for line_no, line in _open_lines(path, encoding):
-            tokens = tokenize(line)
+            tokens = tokenize(line, tokenizer=tokenizer)
             if not tokens:
                 raise DataFormatError(path, line_no, "empty line (one example per line)")
             examples.append({"tokens": tokens, "label": label})
@@ -278,7 +284,8 @@ def read_class_files(folder, encoding: str = "utf-8", classes: list[str] | None 
     return _nonempty(examples, folder)
 
 
-def read_class_folders(folder, encoding: str = "utf-8", classes: list[str] | None = None) -> list[dict]:
+def read_class_folders(folder, encoding: str = "utf-8", classes: list[str] | None = None,
+                       tokenizer: str = SPLIT) -> list[dict]:
     """A folder with one folder per class -> [{"tokens", "label"}]: the label is the folder's name, each file in
     it one example (its whole text; line breaks are spaces). Files beside the class folders (aclImdb's
     ``urls_pos.txt``) are not read; an empty file or a folder inside a class folder is an error. ``classes``:
@@ -292,7 +299,7 @@ def read_class_folders(folder, encoding: str = "utf-8", classes: list[str] | Non
         for path in files:
             if path.is_dir():
                 raise DataFormatError(path, None, "a folder inside a class folder (expected one file per example)")
-            tokens = tokenize(" ".join(line for _, line in _open_lines(path, encoding)))
+            tokens = tokenize(" ".join(line for _, line in _open_lines(path, encoding)), tokenizer=tokenizer)
             if not tokens:
                 raise DataFormatError(path, None, "empty file")
             examples.append({"tokens": tokens, "label": label})
@@ -355,8 +362,8 @@ def _check_iob2(path: Path, tags: list[str], lines: list[int]) -> None:
                                               f"set data.tag_scheme=iob1 to convert it)")
 
 
-def _text_example(path: Path, line_no: int, text: str, label: str) -> dict:
-    tokens = tokenize(text)
+def _text_example(path: Path, line_no: int, text: str, label: str, tokenizer: str = SPLIT) -> dict:
+    tokens = tokenize(text, tokenizer=tokenizer)
     if not tokens:
         raise DataFormatError(path, line_no, "empty text")
     if not label.strip():

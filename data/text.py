@@ -1,13 +1,72 @@
-"""The one tokenizer: what training did to raw text, so that prediction and serving do exactly the same.
+"""Tokenizers for raw text: what training did to it, so that prediction and serving do exactly the same.
 
-Readers split text on whitespace (CoNLL-U files come pre-tokenised); `data.encode.encode_tokens` then lower-cases
-tokens for the word vocabulary when ``data.lowercase`` is set (the char-CNN always sees them as written).
-`predict.py` calls `tokenize`; `export.py` records these two settings in ``export_meta.json`` for a serving stack
-that has no Python code from this repository.
+A tokenizer is a name (``data.tokenizer``) for two steps, both recorded in ``export_meta.json`` (`spec`):
+
+1. one normalisation: a character table (typographic quotes and apostrophes, dashes, the ellipsis, odd spaces)
+   mapping what people type to what the training text uses;
+2. a split: Python's ``str.split`` (``whitespace``) or NLTK's ``NLTKWordTokenizer`` (the Penn Treebank rules,
+   improved; it needs no downloaded data), which splits ``What's`` into ``What 's``, ``don't`` into ``do n't``
+   and ``Aspen?`` into ``Aspen ?``, as TREC, SST-2, CoNLL-2003 and UD EWT are tokenised.
+
+| name | normalisation | split | quotes | for |
+|---|---|---|---|---|
+| whitespace | none | str.split | as written | pre-tokenised text, runs saved before this setting |
+| ptb | quotes, dashes, ellipsis, spaces | NLTK | PTB: `` and '' | TREC; the default for your raw text |
+| ptb_lower | the same, then lower-cased | NLTK | PTB | SST-2 (GLUE's text is lower-cased) |
+| ptb_straight | quotes and spaces, 1:1 | NLTK | " | UD EWT, CoNLL-2003 (they write ") |
+
+`encode.encode_tokens` then lower-cases tokens for the word vocabulary when ``data.lowercase`` is set (the
+char-CNN always sees them as written). Which text is tokenised how in training is decided in `data.datasets`.
 """
 from __future__ import annotations
 
+from functools import lru_cache
+from importlib.metadata import version
+from typing import Callable
+
 SPLIT = "whitespace"  # Python's str.split(): runs of Unicode whitespace, no other rule
+DEFAULT = "ptb"       # a user's raw text, when neither the config nor a preset names a tokenizer
+
+_SPACES = {c: " " for c in "\u00a0\u2007\u2009\u200a\u202f\u3000"} | {"\u200b": "", "\ufeff": ""}
+_QUOTES = {c: "'" for c in "\u2018\u2019\u201a\u201b\u2032\u02bc\u00b4"} | {c: '"' for c in "\u201c\u201d\u201e\u201f\u2033\u00ab\u00bb"}
+# ptb: also what PTB-style files write for dashes and the ellipsis (not 1:1, so offsets into the text shift)
+_PTB = _SPACES | _QUOTES | {"\u2013": "-", "\u2014": " -- ", "\u2015": " -- ", "\u2026": "..."}
+_STRAIGHT = {c: v for c, v in (_SPACES | _QUOTES).items() if len(v) == 1}  # 1:1: offsets into the text hold
+
+TOKENIZERS = {  # name -> (normalisation table, split, lower-case, quotes as the tokenizer writes them)
+    "whitespace": ({}, SPLIT, False, "ptb"),
+    "ptb": (_PTB, "nltk", False, "ptb"),
+    "ptb_lower": (_PTB, "nltk", True, "ptb"),
+    "ptb_straight": (_STRAIGHT, "nltk", False, "straight"),
+}
+
+
+def check(name: str, key: str = "data.tokenizer") -> str:
+    if name not in TOKENIZERS:
+        raise ValueError(f"{key} must be one of {' | '.join(TOKENIZERS)}, got {name!r}")
+    return name
+
+
+@lru_cache(maxsize=None)
+def _nltk() -> Callable[[str], list[str]]:
+    from nltk.tokenize.destructive import NLTKWordTokenizer  # imported on first use: ~1 s
+    return NLTKWordTokenizer().tokenize
+
+
+@lru_cache(maxsize=None)
+def _table(name: str) -> dict[int, str]:
+    return str.maketrans(TOKENIZERS[name][0])
+
+
+def split(text: str, tokenizer: str = SPLIT) -> list[str]:
+    """Raw text -> tokens with the named tokenizer (normalise, split, maybe lower-case). Blank text -> []."""
+    table, how, lower, quotes = TOKENIZERS[check(tokenizer)]
+    if how == SPLIT:
+        return text.split()
+    tokens = _nltk()(text.translate(_table(tokenizer)))
+    if quotes == "straight":
+        tokens = ['"' if t in ("``", "''") else t for t in tokens]
+    return [t.lower() for t in tokens] if lower else tokens
 
 
 def normalize(tokens: list[str], lowercase: bool) -> list[str]:
@@ -15,6 +74,28 @@ def normalize(tokens: list[str], lowercase: bool) -> list[str]:
     return [t.lower() for t in tokens] if lowercase else list(tokens)
 
 
-def tokenize(text: str, lowercase: bool = False) -> list[str]:
-    """Raw text -> tokens, as training saw them: whitespace split, then `normalize`. Blank text -> []."""
-    return normalize(text.split(), lowercase)
+def tokenize(text: str, lowercase: bool = False, tokenizer: str = SPLIT) -> list[str]:
+    """Raw text -> tokens, as training saw them: `split` with the run's tokenizer, then `normalize`."""
+    return normalize(split(text, tokenizer), lowercase)
+
+
+def spec(tokenizer: str, lowercase: bool) -> dict:
+    """What a serving stack needs to tokenise as training did (export_meta.json's "tokenizer").
+
+    "python" is code that, given ``text``, ``normalise`` and ``lowercase`` (this dict's entries), sets ``tokens``
+    (as written: the char-CNN's input) and ``words`` (what the word vocabulary is looked up with).
+    """
+    table, how, lower, quotes = TOKENIZERS[check(tokenizer)]
+    if how == SPLIT:
+        steps = ["tokens = text.split()"]
+    else:
+        steps = ["from nltk.tokenize.destructive import NLTKWordTokenizer",
+                 "tokens = NLTKWordTokenizer().tokenize(text.translate(str.maketrans(normalise)))"]
+    if quotes == "straight" and how != SPLIT:
+        steps.append("""tokens = ['"' if t in ('``', "''") else t for t in tokens]""")
+    if lower:
+        steps.append("tokens = [t.lower() for t in tokens]")
+    steps.append("words = [t.lower() for t in tokens] if lowercase else tokens")
+    return {"name": tokenizer, "library": None if how == SPLIT else "nltk",
+            "version": None if how == SPLIT else version("nltk"), "normalise": dict(table), "lowercase": lowercase,
+            "python": "\n".join(steps)}

@@ -110,7 +110,12 @@ def test_meta_holds_vocabularies_and_tokenizer(request, exported, run_fixture):
         assert len(meta["crf"]["transitions"]) == K and len(meta["crf"]["start"]) == len(meta["crf"]["end"]) == K
     else:
         assert meta["chars"] is None and meta["crf"] is None
-    assert meta["tokenizer"]["split"] == "whitespace"
+    assert meta["tokenizer"]["name"] == ckpt["config"]["data"]["tokenizer"]
+    assert meta["tokenizer"]["library"] == (None if meta["tokenizer"]["name"] == "whitespace" else "nltk")
+    typed = "What's “this”, Mr. Smith?"                            # the documented recipe == predict.py's tokens
+    scope = {"text": typed, **meta["tokenizer"]}
+    exec(meta["tokenizer"]["python"], scope)
+    assert scope["tokens"] == Predictor.from_run_dir(run).predict([typed])[0]["tokens"]
     assert meta["tokenizer"]["lowercase"] == ckpt["config"]["data"]["lowercase"]
     assert (meta["pad_id"], meta["unk_id"]) == (0, 1)
 

@@ -95,7 +95,7 @@ def test_predictions_equal_evaluate_batching(request, run_fixture):
     ckpt = load_checkpoint(run / "best.pt")
     cfg = load_config(base=ckpt["config"])
     vocabs = Vocabs.from_dict(ckpt)
-    predictor = predict.Predictor.from_run_dir(run)
+    predictor = predict.Predictor.from_run_dir(run, pretokenized=True)  # the texts are tokens
     dd, _ = prepare(cfg.data, vocabs)
     loader = make_loader(dd["validation"], 256, shuffle=False)
     _, expected = loop_predict(predictor.model, loader, "cpu")

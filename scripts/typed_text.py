@@ -1,0 +1,192 @@
+"""Text as people type it: how a saved run does on raw text, not on the dataset's own tokens.
+
+    python -m scripts.typed_text runs/trec-... runs/sst2-... runs/pos_ud_ewt-... [--tokenizer NAME]
+
+- A classifier (TREC, SST-2): test accuracy on the file's tokens, and on the same sentences "as typed": the tokens
+  joined back into text by another library's detokenizer (sacremoses' Moses detokenizer, after the PTB quotes
+  ```` `` '' ```` become ``"``), then split by the run's tokenizer, as `predict.py` does; also the share of typed
+  sentences whose tokens equal the file's, and the accuracy with a whitespace split (the tokenizer before
+  ``data.tokenizer``), and the labels of the hand-written sentences of tests/data/typed_text.jsonl.
+- A UD tagger: each test sentence's ``# text`` line through the tokenizer: the share of sentences whose tokens
+  are the gold words (FORM), and UPOS accuracy over gold words when the tagger is given the raw text. A predicted
+  token counts for the gold word with exactly its character span; a gold word that the tokenizer split or merged
+  with another counts as wrong. Words of a multiword token (``don't`` = ``do`` + ``n't``) get sub-spans of it when
+  they spell it.
+
+The tokenizer is the run's ``data.tokenizer``; a run saved before that setting gets its dataset's preset (it was
+trained on the same tokens), or ``--tokenizer``.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+from functools import lru_cache
+from pathlib import Path
+
+from data.datasets import DataConfig, load_splits, split_paths, tokenizer_of
+from data.text import SPLIT, TOKENIZERS, split
+from predict import Predictor, decode_fields
+from training.checkpoint import load_checkpoint
+from training.config import load_config
+
+PTB_QUOTES = ("``", "''")
+HAND_WRITTEN = Path(__file__).resolve().parent.parent / "tests" / "data" / "typed_text.jsonl"
+
+
+@lru_cache(maxsize=None)
+def _moses():
+    from sacremoses import MosesDetokenizer
+    return MosesDetokenizer(lang="en")
+
+
+def as_typed(tokens: list[str]) -> str:
+    """A tokenised sentence as people type it: PTB quotes -> ``"``, then Moses' detokenizer (not NLTK's: our
+    tokenizer is NLTK's, and its own inverse would be near the identity)."""
+    return _moses().detokenize(['"' if t in PTB_QUOTES else t for t in tokens])
+
+
+def ud_sentences(path: Path) -> list[dict]:
+    """CoNLL-U -> [{"text", "words", "upos", "spans"}]: spans are (start, end) offsets of each word in the text,
+    or None where a word cannot be placed (a multiword token whose words do not spell it)."""
+    sentences, text, units = [], None, []
+    for line in path.read_text(encoding="utf-8").splitlines() + [""]:
+        if line.startswith("# text = "):
+            text = line[len("# text = "):]
+        elif line and not line.startswith("#"):
+            f = line.split("\t")
+            if "." in f[0]:                                      # an empty node: no word of the text
+                continue
+            if "-" in f[0]:                                      # a multiword token; its words follow
+                units.append({"form": f[1], "words": [], "last": int(f[0].split("-")[1])})
+            elif units and units[-1].get("last", 0) >= int(f[0]):
+                units[-1]["words"].append((f[1], f[3]))
+            else:
+                units.append({"form": f[1], "words": [(f[1], f[3])]})
+        elif not line and units:
+            sentences.append(_place(text, units))
+            text, units = None, []
+    return sentences
+
+
+def _place(text: str, units: list[dict]) -> dict:
+    """Gold words with their character spans, found left to right in the sentence's text."""
+    words, upos, spans, cursor = [], [], [], 0
+    for unit in units:
+        start = text.find(unit["form"], cursor)
+        found = start >= 0 and not text[cursor:start].strip()
+        if found:
+            cursor = start + len(unit["form"])
+        spelled = "".join(w for w, _ in unit["words"]) == unit["form"]
+        for w, tag in unit["words"]:
+            words.append(w), upos.append(tag)
+            spans.append((start, start + len(w)) if found and spelled else None)
+            start += len(w)
+    return {"text": text, "words": words, "upos": upos, "spans": spans}
+
+
+def token_spans(text: str, tokens: list[str]) -> list[tuple[int, int] | None]:
+    """Character spans of the tokenizer's tokens in ``text`` (PTB quotes match ``"``; case-insensitive)."""
+    low, spans, cursor = text.lower(), [], 0
+    for t in tokens:
+        options = [t.lower()] + (['"'] if t in PTB_QUOTES else [])
+        hits = [(low.find(o, cursor), o) for o in options]
+        hits = [(i, o) for i, o in hits if i >= 0 and not low[cursor:i].strip()]
+        if not hits:
+            spans.append(None)
+            continue
+        i, o = min(hits)
+        spans.append((i, i + len(o)))
+        cursor = i + len(o)
+    return spans
+
+
+def raw_text_upos(predictor: Predictor, sentences: list[dict]) -> dict:
+    """Gold-word accuracy of the tagger given the raw ``# text`` lines (see the module docstring), and the share
+    of gold words whose span the tokenizer reproduced (the ceiling of that accuracy)."""
+    results = predictor.predict([s["text"] for s in sentences])
+    same, spans_right, correct, total = 0, 0, 0, 0
+    for s, r in zip(sentences, results):
+        same += r["tokens"] == s["words"]
+        predicted = {span: tag for span, tag in zip(token_spans(s["text"], r["tokens"]), r["tags"]) if span}
+        for span, gold in zip(s["spans"], s["upos"]):
+            spans_right += span in predicted
+            correct += span is not None and predicted.get(span) == gold
+            total += 1
+    return {"sentences": len(sentences), "same_tokens": same, "upos_accuracy": correct / total,
+            "spans_right": spans_right / total, "words": total}
+
+
+def gold_token_upos(predictor: Predictor, sentences: list[dict]) -> float:
+    """UPOS accuracy when the tagger is given the gold words (the usual test figure)."""
+    correct = total = 0
+    for start in range(0, len(sentences), predictor.batch_size):
+        chunk = sentences[start: start + predictor.batch_size]
+        tags = decode_fields(predictor.model.predict(predictor.batch([s["words"] for s in chunk])), predictor.labels)
+        for s, t in zip(chunk, tags):
+            correct += sum(p == g for p, g in zip(t["tags"], s["upos"]))
+            total += len(s["upos"])
+    return correct / total
+
+
+def accuracy(predictor: Predictor, texts: list[str], labels: list[str]) -> float:
+    return sum(r["label"] == y for r, y in zip(predictor.predict(texts), labels)) / len(labels)
+
+
+def run_tokenizer(run_dir: Path, override: str | None) -> tuple[str, DataConfig, str]:
+    """(tokenizer, data config, where the name came from)."""
+    ckpt = load_checkpoint(run_dir / "best.pt")
+    data = load_config(base=ckpt["config"]).data
+    if override:
+        return override, data, "--tokenizer"
+    if "tokenizer" in ckpt["config"]["data"]:
+        return ckpt["config"]["data"]["tokenizer"], data, "the run's data.tokenizer"
+    return tokenizer_of(DataConfig(name=data.name)), data, f"the {data.name} preset (run saved before data.tokenizer)"
+
+
+def report(run_dir: Path, override: str | None = None) -> dict:
+    """Every figure for one run, printed and returned."""
+    tokenizer, data, source = run_tokenizer(run_dir, override)
+    predictor = Predictor.from_run_dir(run_dir)
+    print(f"{run_dir}: {data.name}, tokenizer {tokenizer} ({source})")
+    if predictor.task == "tagging":
+        sentences = ud_sentences(split_paths(data)["test"])
+        out = {"gold_tokens": gold_token_upos(predictor, sentences)}
+        print(f"  UPOS over gold words given the gold tokens: {100 * out['gold_tokens']:.2f}")
+        for name in dict.fromkeys([SPLIT, tokenizer]):
+            predictor.tokenizer = name
+            out[name] = m = raw_text_upos(predictor, sentences)
+            print(f"  {name:13s} # text -> tokens = gold words: {m['same_tokens']} of {m['sentences']} "
+                  f"({100 * m['same_tokens'] / m['sentences']:.1f}%); UPOS over {m['words']} gold words from raw "
+                  f"text: {100 * m['upos_accuracy']:.2f} (spans right: {100 * m['spans_right']:.2f}%)")
+        return out
+    test = load_splits(data)["test"]
+    labels = test["label"]
+    typed = [as_typed(t) for t in test["tokens"]]
+    predictor.tokenizer = SPLIT
+    out = {"tokenized": accuracy(predictor, [" ".join(t) for t in test["tokens"]], labels),
+           "typed_whitespace": accuracy(predictor, typed, labels)}
+    predictor.tokenizer = tokenizer
+    out["typed"] = accuracy(predictor, typed, labels)
+    out["same_tokens"] = sum(split(x, tokenizer) == t for x, t in zip(typed, test["tokens"])) / len(typed)
+    print(f"  test accuracy: tokenized {100 * out['tokenized']:.2f} | as typed, {tokenizer} "
+          f"{100 * out['typed']:.2f} | as typed, whitespace split {100 * out['typed_whitespace']:.2f} "
+          f"| typed text re-tokenized to the file's tokens: {100 * out['same_tokens']:.1f}% of {len(typed)}")
+    rows = [r for r in map(json.loads, HAND_WRITTEN.read_text(encoding="utf-8").splitlines())
+            if r["dataset"] == data.name]
+    if rows:
+        out["hand_written"] = accuracy(predictor, [r["text"] for r in rows], [r["label"] for r in rows])
+        print(f"  hand-written {HAND_WRITTEN.name}: {round(out['hand_written'] * len(rows))} of {len(rows)} labels "
+              f"right")
+    return out
+
+
+def main(argv=None) -> dict:
+    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("run_dirs", nargs="+", type=Path)
+    p.add_argument("--tokenizer", choices=list(TOKENIZERS), help="instead of the run's (or its preset's)")
+    args = p.parse_args(argv)
+    return {str(r): report(r, args.tokenizer) for r in args.run_dirs}
+
+
+if __name__ == "__main__":
+    main()
