@@ -125,10 +125,11 @@ def format_json(result: dict) -> str:
 FORMATS = {"text": format_text, "json": format_json}
 
 
-def numbered_sentences(lines: Iterable[str]) -> Iterator[tuple[int, str]]:
-    """(line number from 1, line) for every line with at least one token; blank lines are skipped."""
+def numbered_sentences(lines: Iterable[str], tokenizer: str = SPLIT) -> Iterator[tuple[int, str]]:
+    """(line number from 1, line) for every line with at least one token (split by ``tokenizer``); blank lines,
+    and lines of nothing but characters the tokenizer drops (a lone BOM, a zero-width space), are skipped."""
     for line_no, line in enumerate(lines, start=1):
-        if line.strip():
+        if tokenize(line, tokenizer=tokenizer):
             yield line_no, line
 
 
@@ -166,7 +167,7 @@ def main(argv=None) -> int:
     fmt, count = FORMATS[args.format], 0
     stream = sys.stdin if args.file == "-" else open(args.file, encoding="utf-8-sig")  # -sig: drop a BOM
     try:
-        for chunk in chunks(numbered_sentences(stream), args.batch_size):
+        for chunk in chunks(numbered_sentences(stream, predictor.tokenizer), args.batch_size):
             for (line_no, _), result in zip(chunk, predictor.predict([s for _, s in chunk])):
                 print(fmt({"line": line_no, **result}))
             sys.stdout.flush()

@@ -55,7 +55,7 @@ class DataConfig:
     label_column: Optional[str] = None    # csv/tsv/jsonl: header name or key, or 0-based index (default label / 1)
     header: bool = True                   # csv/tsv: the first row names the columns
     pretokenized: Optional[bool] = None   # text is tokens split by spaces (kept as they are); None: the preset's, else
-                                          # true for conllu/columns/seq_in_out, false (raw text) for csv/tsv/jsonl/trec
+                                          # true for conllu/columns/seq_in_out, false (raw text) otherwise
     tokenizer: Optional[str] = None       # raw text -> tokens (data.text): whitespace | ptb | ptb_lower | ptb_straight;
                                           # None: the preset's, else whitespace if pretokenized, else ptb
     tag_scheme: Optional[str] = None      # iob1: convert IOB1 tags to IOB2 while reading (columns format); iob2: keep
@@ -278,7 +278,8 @@ def load_splits(cfg: DataConfig, iob2: bool = False) -> datasets.DatasetDict:
     its path:line (files only)."""
     paths = split_paths(cfg)
     if cfg.hub_id is not None:
-        splits = hub.load_hub_splits(cfg.hub_id, cfg.hub_config, paths, hub.columns(cfg, task_of(cfg)))
+        splits = hub.load_hub_splits(cfg.hub_id, cfg.hub_config, paths, hub.columns(cfg, task_of(cfg)),
+                                     text.SPLIT if pretokenized(cfg) else tokenizer_of(cfg))
     else:
         if "train" not in paths:
             raise ValueError(f"dataset {cfg.name!r} has no train file: set data.train_file")

@@ -20,7 +20,7 @@ from pathlib import Path
 
 import datasets
 
-from .text import tokenize
+from .text import SPLIT, tokenize
 
 SPLITS = ("train", "validation", "test")
 
@@ -35,17 +35,18 @@ def columns(cfg, task: str) -> dict[str, str]:
 
 
 def load_hub_splits(path: str, config: str | None, data_files: dict[str, Path],
-                    cols: dict[str, str]) -> dict[str, datasets.Dataset]:
+                    cols: dict[str, str], tokenizer: str = SPLIT) -> dict[str, datasets.Dataset]:
     """`datasets.load_dataset(path, config[, data_files])` -> {split: Dataset with the `columns` renamed}."""
     files = {"data_files": {s: str(f) for s, f in data_files.items()}} if data_files else {}
     dd = datasets.load_dataset(path, config, **files)
     if not isinstance(dd, datasets.DatasetDict) or "train" not in dd:
         raise ValueError(f"data.hub_id {path!r}: no train split (splits: {list(dd) if isinstance(dd, dict) else '-'})")
-    return {s: to_examples(dd[s], cols, f"data.hub_id {path!r} split {s!r}") for s in SPLITS if s in dd}
+    return {s: to_examples(dd[s], cols, f"data.hub_id {path!r} split {s!r}", tokenizer) for s in SPLITS if s in dd}
 
 
-def to_examples(ds: datasets.Dataset, cols: dict[str, str], where: str) -> datasets.Dataset:
-    """A loaded split -> columns tokens, tags and/or label (strings); errors name the row (0-based)."""
+def to_examples(ds: datasets.Dataset, cols: dict[str, str], where: str, tokenizer: str = SPLIT) -> datasets.Dataset:
+    """A loaded split -> columns tokens, tags and/or label (strings); a text string is split by ``tokenizer`` (a
+    `data.text` name), a list of strings kept as tokens; errors name the row (0-based)."""
     missing = [c for c in cols.values() if c not in ds.column_names]
     if missing:
         keys = {"tokens": "token_column" if "tags" in cols else "text_column", "tags": "tag_column",
@@ -56,7 +57,7 @@ def to_examples(ds: datasets.Dataset, cols: dict[str, str], where: str) -> datas
 
     def convert(ex: dict, row: int) -> dict:
         tokens = ex[cols["tokens"]]
-        tokens = tokenize(tokens) if isinstance(tokens, str) else [str(t) for t in tokens]
+        tokens = tokenize(tokens, tokenizer=tokenizer) if isinstance(tokens, str) else [str(t) for t in tokens]
         if not tokens:
             raise ValueError(f"{where} row {row}: empty {cols['tokens']!r}")
         out = {"tokens": tokens}

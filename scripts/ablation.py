@@ -11,6 +11,7 @@ import argparse
 import statistics
 from pathlib import Path
 
+from training import threads  # noqa: F401  first: OpenMP's wait policy before torch loads
 from models.encoder import SENTENCE_VECTORS
 from scripts.sweep import run_or_reuse
 

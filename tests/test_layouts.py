@@ -224,7 +224,7 @@ def test_hub_id_local_parquet_folder_tagging(tmp_path):
 def test_hub_id_parquet_builder_one_file_split_by_test_fraction(tmp_path):
     features = datasets.Features({"sentence": datasets.Value("string"),
                                   "label": datasets.ClassLabel(names=["negative", "positive"])})
-    write_parquet(tmp_path / "all.parquet", {"sentence": [f"review {i} was {'good' if i % 4 else 'bad'}"
+    write_parquet(tmp_path / "all.parquet", {"sentence": [f"review {i} wasn't {'good' if i % 4 else 'bad'}!"
                                                           for i in range(40)],
                                              "label": [int(i % 4 != 0) for i in range(40)]}, features)
     overrides = ["data.name=reviews", "data.hub_id=parquet", "data.task=classification", f"data.root={tmp_path}",
@@ -233,6 +233,7 @@ def test_hub_id_parquet_builder_one_file_split_by_test_fraction(tmp_path):
     dd = splits_of(overrides)
     assert Counter(dd["test"]["label"]) == {"positive": 6, "negative": 2}         # stratified, names not ids
     assert {s: len(d) for s, d in dd.items()} == {"train": 24, "validation": 8, "test": 8}
+    assert all(t[2:4] == ["was", "n't"] and t[-1] == "!" for d in dd.values() for t in d["tokens"])  # raw: ptb
     assert 0.0 <= train_one_step(tmp_path, overrides)["test/accuracy"] <= 1.0
     with pytest.raises(ValueError, match="data.hub_id needs data.task"):
         DataConfig(name="reviews", hub_id="parquet")

@@ -147,3 +147,11 @@ def test_predictor_rejects_a_blank_sentence(classifier_run):
     assert predictor.predict([]) == []
     with pytest.raises(ValueError, match="sentence 1 is blank"):
         predictor.predict(["what ?", " "])
+
+
+def test_a_line_the_tokenizer_empties_is_skipped_like_a_blank_one(classifier_run, tmp_path, capsys):
+    """A lone zero-width space or BOM is not blank to str.strip, but the run's tokenizer (ptb) drops it."""
+    path = tmp_path / "odd.txt"
+    path.write_text("\u200b\nwhat is it ?\n\ufeff\n", encoding="utf-8")
+    records = [json.loads(r) for r in run_main(capsys, [str(classifier_run), str(path), "--format", "json"])]
+    assert [r["line"] for r in records] == [2]

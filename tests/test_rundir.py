@@ -194,3 +194,18 @@ def test_read_only_run_dir_is_one_line_naming_it(tmp_path, monkeypatch):
     monkeypatch.setattr(checkpoint.tempfile, "mkstemp", no_write)  # a run dir made read-only mid-run
     with pytest.raises(OSError, match=rf"{tmp_path / 'x.pt'}: cannot write the checkpoint: Permission denied"):
         save_checkpoint({}, tmp_path / "x.pt")
+
+
+def test_a_run_saved_before_newer_settings_resumes(tmp_path):
+    """last.pt written by older code lacks the settings added since (e.g. data.tokenizer, model.class_weights): they
+    take their defaults, which is not a change of data or model, so the resume goes on."""
+    run = tmp_path / "run"
+    train.main([*TINY, "--run-dir", str(run)])
+    last = load_checkpoint(run / "last.pt")
+    added = {"data": ("tokenizer", "pretokenized", "download", "encoding"), "model": ("class_weights",)}
+    for section, keys in added.items():
+        for key in keys:
+            del last["config"][section][key]
+    save_checkpoint(last, run / "last.pt")
+    results = train.main(["--resume", str(run), "train.epochs=2"])
+    assert results["epochs"] == 2

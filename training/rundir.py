@@ -171,9 +171,10 @@ def _check_belongs(run_dir: Path, last: dict) -> None:
 
 
 def _differing(section: str, a: dict, b: dict) -> list[str]:
-    """The keys of config section ``section`` whose values differ between config dicts a and b."""
+    """The keys of config section ``section`` whose values differ between config dicts a and b. A key only one of
+    them has is a setting added since the other was saved (it takes its default there): not a difference."""
     x, y = a.get(section) or {}, b.get(section) or {}
-    return [k for k in sorted(set(x) | set(y)) if x.get(k) != y.get(k) and f"{section}.{k}" not in RESUME_FREE]
+    return [k for k in sorted(set(x) & set(y)) if x[k] != y[k] and f"{section}.{k}" not in RESUME_FREE]
 
 
 def _difference(key: str, now: dict | None, then: dict | None) -> str:
