@@ -159,6 +159,11 @@ def tokenizer_of(cfg: DataConfig) -> str:
     return setting(cfg, "tokenizer") or (text.SPLIT if pretokenized(cfg) else text.DEFAULT)
 
 
+def training_split(cfg: DataConfig) -> str:
+    """The tokenizer that splits the files' text in training: whitespace for tokens, else `tokenizer_of`."""
+    return text.SPLIT if pretokenized(cfg) else tokenizer_of(cfg)
+
+
 def resolve_text(cfg: DataConfig, stored: dict | None = None) -> DataConfig:
     """``cfg`` with data.pretokenized and data.tokenizer spelled out (so a checkpoint's config says them).
 
@@ -195,7 +200,7 @@ def split_paths(cfg: DataConfig) -> dict[str, Path]:
 def reader_options(cfg: DataConfig) -> dict:
     """The reader's keyword arguments for this config's format, with each format's defaults."""
     fmt = setting(cfg, "format")
-    raw = {"tokenizer": text.SPLIT if pretokenized(cfg) else tokenizer_of(cfg)}  # formats with text to split
+    raw = {"tokenizer": training_split(cfg)}  # formats with text to split
     if fmt == "trec":
         return {**raw, "fine": cfg.fine_labels}
     return {"encoding": cfg.encoding, **_format_options(cfg, fmt, raw)}
@@ -279,7 +284,7 @@ def load_splits(cfg: DataConfig, iob2: bool = False) -> datasets.DatasetDict:
     paths = split_paths(cfg)
     if cfg.hub_id is not None:
         splits = hub.load_hub_splits(cfg.hub_id, cfg.hub_config, paths, hub.columns(cfg, task_of(cfg)),
-                                     text.SPLIT if pretokenized(cfg) else tokenizer_of(cfg))
+                                     training_split(cfg))
     else:
         if "train" not in paths:
             raise ValueError(f"dataset {cfg.name!r} has no train file: set data.train_file")

@@ -35,7 +35,7 @@ class RunDirError(RuntimeError):
 def check(run_dir: Path, resume: dict | None, cfg: dict, overwrite: bool) -> None:
     """Refuse ``run_dir`` if another training holds it, if it holds something (unless ``overwrite`` or resuming),
     or if ``resume`` (last.pt) does not belong to it or to ``cfg`` (the config dict). Writes nothing."""
-    _release_stale(run_dir)
+    release(run_dir)  # a lock this process still holds comes from a training that raised (one at a time)
     if (pid := _holder(run_dir)) is not None:
         raise RunDirError(f"{run_dir}: another training is using it (pid {pid}); wait for it to end, or choose "
                           f"another --run-dir")
@@ -65,7 +65,7 @@ def check_vocabs(run_dir: Path, vocabs, resume: dict) -> None:
 def claim(run_dir: Path, resuming: bool, overwrite: bool) -> None:
     """Create and lock ``run_dir`` for this training; remove killed saves' temporary files (and with
     ``overwrite`` the previous run's files). Raises RunDirError if it cannot be created or another holds it."""
-    _release_stale(run_dir)
+    release(run_dir)  # a lock this process still holds comes from a training that raised (one at a time)
     try:
         run_dir.mkdir(parents=True, exist_ok=True)
         fd = os.open(run_dir / LOCK, os.O_RDWR | os.O_CREAT, 0o644)
@@ -104,11 +104,6 @@ def release(run_dir: Path) -> None:
     fd = _held.pop(run_dir.resolve(), None)
     if fd is not None:
         os.close(fd)
-
-
-def _release_stale(run_dir: Path) -> None:
-    """A lock this process still holds comes from a training that raised (one training at a time per process)."""
-    release(run_dir)
 
 
 def _holder(run_dir: Path) -> str | None:
