@@ -11,15 +11,11 @@ from pathlib import Path
 
 import torch
 
-from data.batching import make_loader
-from data.datasets import prepare, resolve_text
-from data.vocab import Vocabs
-from models.tasks import build_model
+from data.batching import EVAL_BATCH_SIZE, make_loader
+from data.datasets import prepare
 from training import metrics
-from training.checkpoint import load_checkpoint
-from training.config import load_config
-from training.loop import predict
-from train import resolve_device
+from training.loop import gold_and_predicted
+from training.run import load_run, resolve_device
 
 
 def main(argv=None) -> dict:
@@ -29,18 +25,13 @@ def main(argv=None) -> dict:
     p.add_argument("overrides", nargs="*", help="data.* overrides, e.g. data.root=/path/to/data")
     args = p.parse_intermixed_args(argv)
 
-    ckpt = load_checkpoint(args.run_dir / "best.pt")
-    cfg = load_config(base=ckpt["config"], overrides=args.overrides)
-    threads.use(cfg.train.threads)  # the run's thread count: the same arithmetic as training's evaluation
-    cfg.data = resolve_text(cfg.data, ckpt["config"]["data"])  # a run saved before data.tokenizer: whitespace
-    dd, vocabs = prepare(cfg.data, Vocabs.from_dict(ckpt))
-    device = resolve_device(cfg.train.device if torch.cuda.is_available() else "cpu")  # a GPU run on a CPU: cpu
+    run = load_run(args.run_dir, args.overrides)
+    threads.use(run.config.train.threads)  # the run's thread count: the same arithmetic as training's evaluation
+    device = resolve_device(run.config.train.device if torch.cuda.is_available() else "cpu")  # a GPU run here: cpu
+    dd, vocabs = prepare(run.config.data, run.vocabs)
     label_names = vocabs.label_names()
-    model = build_model(ckpt["task"], len(vocabs.words), label_names, cfg.model, len(vocabs.chars or []))
-    model.load_state_dict(ckpt["model"])
-    model.to(device)
-
-    gold, pred = predict(model, make_loader(dd[args.split], 256, shuffle=False), device)
+    loader = make_loader(dd[args.split], EVAL_BATCH_SIZE, shuffle=False)
+    gold, pred = gold_and_predicted(run.model.to(device), loader, device)
     results = metrics.compute(gold, pred, label_names)
     print(metrics.report(gold, pred, label_names))
     print(json.dumps({f"{args.split}/{k}": v for k, v in results.items()}, indent=2))

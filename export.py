@@ -40,7 +40,7 @@ from torch.export._patches import register_gru_while_loop_decomposition, registe
 from data import text
 from data.batching import MAX_WORD_LEN, Batch, collate
 from data.vocab import PAD_ID, UNK_ID
-from predict import Predictor
+from training.run import Run, load_run
 
 SHAPE_RULES = {"lstm": register_lstm_while_loop_decomposition, "gru": register_gru_while_loop_decomposition}
 TOLERANCE = 1e-4                   # max |exported - eager packed| on the check batch
@@ -171,15 +171,15 @@ def crf_scores(model: nn.Module) -> dict | None:
                       "(transitions[i][j]: from tag i to tag j), per sentence over its real tokens"}
 
 
-def export_meta(predictor: Predictor, program_name: str, onnx_name: str | None = None) -> dict:
+def export_meta(run: Run, program_name: str, onnx_name: str | None = None) -> dict:
     """Everything a serving stack needs around the program: tokenizer, vocabularies, tensor contract."""
     tags = "(B, T, num_tags) float32; positions past each length are padding, ignore them"
     label = "(B, num_labels) float32; softmax for probabilities"
     output = {"tagging": f"logits {tags}", "classification": f"logits {label}",
-              "joint": f"a pair: label logits {label}, then tag logits {tags}"}[predictor.task]
+              "joint": f"a pair: label logits {label}, then tag logits {tags}"}[run.task]
     inputs = {"tokens": "(B, T) int64 word ids, padded with pad_id after each sentence",
               "lengths": "(B,) int64 real lengths, each in [1, T]"}
-    chars = predictor.vocabs.chars
+    chars = run.vocabs.chars
     if chars is not None:
         inputs["chars"] = (f"(B, T, C) int64 character ids (the 'chars' vocabulary) of each token's first "
                            f"(as written, never lower-cased) "
@@ -188,16 +188,16 @@ def export_meta(predictor: Predictor, program_name: str, onnx_name: str | None =
         "program": program_name,
         "onnx": onnx_name,
         "torch_version": torch.__version__,
-        "task": predictor.task,
-        "tokenizer": text.spec(predictor.tokenizer, predictor.lowercase),
+        "task": run.task,
+        "tokenizer": text.spec(run.config.data.tokenizer, run.config.data.lowercase),
         "inputs": inputs,
         "output": output,
         "pad_id": PAD_ID,
         "unk_id": UNK_ID,
-        "words": predictor.words.itos,
+        "words": run.vocabs.words.itos,
         "chars": None if chars is None else chars.itos,
-        "labels": {field: vocab.itos for field, vocab in predictor.labels.items()},
-        "crf": crf_scores(predictor.model),
+        "labels": {field: vocab.itos for field, vocab in run.vocabs.labels.items()},
+        "crf": crf_scores(run.model),
     }
 
 
@@ -215,14 +215,14 @@ def main(argv=None) -> dict:
     args = parse_args(argv)
     out = args.out or args.run_dir / "model.pt2"
     out.parent.mkdir(parents=True, exist_ok=True)
-    predictor = Predictor.from_run_dir(args.run_dir)
-    program = export_model(predictor.model, len(predictor.words))
+    run = load_run(args.run_dir)
+    program = export_model(run.model, len(run.vocabs.words))
     torch.export.save(program, out)
     paths = {"program": out, "meta": out.parent / "export_meta.json"}
     if args.onnx:
         paths["onnx"] = out.with_suffix(".onnx")
-        export_onnx(program, predictor.model, len(predictor.words), paths["onnx"])
-    meta = export_meta(predictor, out.name, paths["onnx"].name if args.onnx else None)
+        export_onnx(program, run.model, len(run.vocabs.words), paths["onnx"])
+    meta = export_meta(run, out.name, paths["onnx"].name if args.onnx else None)
     paths["meta"].write_text(json.dumps(meta, indent=1, ensure_ascii=False) + "\n")
     print("wrote " + ", ".join(str(p) for p in paths.values()))
     return paths

@@ -94,7 +94,7 @@ class Bench:
         self.path = args.rnn_path or cfg.model.rnn_path
         dd, vocabs = prepare(cfg.data, chars=cfg.model.char_filters > 0)
         self.task, self.sizes = task_of(cfg.data), (len(vocabs.words), vocabs.label_names())
-        self.num_chars = len(vocabs.chars or [])
+        self.num_chars = vocabs.num_chars
         bs, total = cfg.train.batch_size, args.batches + args.warmup
         # bucketed: the project's loader, epoch 1 of its sampler (the loop replays exactly these batches)
         self.loader = make_loader(dd["train"], bs, shuffle=True, seed=cfg.train.seed,

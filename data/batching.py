@@ -12,6 +12,14 @@ from .vocab import PAD_ID
 LABEL_PAD = -100  # ignored by F.cross_entropy(ignore_index=-100), for tagging and classification alike
 MAX_WORD_LEN = 20  # characters kept per word for the char-CNN (longer words keep their first 20)
 INPUT_COLUMNS = ("ids", "chars", "tag_ids", "label_ids")  # what collate reads from a numericalised dataset
+EVAL_BATCH_SIZE = 256  # sentences per evaluation batch (no gradients: larger than training's, same results)
+
+
+def length_mask(lengths: torch.Tensor, max_len: int | None = None, device=None) -> torch.Tensor:
+    """(B,) lengths -> (B, T) bool, True at each sentence's real steps; T = max_len or the longest length."""
+    lengths = lengths.to(device) if device is not None else lengths
+    steps = torch.arange(int(lengths.max()) if max_len is None else max_len, device=lengths.device)  # (T,)
+    return steps < lengths.unsqueeze(1)                                                             # (B, T)
 
 
 @dataclass
@@ -73,9 +81,9 @@ def pad(rows: list[list[int]], lengths: torch.Tensor, value: int) -> torch.Tenso
     """Ragged rows -> (B, max length) int64, `value` after each row's end.
 
     One tensor from all rows end to end, scattered through the (B, T) mask of real steps in row-major
-    order: 4x faster than filling row by row, which was most of the data loader's time per batch.
+    order: much faster than filling row by row, which was most of the data loader's time per batch (docs/speed.md).
     """
-    real = torch.arange(int(lengths.max())) < lengths.unsqueeze(1)                # (B, T)
+    real = length_mask(lengths)                                                   # (B, T)
     out = torch.full(real.shape, value, dtype=torch.int64)                        # (B, T)
     out[real] = torch.tensor(list(chain.from_iterable(rows)), dtype=torch.int64)  # (sum of lengths,)
     return out
@@ -86,11 +94,11 @@ def pad_chars(batch: list[list[list[int]]], max_word_len: int = MAX_WORD_LEN) ->
 
     T is the longest sentence, C the longest word in the batch capped at ``max_word_len``; longer words keep
     their first ``max_word_len`` characters. Characters go into their words with `pad`, the words into their
-    slots with one more mask scatter: 8 -> 0.9 ms per batch of 32 UD EWT sentences against a loop over words.
+    slots with one more mask scatter, instead of a Python loop over words (docs/speed.md).
     """
     words = [word[:max_word_len] for sentence in batch for word in sentence]                     # every word, capped
     flat = pad(words, torch.tensor([len(w) for w in words]), PAD_ID)                               # (words, C)
-    real = torch.arange(max(map(len, batch))) < torch.tensor([len(s) for s in batch]).unsqueeze(1)  # (B, T)
+    real = length_mask(torch.tensor([len(s) for s in batch]))                                      # (B, T)
     chars = torch.full((*real.shape, flat.shape[1]), PAD_ID, dtype=torch.int64)                    # (B, T, C)
     chars[real] = flat
     return chars

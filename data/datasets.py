@@ -250,8 +250,8 @@ def _read(fmt: str, path: str, stamp: str, code: str, options: dict):
 
 
 def _stamp(path: Path) -> str:
-    """The content of the file (or of every file under a folder: class_folders too), hashed: 17-34 ms for UD EWT's
-    14 MB train file (sha1, a busy 2-core EPYC, 2026-12-01), each time a config is read."""
+    """The content of the file (or of every file under a folder: class_folders too), hashed (sha1: tens of
+    milliseconds for UD EWT's 14 MB train file, docs/speed.md), each time a config is read."""
     files = sorted(path.rglob("*")) if path.is_dir() else [path]
     return ";".join(f"{f.relative_to(path.parent)}:{hashlib.sha1(f.read_bytes()).hexdigest()}" for f in files
                     if f.is_file())

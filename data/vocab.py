@@ -62,6 +62,11 @@ class Vocabs:
     def label_names(self) -> dict[str, list[str]]:
         return {field: vocab.itos for field, vocab in self.labels.items()}
 
+    @property
+    def num_chars(self) -> int:
+        """Character vocabulary size for the char-CNN; 0 without one."""
+        return 0 if self.chars is None else len(self.chars)
+
     def to_dict(self) -> dict:
         """{"words", "chars", "labels": {field: ...}}: the checkpoint's vocabulary entries."""
         return {"words": self.words.to_dict(), "chars": None if self.chars is None else self.chars.to_dict(),

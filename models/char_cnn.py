@@ -9,8 +9,8 @@ not depend on how far the batch pads it; pad positions are set to -inf before th
 slot (a padded position of a short sentence) gives zeros.
 
 A batch repeats its words ("the", ",", "."): about half of UD EWT's word slots in a batch of 32 sentences are
-repeats, so the CNN runs once per distinct spelling and the rows are gathered back (forward + backward of the
-char-CNN 19 -> 11 ms per batch). Under torch.compile / torch.export, whose shapes must not depend on the data,
+repeats, so the CNN runs once per distinct spelling and the rows are gathered back (a faster forward and
+backward: docs/speed.md). Under torch.compile / torch.export, whose shapes must not depend on the data,
 it runs on every slot; the outputs are the same (one dropout mask per distinct word in training).
 """
 from __future__ import annotations

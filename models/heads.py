@@ -5,7 +5,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from data.batching import LABEL_PAD
+from data.batching import LABEL_PAD, length_mask
 from .crf import CRF, iob2_transition_mask
 
 
@@ -47,8 +47,7 @@ class ClassificationHead(nn.Module):
             return sentence[:, : sentence.size(1) // 2]                      # (B, H)
         if self.vector == "output_last":
             return output[:, -1]                                             # (B, D*H), zeros if len < T
-        real = (torch.arange(output.size(1), device=output.device) < lengths.to(output.device)[:, None])
-        real = real.unsqueeze(-1)                                            # (B, T, 1)
+        real = length_mask(lengths, output.size(1), output.device).unsqueeze(-1)  # (B, T, 1)
         if self.vector == "mean":
             return (output * real).sum(1) / real.sum(1)                     # (B, D*H)
         return output.masked_fill(~real, float("-inf")).amax(1)             # max: (B, D*H)
@@ -93,7 +92,7 @@ class TaggingHead(nn.Module):
     def decode(self, emissions: torch.Tensor, lengths: torch.Tensor) -> list[list[int]]:
         """Best tag ids per sentence, each as long as the sentence: Viterbi with a CRF, else argmax per token."""
         if self.crf is not None:
-            mask = torch.arange(emissions.size(1), device=emissions.device) < lengths.to(emissions.device).unsqueeze(1)
+            mask = length_mask(lengths, emissions.size(1), emissions.device)
             return self.crf.viterbi(emissions, mask)                                # (B, T) mask -> B lists
         best = emissions.argmax(-1).cpu()                                           # (B, T)
         return [best[i, :n].tolist() for i, n in enumerate(lengths.tolist())]

@@ -14,20 +14,20 @@ import json
 import statistics
 from pathlib import Path
 
-import train
 from training.config import load_config
 from training.loop import NothingLearned
+from training.trainer import fit, resume_fit
 
 
 def run_or_reuse(config: str, overrides: list[str], run_dir: Path) -> dict:
-    """metrics.json of the run in run_dir, training it first (train.main) unless it has finished: an interrupted
+    """metrics.json of the run in run_dir, training it first (`fit`) unless it has finished: an interrupted
     run (last.pt) is resumed, one killed before its first checkpoint is started again. A run that learned nothing
     (NothingLearned) is reported with a warning and its metrics kept, so one failed variant does not end a sweep."""
     try:
         if (run_dir / "last.pt").exists() and not (run_dir / "metrics.json").exists():
-            train.main(["--resume", str(run_dir), *overrides])
+            resume_fit(run_dir, overrides)
         elif not (run_dir / "metrics.json").exists():
-            train.main([config, *overrides, "--run-dir", str(run_dir), "--overwrite"])
+            fit(load_config(config, overrides), run_dir, overwrite=True)
     except NothingLearned as e:
         print(f"warning: {run_dir}: {e}")
     return json.loads((run_dir / "metrics.json").read_text())

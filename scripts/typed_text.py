@@ -25,7 +25,7 @@ from pathlib import Path
 
 from data.datasets import DataConfig, load_splits, split_paths, tokenizer_of
 from data.text import SPLIT, TOKENIZERS, split
-from predict import Predictor, decode_fields
+from training.predictor import Predictor, decode_fields
 from training.checkpoint import load_checkpoint
 from training.config import load_config
 

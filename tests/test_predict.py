@@ -14,7 +14,7 @@ from data.datasets import load_splits, prepare
 from data.vocab import Vocabs
 from training.checkpoint import load_checkpoint
 from training.config import load_config
-from training.loop import predict as loop_predict
+from training.loop import gold_and_predicted
 
 REPO = Path(__file__).resolve().parent.parent
 # Lines 1, 4 and 5 are sentences (line 5: extra spaces and a tab); 2 and 3 are blank. Line 1 has a BOM.
@@ -98,7 +98,7 @@ def test_predictions_equal_evaluate_batching(request, run_fixture):
     predictor = predict.Predictor.from_run_dir(run, pretokenized=True)  # the texts are tokens
     dd, _ = prepare(cfg.data, vocabs)
     loader = make_loader(dd["validation"], 256, shuffle=False)
-    _, expected = loop_predict(predictor.model, loader, "cpu")
+    _, expected = gold_and_predicted(predictor.model, loader, "cpu")
     order = [i for batch in loader.batch_sampler for i in batch]            # dataset index of each prediction
     as_written = load_splits(dataclasses.replace(cfg.data, lowercase=False))["validation"]["tokens"]
     keep = [k for k, i in enumerate(order) if all(len(t.split()) == 1 for t in as_written[i])]  # round-trips

@@ -106,7 +106,7 @@ def broadcast_object(obj):
 
 
 def gather(*parts):
-    """Each rank's lists (or dicts of lists, as `training.loop.predict` returns) -> the same concatenation,
+    """Each rank's lists (or dicts of lists, as `training.loop.gold_and_predicted` returns) -> the same concatenation,
     in rank order, on every rank."""
     if world_size() == 1:
         return parts

@@ -1,4 +1,5 @@
-"""The plain training loop: `train_one_epoch` and `evaluate`, nothing hidden."""
+"""The plain training loop's parts: the recipe's settings and rules, `train_one_epoch`, and `gold_and_predicted` for
+evaluation; training/trainer.py puts them together."""
 from __future__ import annotations
 
 import math
@@ -40,9 +41,9 @@ class TrainConfig:
                                 # budget. It makes a result depend on the machine's speed: no committed config sets it
     log_every: int = 50         # steps between train/loss_step points in TensorBoard
     amp: bool = False           # bf16 autocast for the training forward; evaluation stays float32. CPU: needs
-                                # bf16 support (1.17x per step at 1 thread here, 0.95x at 2: README, Benchmark)
-    num_workers: int = 0        # DataLoader worker processes; 0: collate in the training process (~1 ms a
-                                # batch, less than a worker's hand-over costs on 2 cores)
+                                # bf16 support; faster at 1 thread, not at 2 (docs/speed.md)
+    num_workers: int = 0        # DataLoader worker processes; 0: collate in the training process (collate is
+                                # cheaper than a worker's hand-over on a few cores: docs/speed.md)
 
     def __post_init__(self):
         check_ranges("train", self, TRAIN_RANGES)
@@ -137,8 +138,8 @@ class StopOnSignal:
 
 
 def make_optimizer(model: torch.nn.Module, cfg: TrainConfig) -> torch.optim.Optimizer:
-    """AdamW, fused: one kernel over all parameters (CPU and CUDA). The unfused CPU default spent ~13 ms of a
-    ~55 ms UD EWT step (batch 32, 2M-parameter embedding) in per-tensor temporaries; fused takes ~2.5 ms."""
+    """AdamW, fused: one kernel over all parameters (CPU and CUDA). The unfused CPU default builds per-tensor
+    temporaries, a large share of a small model's step with a big embedding (docs/speed.md)."""
     return torch.optim.AdamW(model.parameters(), lr=cfg.lr, weight_decay=cfg.weight_decay, fused=True)
 
 
@@ -188,7 +189,7 @@ def _check_finite(bad_step: torch.Tensor, progress: Progress) -> None:
 
 
 @torch.no_grad()
-def predict(model, loader, device) -> tuple[dict, dict]:
+def gold_and_predicted(model, loader, device) -> tuple[dict, dict]:
     """Gold and predicted label ids over a loader, per label field: {"tags": [[id, ...], ...]} and/or
     {"label": [id, ...]} (predictions may carry more, e.g. "probability")."""
     model.eval()
@@ -199,8 +200,3 @@ def predict(model, loader, device) -> tuple[dict, dict]:
                 out.setdefault(field, []).extend(values)
     return gold, pred
 
-
-def evaluate(model, loader, label_names: dict[str, list[str]], device) -> dict[str, float]:
-    """Metrics computed fresh from the current weights, every time."""
-    gold, pred = predict(model, loader, device)
-    return metrics.compute(gold, pred, label_names)

@@ -54,13 +54,18 @@ def tag_strings(sequences: list[list[int]], names: list[str]) -> list[list[str]]
     return [[UNSEEN_TAG if i == UNSEEN_LABEL_ID else names[i] for i in seq] for seq in sequences]
 
 
+def strict_iob2(seqeval_fn, gold: list[list[int]], pred: list[list[int]], names: list[str], **kwargs):
+    """A seqeval function (f1_score, classification_report, ...) on tag ids in strict IOB2 mode: an entity counts
+    only if its type and both boundaries are right; a predicted I-X that does not continue an X entity starts none."""
+    return seqeval_fn(tag_strings(gold, names), tag_strings(pred, names), mode="strict", scheme=IOB2,
+                      zero_division=0, **kwargs)
+
+
 def entity_metrics(gold: list[list[int]], pred: list[list[int]], names: list[str]) -> dict[str, float]:
-    """Entity-level micro precision/recall/F1, seqeval in strict IOB2 mode (an entity counts only if its type and
-    both boundaries are right; a predicted I-X that does not continue an X entity starts none)."""
-    g, p = tag_strings(gold, names), tag_strings(pred, names)
-    kwargs = dict(mode="strict", scheme=IOB2, zero_division=0)
-    return {"entity_f1": float(entity_f1(g, p, **kwargs)), "entity_precision": float(precision_score(g, p, **kwargs)),
-            "entity_recall": float(recall_score(g, p, **kwargs))}
+    """Entity-level micro precision/recall/F1 (`strict_iob2`)."""
+    return {"entity_f1": float(strict_iob2(entity_f1, gold, pred, names)),
+            "entity_precision": float(strict_iob2(precision_score, gold, pred, names)),
+            "entity_recall": float(strict_iob2(recall_score, gold, pred, names))}
 
 
 def field_metrics(field: str, gold: list, pred: list, names: list[str]) -> dict[str, float]:
@@ -115,9 +120,8 @@ def report(gold: dict, pred: dict, label_names: dict[str, list[str]]) -> str:
         text = classification_report(g, p, labels=ids, target_names=names, digits=4, zero_division=0)
         parts.append(f"{title}\n{text}")
         if field == "tags" and is_bio(names):
-            gs, ps = tag_strings(gold[field], names), tag_strings(pred[field], names)
             parts.append("== entities (seqeval, strict IOB2) ==\n"
-                         + entity_report(gs, ps, mode="strict", scheme=IOB2, digits=4, zero_division=0))
+                         + strict_iob2(entity_report, gold[field], pred[field], names, digits=4))
         if len(names) <= MAX_CONFUSION:
             parts.append(_confusion_text(confusion_matrix(g, p, labels=ids), names))
         else:

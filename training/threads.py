@@ -3,7 +3,7 @@
 Import this module before anything imports torch (every entry point does, first): it sets OpenMP's wait policy to
 PASSIVE, which libgomp reads once, when torch loads it. With the default policy an idle OpenMP thread spins for a
 while at every parallel region; when another process holds a core, the spinning threads wait on a descheduled peer
-and training ran 3-60x slower here (README, Benchmark). An explicit OMP_WAIT_POLICY in the environment is kept.
+and training ran several times slower here (docs/speed.md). An explicit OMP_WAIT_POLICY in the environment is kept.
 
 ``train.threads: auto`` is a fixed rule, not a probe at run time (which would depend on the load): one intra-op
 thread. The per-time-step matrices of a BiLSTM at this template's sizes (batch 16-64, hidden 128-256) are too small

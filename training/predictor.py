@@ -1,0 +1,87 @@
+"""Raw sentences in, labels out: a saved run's model with its vocabularies and tokenizer (`Predictor`).
+
+predict.py is its command line; export.py and scripts/typed_text.py use it too.
+"""
+from __future__ import annotations
+
+from pathlib import Path
+
+import torch
+
+from data.batching import Batch, collate
+from data.encode import encode_tokens
+from data.text import SPLIT, tokenize
+from data.vocab import Vocab, Vocabs
+from .run import load_run
+
+
+def decode_fields(pred: dict[str, list], labels: dict[str, Vocab]) -> list[dict]:
+    """A task model's ``predict`` output (ids per label field) -> one dict per sentence with strings:
+    "label" and "probability" (softmax probability of the argmax) for a sentence label, "tags" for token tags."""
+    n = len(next(iter(pred.values())))
+    out = [{} for _ in range(n)]
+    if "label" in pred:
+        for o, y, p in zip(out, pred["label"], pred["probability"]):
+            o.update(label=labels["label"].itos[y], probability=p)
+    if "tags" in pred:
+        for o, ids in zip(out, pred["tags"]):
+            o["tags"] = labels["tags"].decode(ids)
+    return out
+
+
+class Predictor:
+    """A trained model with its vocabularies and tokenizer settings: load once, then `predict` many times.
+
+    Args:
+        model: a task model from `models.tasks` (put in eval mode here).
+        task: "tagging", "classification" or "joint".
+        vocabs: the run's vocabularies (words, chars if the model has a char-CNN, labels per field).
+        lowercase: the run's ``data.lowercase``.
+        tokenizer: the run's ``data.tokenizer`` (a `data.text` name) for the raw sentences.
+        device: where the model runs; lengths stay on the CPU (see `Batch`).
+        batch_size: sentences per forward pass.
+    """
+
+    def __init__(self, model: torch.nn.Module, task: str, vocabs: Vocabs, lowercase: bool,
+                 device: str | torch.device = "cpu", batch_size: int = 64, tokenizer: str = SPLIT):
+        if batch_size < 1:
+            raise ValueError(f"batch_size must be >= 1, got {batch_size}")
+        self.device = torch.device(device)
+        self.model = model.to(self.device).eval()
+        self.task, self.vocabs, self.lowercase, self.tokenizer = task, vocabs, lowercase, tokenizer
+        self.words, self.labels = vocabs.words, vocabs.labels
+        self.batch_size = batch_size
+
+    @classmethod
+    def from_run_dir(cls, run_dir: str | Path, device: str | torch.device = "cpu", batch_size: int = 64,
+                     pretokenized: bool = False) -> "Predictor":
+        """The run's best model (`training.run.load_run`) with its vocabularies and tokenizer settings.
+
+        ``pretokenized``: the sentences are tokens separated by spaces (split on whitespace, not re-tokenised).
+        """
+        run = load_run(run_dir)
+        return cls(run.model, run.task, run.vocabs, run.config.data.lowercase, device, batch_size,
+                   SPLIT if pretokenized else run.config.data.tokenizer)
+
+    def batch(self, tokens: list[list[str]]) -> Batch:
+        """Raw tokens of some sentences -> the model's input batch (normalised as in training), on the device."""
+        return collate([encode_tokens(t, self.vocabs, self.lowercase) for t in tokens]).to(self.device)
+
+    @torch.no_grad()
+    def predict(self, sentences: list[str]) -> list[dict]:
+        """Raw sentences -> one dict per sentence, in order.
+
+        Each dict has "tokens" (the input split by the run's tokenizer; data.lowercase only affects the
+        vocabulary lookup) and the task's fields: "label" and "probability" (a sentence label), "tags" (one per token).
+        Raises ValueError for a blank sentence (it has no tokens to label).
+        """
+        tokens = [tokenize(s, tokenizer=self.tokenizer) for s in sentences]
+        for i, toks in enumerate(tokens):
+            if not toks:
+                raise ValueError(f"sentence {i} is blank: nothing to label")
+        results = []
+        for start in range(0, len(tokens), self.batch_size):
+            chunk = tokens[start: start + self.batch_size]
+            fields = decode_fields(self.model.predict(self.batch(chunk)), self.labels)
+            results += [{"tokens": t, **f} for t, f in zip(chunk, fields)]
+        return results
