@@ -12,6 +12,7 @@ from .chars import build_char_vocab, encode_chars
 from .text import normalize
 from .vocab import LABEL_FIELDS, Vocab, Vocabs
 
+
 def build_vocabs(train: datasets.Dataset, min_freq: int, chars: bool = False, lowercase: bool = False) -> Vocabs:
     """Words (PAD, UNK, then words seen >= min_freq times, lower-cased if asked), characters (of the words as
     written) if asked, one label set per label field present in the data; all from train only."""
