@@ -1,4 +1,4 @@
-"""Which tokenizer library reproduces the datasets' own tokenisation (README, Text as people type it):
+"""Which tokenizer library reproduces the datasets' own tokenisation (docs/data.md, Text as people type it):
 
     pip install segtok==1.5.11 spacy==3.8.18 tokenizers==0.23.3   # the candidates not in requirements.txt
     python -m benchmarks.tokenizers

@@ -121,7 +121,7 @@ class DataConfig:
 # Named datasets: DataConfig settings, files relative to the data root. GLUE SST-2's test split has no labels: its
 # dev set is the evaluation ("test") split, and model selection uses a slice held out of train. All five come
 # tokenised (kept as they are); `tokenizer` is the one that reproduces their tokenisation for raw text at prediction
-# (README, "Text as people type it").
+# (docs/data.md, "Text as people type it").
 DATASETS = {
     "ud_en_ewt": dict(format="conllu", train_file="ud_en_ewt/en_ewt-ud-train.conllu", tokenizer="ptb_straight",
                       validation_file="ud_en_ewt/en_ewt-ud-dev.conllu", test_file="ud_en_ewt/en_ewt-ud-test.conllu"),

@@ -31,7 +31,7 @@ RNN_TYPES = {"lstm": nn.LSTM, "gru": nn.GRU, "rnn": nn.RNN}
 RNN_KERNELS = {"lstm": _VF.lstm, "gru": _VF.gru, "rnn": _VF.rnn_tanh}  # what nn.LSTM/GRU/RNN.forward call
 # On CUDA the reversed path hands cuDNN one (layer, direction) of the module's single flat weight buffer at a
 # time, so cuDNN copies those few weights into a chunk of their own at each call and says so once per process.
-# That copy is in the measured GPU numbers (README, Benchmark). Silenced for calls from this module only: the
+# That copy is in the measured GPU numbers (docs/speed.md). Silenced for calls from this module only: the
 # same warning from an nn.LSTM elsewhere (the packed path included) would still mean unflattened weights.
 warnings.filterwarnings("ignore", message="RNN module weights are not part of single contiguous chunk",
                         module=re.escape(__name__))

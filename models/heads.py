@@ -14,7 +14,7 @@ class ClassificationHead(nn.Module):
 
     The sentence vector ``cat(h_n[-2], h_n[-1])`` (B, 2H) is the forward direction after the last REAL token
     and the backward direction after the first token: the whole sentence, whatever its padding.
-    The other choices exist for the measured ablation in the README:
+    The other choices exist for the measured ablation (docs/results.md):
       output_last  ``output[:, -1]``: the classic bug, padding for every sentence shorter than the longest;
       forward      ``h_n[-2]`` alone (B, H): the forward direction only;
       mean, max    pooling of ``output`` over the real tokens (B, 2H).

@@ -1,5 +1,5 @@
 """A public proxy for a small NER set with rare entities: CoNLL-2003 cut to its first N training sentences, every
-entity type but one replaced by O. The recipe test of the training loop (README, "A recipe that waits"):
+entity type but one replaced by O. The recipe test of the training loop (docs/training.md):
 
     python -m scripts.rare_entity_proxy --out runs/proxy-misc [--keep MISC] [--train-sentences 3000]
     python train.py configs/ner_conll2003.yaml $(python -m scripts.rare_entity_proxy --out runs/proxy-misc --overrides)
