@@ -1,10 +1,13 @@
 # The two commands of the README: `make train` and `make test`. Both set up .venv first (once).
+# `make train` installs requirements.txt only; `make test` and `make lint` add requirements-dev.txt
+# (pytest, ruff, onnx), so a venv made by `make train` gains them on the first `make test`.
 VENV   := .venv
 PY     := $(VENV)/bin/python
 CONFIG ?= configs/trec.yaml
 
-.PHONY: setup train test
+.PHONY: setup setup-dev train test lint
 setup: $(VENV)/.installed
+setup-dev: $(VENV)/.installed-dev
 
 $(VENV)/.installed: requirements.txt
 	python3 -m venv $(VENV)
@@ -12,8 +15,15 @@ $(VENV)/.installed: requirements.txt
 	$(PY) -m pip install -q -r requirements.txt
 	touch $@
 
+$(VENV)/.installed-dev: $(VENV)/.installed requirements-dev.txt
+	$(PY) -m pip install -q -r requirements-dev.txt
+	touch $@
+
 train: setup
 	$(PY) train.py $(CONFIG) $(ARGS)
 
-test: setup
+test: setup-dev
 	$(PY) -m pytest -q
+
+lint: setup-dev
+	$(PY) -m ruff check .
