@@ -152,15 +152,13 @@ def printed(logs: Path, n: int) -> list[tuple[str, str]]:
     return [((logs / f"{i}.out").read_text(), (logs / f"{i}.err").read_text()) for i in range(n)]
 
 
-SEPARATE_DISKS = pytest.mark.xfail(strict=True, reason="only rank 0 writes best.pt, and every rank reads it back for "
-                                   "the final evaluation (train.py): a node without rank 0's disk fails")
-
-
-@pytest.mark.parametrize("disks", ["shared", pytest.param("separate", marks=SEPARATE_DISKS)])
+@pytest.mark.parametrize("disks", ["shared", "separate"])
 def test_torchrun_two_nodes_one_process_each_train_identical_replicas(tmp_path, disks):
     """The multi-node command, both "nodes" on this machine: each launcher starts one worker, and the c10d
     rendezvous (hosted by whichever launcher binds the port first) deals out the node ranks. "separate": each
-    launcher in its own folder with a relative run dir, as on two machines that share no disk."""
+    launcher in its own folder with a relative run dir, as on two machines that share no disk: only rank 0 writes
+    files, and the final evaluation gets best.pt's weights from it (a resume reads last.pt on every node, so it needs
+    a disk they share)."""
     if disks == "shared":
         folders, run = [ROOT, ROOT], tmp_path / "run"
     else:

@@ -63,7 +63,13 @@ def is_main() -> bool:
 
 def launcher() -> str:
     """How to start this run again with as many processes: for the resume hint."""
-    return "python" if world_size() == 1 else f"torchrun --nproc_per_node={world_size()}"
+    if world_size() == 1:
+        return "python"
+    per_node = int(os.environ.get("LOCAL_WORLD_SIZE", world_size()))
+    if per_node == world_size():
+        return f"torchrun --nproc_per_node={per_node}"
+    return (f"(on each of the {world_size() // per_node} nodes) torchrun --nnodes={world_size() // per_node} "
+            f"--nproc-per-node={per_node} --rdzv-backend=c10d --rdzv-endpoint=HOST:PORT")
 
 
 def shard() -> dict:

@@ -175,7 +175,8 @@ def evaluate_dev(t: Trainer, stats: dict) -> float:
 def finish(t: Trainer) -> dict:
     """best.pt's dev and test metrics -> metrics.json (rank 0); raises NothingLearned if dev never left 0."""
     distributed.assert_replicas_equal(t.model)  # and a barrier: rank 0 has written best.pt
-    best = load_checkpoint(t.run_dir / "best.pt")
+    best = distributed.broadcast_object(  # rank 0's file: other nodes need not see its disk
+        load_checkpoint(t.run_dir / "best.pt") if distributed.is_main() else None)
     t.model.load_state_dict(best["model"])
     results = {"best_epoch": best["progress"]["epoch"]}
     for split in ("validation", "test"):

@@ -1,0 +1,118 @@
+"""The headline results: docs/results.json holds every run behind them; the README's table is made from it.
+
+    python -m scripts.results add trec runs/s18/trec/h_n-seed* --command "..." --commit ab99081   # record runs
+    python -m scripts.results table                             # print the README's results table
+    python -m scripts.results check                             # exit 1 if README.md's table differs from it
+
+A run's entry copies its metrics.json (scores, epochs, best epoch, threads) and adds its seed (config.yaml), the
+wall time (the run directory's first file to metrics.json), the date, the machine, the commit and the command.
+tests/test_results.py fails when the README's table is not `table()` of the committed file.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import statistics
+import sys
+import time
+from pathlib import Path
+
+import yaml
+
+ROOT = Path(__file__).resolve().parent.parent
+RESULTS = ROOT / "docs" / "results.json"
+README = ROOT / "README.md"
+BEGIN, END = "<!-- results table: python -m scripts.results table -->", "<!-- end of results table -->"
+
+
+def load(path: Path = RESULTS) -> dict:
+    return json.loads(path.read_text())
+
+
+def run_entry(run_dir: Path, machine: str, command: str, commit: str) -> dict:
+    """One finished run as results.json keeps it. Wall time: config.yaml (written once the data is read, before
+    the model is built) to metrics.json."""
+    metrics = json.loads((run_dir / "metrics.json").read_text())
+    config = yaml.safe_load((run_dir / "config.yaml").read_text())
+    start, end = ((run_dir / name).stat().st_mtime for name in ("config.yaml", "metrics.json"))
+    return {"run": str(run_dir), "seed": config["train"]["seed"], "command": command, "commit": commit,
+            "date": time.strftime("%Y-%m-%d", time.gmtime(end)), "machine": machine,
+            "wall_seconds": round(end - start), **metrics}
+
+
+def pct(values: list[float]) -> str:
+    """Scores in % with two decimals: `mean ±std` (just the value for one)."""
+    v = [100 * x for x in values]
+    return f"{statistics.mean(v):.2f}" + (f" ±{statistics.stdev(v):.2f}" if len(v) > 1 else "")
+
+
+def minutes(seconds: float) -> str:
+    return f"{int(seconds // 60)} min {int(seconds % 60):02d} s"
+
+
+def verdict(mean: float, goal: float | None) -> str:
+    return "" if goal is None else ("met" if 100 * mean >= goal else "not met")
+
+
+def table_rows(group: dict) -> list[str]:
+    """One row per headline metric of a config: seed 1, mean ± std over seeds, target and stretch goal."""
+    runs = sorted(group["runs"], key=lambda r: r["seed"])
+    seed1 = next(r for r in runs if r["seed"] == 1)
+    rows = []
+    for m in group["metrics"]:
+        values = [r[m["key"]] for r in runs]
+        mean = statistics.mean(values)
+        goals = [f"{g} {verdict(mean, m.get(g))} ({m[g]})" for g in ("target", "stretch") if m.get(g) is not None]
+        rows.append(f"| {group['title']}, {m['name']} | **{100 * seed1[m['key']]:.2f}** | {pct(values)} "
+                    f"({len(runs)}) | {'; '.join(goals) or '-'} | {seed1['epochs']} ({seed1['best_epoch']}) | "
+                    f"{minutes(seed1['wall_seconds'])} | `{group['command']}` |")
+    return rows
+
+
+def table(results: dict | None = None) -> str:
+    results = results or load()
+    head = ["| dataset, metric | seed 1 | mean ± std (seeds) | on the mean over seeds | epochs (best), seed 1 | "
+            "wall, seed 1 | command (seed 1) |", "|---|---|---|---|---|---|---|"]
+    body = [row for group in results["groups"] for row in table_rows(group)]
+    return "\n".join([BEGIN, *head, *body, END])
+
+
+def readme_table(text: str) -> str:
+    """The README's block between BEGIN and END (markers included)."""
+    if BEGIN not in text or END not in text:
+        raise ValueError(f"README.md has no results table between {BEGIN!r} and {END!r}")
+    return text[text.index(BEGIN): text.index(END) + len(END)]
+
+
+def add(name: str, run_dirs: list[Path], machine: str, command: str, commit: str) -> None:
+    results = load()
+    group = next((g for g in results["groups"] if g["name"] == name), None)
+    if group is None:
+        sys.exit(f"no group {name!r} in {RESULTS}; groups: {', '.join(g['name'] for g in results['groups'])}")
+    done = {r["run"] for r in group["runs"]}
+    group["runs"] += [run_entry(d, machine, command, commit) for d in run_dirs if str(d) not in done]
+    RESULTS.write_text(json.dumps(results, indent=1) + "\n")
+
+
+def main(argv=None) -> None:
+    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    sub = p.add_subparsers(dest="command", required=True)
+    a = sub.add_parser("add")
+    a.add_argument("group")
+    a.add_argument("run_dirs", type=Path, nargs="+")
+    a.add_argument("--machine", default="2-core AMD EPYC CPU, torch 2.13.0+cpu, 1 thread")
+    a.add_argument("--command", dest="run_command", required=True, help="the command that made these runs")
+    a.add_argument("--commit", required=True, help="the commit of the code they ran")
+    sub.add_parser("table")
+    sub.add_parser("check")
+    args = p.parse_args(argv)
+    if args.command == "add":
+        add(args.group, args.run_dirs, args.machine, args.run_command, args.commit)
+    elif args.command == "table":
+        print(table())
+    elif readme_table(README.read_text()) != table():
+        sys.exit("README.md's results table differs from docs/results.json: run python -m scripts.results table")
+
+
+if __name__ == "__main__":
+    main()
