@@ -2,7 +2,7 @@
 
     python predict.py runs/ud-20261127-101500 sentences.txt              # token/TAG token/TAG ...
     echo "What's the capital of France?" | python predict.py runs/trec-20261127-101500 --format json
-    echo "flights from boston to denver" | python predict.py runs/atis-20261127-101500   # INTENT<TAB>p<TAB>token/TAG ...
+    echo "flights from boston to denver" | python predict.py runs/atis-20261127-101500  # INTENT<TAB>p<TAB>token/TAG ..
 
 Text is tokenised exactly as in training: the run's ``data.tokenizer`` (`data.text`; runs saved before that
 setting: whitespace split), or a whitespace split with ``--pretokenized``; words lower-cased for the vocabulary if

@@ -1,6 +1,7 @@
 """Training throughput in real (non-pad) tokens/s: the project's loop against the raw model-step ceiling.
 
-    python -m benchmarks.throughput [--config configs/pos_ud_ewt.yaml] [section.key=value ...] [--device cpu,cuda] [--batches 40]
+    python -m benchmarks.throughput [--config configs/pos_ud_ewt.yaml] [section.key=value ...] [--device cpu,cuda]
+        [--batches 40]
         [--repeats 3] [--threads 1,2] [--batch-size 32] [--rnn-path reversed] [--limit N]
 
 Measured on the train split of the config's dataset (UD EWT by default), the config's model sizes:
@@ -188,10 +189,10 @@ def timed(run, device: torch.device) -> float:
     return tokens / (time.perf_counter() - start)
 
 
-def measure(bench: Bench, device: torch.device, threads: list[int], repeats: int) -> dict:
+def measure(bench: Bench, device: torch.device, thread_counts: list[int], repeats: int) -> dict:
     """{(column, name): [tokens/s per repeat]}; columns are thread counts on CPU, one column on CUDA."""
     runs = bench.measurements()
-    columns = [(f"{device.type}, {t} thread{'s' * (t > 1)}", t) for t in threads] if device.type == "cpu" \
+    columns = [(f"{device.type}, {t} thread{'s' * (t > 1)}", t) for t in thread_counts] if device.type == "cpu" \
         else [(str(device), torch.get_num_threads())]
     for _, t in columns:
         torch.set_num_threads(t)
@@ -246,7 +247,7 @@ def main(argv=None) -> dict:
     overrides += [f"data.limit={args.limit}"] if args.limit else []
     cfg = load_config(args.config, overrides)
     devices = (args.device or ("cpu,cuda" if torch.cuda.is_available() else "cpu")).split(",")
-    threads = [int(t) for t in args.threads.split(",")] if args.threads else sorted({1, torch.get_num_threads()})
+    thread_counts = [int(t) for t in args.threads.split(",")] if args.threads else sorted({1, torch.get_num_threads()})
     m = cfg.model
     print(f"{cfg.data.name} train, {args.config}: {m.rnn} E {m.embed_dim} H {m.hidden_size} L {m.num_layers}, "
           f"batch {cfg.train.batch_size}, {args.batches} batches x {args.repeats} repeats after {args.warmup} warm-up; "
@@ -256,7 +257,7 @@ def main(argv=None) -> dict:
     for name in devices:
         device = torch.device(name)
         bench = Bench(cfg, args, device)
-        results.update(measure(bench, device, threads, args.repeats))
+        results.update(measure(bench, device, thread_counts, args.repeats))
         bench.writer.close()
     print(table(results, args.rnn_path or cfg.model.rnn_path))
     return {k: statistics.median(v) for k, v in results.items()}

@@ -115,8 +115,9 @@ class BucketBatchSampler(torch.utils.data.Sampler):
     groups neighbours in length order into steps of ``num_replicas`` batches, shuffles the steps, and takes
     its own batch of each step. So the ranks get disjoint batches, equally many (DDP needs the same number
     of steps everywhere: the last ``len % num_replicas`` batches in pool order, other sentences each epoch,
-    are left out) and of similar length within a step (no rank waits long for another). Evaluation (``shuffle=False``) deals the sorted
-    batches round-robin and leaves nothing out. One process gives exactly the single-process batches.
+    are left out) and of similar length within a step (no rank waits long for another). Evaluation
+    (``shuffle=False``) deals the sorted batches round-robin and leaves nothing out. One process gives exactly the
+    single-process batches.
     """
 
     def __init__(self, lengths: list[int], batch_size: int, shuffle: bool = True, seed: int = 0,

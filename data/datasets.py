@@ -36,8 +36,8 @@ PRETOKENIZED_FORMATS = ("conllu", "columns", "seq_in_out")  # one token per fiel
 @dataclass
 class DataConfig:
     name: str = "ud_en_ewt"               # a named dataset (DATASETS), or any name for your own files (set format)
-    root: Optional[str] = None            # folder holding the named datasets; None: $RNN_DATA_ROOT, else ../shared/data,
-                                          # else the download cache ($RNN_DATA_CACHE, default ~/.cache/rnn-template/data)
+    root: Optional[str] = None            # folder of the named datasets; None: $RNN_DATA_ROOT, else ../shared/data,
+                                          # else the download cache ($RNN_DATA_CACHE; ~/.cache/rnn-template/data)
     download: bool = False                # fetch a missing named dataset (and named model.vectors) from its source
     format: Optional[str] = None          # conllu | columns | seq_in_out | csv | tsv | jsonl | trec | class_files |
                                           # class_folders; None: the preset's
@@ -216,7 +216,8 @@ def _format_options(cfg: DataConfig, fmt: str, raw: dict) -> dict:
     if fmt == "columns":
         try:
             return {"token_column": int(setting(cfg, "token_column") or 0),
-                    "tag_column": int(setting(cfg, "tag_column") or -1), "tag_scheme": setting(cfg, "tag_scheme") or "iob2"}
+                    "tag_column": int(setting(cfg, "tag_column") or -1),
+                    "tag_scheme": setting(cfg, "tag_scheme") or "iob2"}
         except ValueError:
             raise ConfigError(f"data.token_column and data.tag_column must be integers for format 'columns', got "
                               f"{setting(cfg, 'token_column')!r} and {setting(cfg, 'tag_column')!r}") from None

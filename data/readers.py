@@ -18,8 +18,8 @@ spelling, a class apart from ``1``); ``null``, NaN and infinities are errors.
 | `read_delimited` | CSV or TSV, one example per row, header or not | text and label by name or index |
 | `read_jsonl` | one JSON object per line | text and label by key |
 | `read_trec` | TREC ``COARSE:fine question`` lines | - |
-| `read_class_files` | a folder with one text file per class (``sports.txt``), one example per line | label = file name |
-| `read_class_folders` | a folder with one folder per class, one example per file (aclImdb, 20 Newsgroups) | label = folder name |
+| `read_class_files` | a folder of one text file per class (``sports.txt``), an example per line | label = file name |
+| `read_class_folders` | one folder per class, one example per file (aclImdb, 20 Newsgroups) | label = folder name |
 
 Every reader but `read_trec` takes ``encoding`` (default strict UTF-8; a byte that is not valid in it is an error
 naming file and line).

@@ -28,7 +28,8 @@ SPLIT = "whitespace"  # Python's str.split(): runs of Unicode whitespace, no oth
 DEFAULT = "ptb"       # a user's raw text, when neither the config nor a preset names a tokenizer
 
 _SPACES = {c: " " for c in "\u00a0\u2007\u2009\u200a\u202f\u3000"} | {"\u200b": "", "\ufeff": ""}
-_QUOTES = {c: "'" for c in "\u2018\u2019\u201a\u201b\u2032\u02bc\u00b4"} | {c: '"' for c in "\u201c\u201d\u201e\u201f\u2033\u00ab\u00bb"}
+_QUOTES = ({c: "'" for c in "\u2018\u2019\u201a\u201b\u2032\u02bc\u00b4"}
+           | {c: '"' for c in "\u201c\u201d\u201e\u201f\u2033\u00ab\u00bb"})
 # ptb: also what PTB-style files write for dashes and the ellipsis (not 1:1, so offsets into the text shift)
 _PTB = _SPACES | _QUOTES | {"\u2013": "-", "\u2014": " -- ", "\u2015": " -- ", "\u2026": "..."}
 _STRAIGHT = {c: v for c, v in (_SPACES | _QUOTES).items() if len(v) == 1}  # 1:1: offsets into the text hold

@@ -6,7 +6,7 @@ from typing import Iterable
 
 PAD, UNK = "<pad>", "<unk>"
 PAD_ID, UNK_ID = 0, 1
-UNSEEN_LABEL_ID = -1  # a dev/test label never seen in training: the model can never predict it, so it counts as an error
+UNSEEN_LABEL_ID = -1  # a dev/test label never seen in training: no model predicts it, so it counts as an error
 
 
 class Vocab:

@@ -96,8 +96,8 @@ class Encoder(nn.Module):
                 raise ValueError("model.char_filters > 0 needs a character vocabulary (num_chars)")
             self.char_cnn = CharCNN(num_chars, cfg.char_dim, cfg.char_filters, cfg.char_kernel, cfg.dropout)
         self.rnn = RNN_TYPES[cfg.rnn](
-            cfg.embed_dim + cfg.char_filters, cfg.hidden_size, num_layers=cfg.num_layers, bidirectional=cfg.bidirectional,
-            dropout=cfg.dropout if cfg.num_layers > 1 else 0.0, batch_first=True)
+            cfg.embed_dim + cfg.char_filters, cfg.hidden_size, num_layers=cfg.num_layers,
+            bidirectional=cfg.bidirectional, dropout=cfg.dropout if cfg.num_layers > 1 else 0.0, batch_first=True)
         self.dropout = nn.Dropout(cfg.dropout)
 
     def forward(self, tokens: torch.Tensor, lengths: torch.Tensor, chars: Optional[torch.Tensor] = None):

@@ -41,7 +41,8 @@ class ModelConfig(EncoderConfig):
         if not 0.0 <= self.label_smoothing < 1.0:
             raise ValueError(f"model.label_smoothing must be in [0, 1), got {self.label_smoothing}")
         if self.class_weights not in CLASS_WEIGHTS:
-            raise ValueError(f"model.class_weights must be one of {', '.join(CLASS_WEIGHTS)}, got {self.class_weights!r}")
+            raise ValueError(f"model.class_weights must be one of {', '.join(CLASS_WEIGHTS)}, "
+                             f"got {self.class_weights!r}")
 
 
 def _label_predictions(logits: torch.Tensor) -> dict[str, list]:

@@ -2,8 +2,8 @@
 
     python -m scripts.ablation configs/trec.yaml --seeds 1 2 3 --out runs/ablation-trec [key=value ...]
 
-Trains one run per (model.sentence_vector, seed) through `training.trainer.fit` (finished runs are reused), then prints a
-markdown table of test accuracy: mean, standard deviation and the per-seed values.
+Trains one run per (model.sentence_vector, seed) through `training.trainer.fit` (finished runs are reused), then
+prints a markdown table of test accuracy: mean, standard deviation and the per-seed values.
 """
 from __future__ import annotations
 

@@ -42,7 +42,7 @@ def rewrite(src: Path, dst: Path, keep: str, max_sentences: int | None) -> tuple
 
 
 def overrides(out: Path) -> list[str]:
-    return [f"data.name=proxy", "data.format=columns", f"data.root={out.resolve()}", "data.train_file=eng.train",
+    return ["data.name=proxy", "data.format=columns", f"data.root={out.resolve()}", "data.train_file=eng.train",
             "data.validation_file=eng.testa", "data.test_file=eng.testb", "data.tag_scheme=iob1"]
 
 

@@ -25,7 +25,8 @@ with torch.no_grad():
     outputs = [program(*inputs) for inputs in torch.load(inputs_path)]
 torch.save(outputs, outputs_path)
 files = {name: getattr(m, "__file__", None) or "" for name, m in sys.modules.items()}
-leaked = [n for n, f in files.items() if f.startswith(repo) and not f.startswith(sys.prefix)]  # a .venv may sit in the repo
+# a .venv may sit in the repo
+leaked = [n for n, f in files.items() if f.startswith(repo) and not f.startswith(sys.prefix)]
 assert not leaked, f"repository modules imported: {leaked}"
 """
 SHAPES = [[23, 1, 9, 17, 23, 4, 2], [1], [2, 31]]  # (B, T) = (7, 23), (1, 1), (2, 31); the example is (3, 6)

@@ -8,7 +8,7 @@ from training import metrics
 TAGS = ["O", "B-ORG", "I-ORG", "B-MISC", "I-MISC", "B-PER", "I-PER", "B-LOC", "I-LOC"]
 ID = {t: i for i, t in enumerate(TAGS)}
 # The first three sentences of CoNLL-2003 eng.train, in IOB2 (5 entities: ORG, MISC, MISC, PER, LOC)
-GOLD = [["B-ORG", "O", "B-MISC", "O", "O", "O", "B-MISC", "O", "O"],   # EU rejects German call to boycott British lamb .
+GOLD = [["B-ORG", "O", "B-MISC", "O", "O", "O", "B-MISC", "O", "O"],   # EU rejects German call to boycott British lamb
         ["B-PER", "I-PER"],                                           # Peter Blackburn
         ["B-LOC", "O"]]                                               # BRUSSELS 1996-08-22
 # EU: ORG -> PER (type error); rejects: O -> I-MISC after B-PER (strict IOB2: starts no entity);

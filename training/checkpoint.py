@@ -66,7 +66,8 @@ def load_checkpoint(path: str | Path, required: tuple[str, ...] = RUN_KEYS) -> d
                               f"(torch.load weights_only=True): {_gist(e, 'GLOBAL', 'Unsupported')}") from None
     except (RuntimeError, OSError, EOFError, KeyError) as e:
         detail = f"{type(e).__name__}: {_gist(e)}" if str(e) else type(e).__name__
-        raise CheckpointError(f"{path}: truncated or corrupt checkpoint, {size:,} bytes (torch.load: {detail})") from None
+        raise CheckpointError(f"{path}: truncated or corrupt checkpoint, {size:,} bytes "
+                              f"(torch.load: {detail})") from None
     if not isinstance(obj, dict):
         raise CheckpointError(f"{path}: holds a {type(obj).__name__}, not a checkpoint dict")
     missing = [k for k in required if k not in obj]

@@ -35,7 +35,7 @@ def _valid_keys(full_key: str) -> list[str]:
 
 
 def load_config(path: str | Path | None = None, overrides: list[str] = (), base: dict | None = None) -> Config:
-    """Defaults <- a YAML file or a stored dict (``base``) <- ``section.key=value`` overrides -> a validated `Config`."""
+    """Defaults <- a YAML file or a stored dict (``base``) <- ``section.key=value`` overrides -> a checked `Config`."""
     for o in overrides:
         if "=" not in o:
             raise ConfigError(f"override {o!r} is not of the form section.key=value")

@@ -5,8 +5,11 @@ Gold and predictions come as ``{field: values}`` (`data.batching.Batch.gold`, th
 | field | metrics (one field) | in a joint model |
 |---|---|---|
 | ``label`` | accuracy, macro_f1 (scikit-learn) | intent_accuracy, intent_macro_f1 |
-| ``tags`` | accuracy, macro_f1 per token; for a BIO tag set also entity_f1, entity_precision, entity_recall: entity-level micro averages, seqeval strict IOB2 | slot_accuracy, slot_macro_f1, slot_f1, slot_precision, slot_recall |
+| ``tags`` | accuracy, macro_f1 per token; for BIO tags entity_f1, entity_precision, entity_recall | slot_accuracy, .. |
 | both | | exact_match: intent and every slot tag right |
+
+The entity scores are entity-level micro averages, seqeval in strict IOB2 mode (`strict_iob2`); a joint model's
+slot scores are the tag field's, prefixed (slot_accuracy, slot_macro_f1, slot_f1, slot_precision, slot_recall).
 
 A gold label never seen in training has id -1 (`data.vocab.UNSEEN_LABEL_ID`): no prediction equals it, so it is
 an error everywhere. For seqeval it becomes the tag ``B-<unseen>``, a one-token entity no prediction can match

@@ -86,7 +86,8 @@ def claim(run_dir: Path, resuming: bool, overwrite: bool) -> None:
     for f in leftovers:
         f.unlink()
     if leftovers:
-        print(f"removed {len(leftovers)} temporary file(s) of interrupted saves: {', '.join(f.name for f in leftovers)}")
+        names = ", ".join(f.name for f in leftovers)
+        print(f"removed {len(leftovers)} temporary file(s) of interrupted saves: {names}")
     if overwrite and (removed := _remove_run_files(run_dir)):
         print(f"--overwrite: removed {removed} file(s) of the previous run in {run_dir}")
 
