@@ -7,7 +7,7 @@ data files are data.train_file / validation_file / test_file. data.task says whi
 | task | columns (config key: default) |
 |---|---|
 | tagging | ``token_column: tokens`` (a list of strings), ``tag_column: tags`` (one per token) |
-| classification | ``text_column: text`` (a string split on whitespace, or a list of strings); ``label_column: label`` |
+| classification | ``text_column: text`` (a string, split by data.tokenizer, or a list), ``label_column: label`` |
 | joint | ``token_column``, ``tag_column`` and ``label_column`` |
 
 `ClassLabel` ids (labels and tags) become their names; other values their ``str``. Splits other than train,
