@@ -288,7 +288,7 @@ def load_splits(cfg: DataConfig, iob2: bool = False) -> datasets.DatasetDict:
                                      training_split(cfg))
     else:
         if "train" not in paths:
-            raise ValueError(f"dataset {cfg.name!r} has no train file: set data.train_file")
+            raise ConfigError(f"dataset {cfg.name!r} has no train file: set data.train_file")
         fmt, options, code = setting(cfg, "format"), reader_options(cfg), _reader_code()
         if iob2 and FORMATS[fmt] != "classification":
             options["check_iob2"] = True
@@ -296,12 +296,12 @@ def load_splits(cfg: DataConfig, iob2: bool = False) -> datasets.DatasetDict:
                   for split, path in paths.items()}
     if "test" not in splits:
         if cfg.test_fraction is None:
-            raise ValueError(f"dataset {cfg.name!r} has no test split: set data.test_file or data.test_fraction")
+            raise ConfigError(f"dataset {cfg.name!r} has no test split: set data.test_file or data.test_fraction")
         dev_fraction = None if "validation" in splits else cfg.dev_fraction
         splits.update(split_one_file(splits.pop("train"), cfg.test_fraction, dev_fraction,
                                      task_of(cfg) == "classification", f"dataset {cfg.name!r}"))
     elif cfg.test_fraction is not None:
-        raise ValueError(f"dataset {cfg.name!r} has a test split: data.test_fraction is for data without one")
+        raise ConfigError(f"dataset {cfg.name!r} has a test split: data.test_fraction is for data without one")
     if "validation" not in splits:  # fixed seed: the same dev set whatever the training seed
         splits["train"], splits["validation"] = hold_out_dev(splits["train"], cfg.dev_fraction)
     dd = datasets.DatasetDict({split: splits[split] for split in SPLITS})

@@ -24,6 +24,7 @@ from typing import Optional
 import pooch
 import requests
 
+from .config_checks import ConfigError
 from .registry import REGISTRY, Resource, Source, source_url
 
 DATA_ROOT_ENV, CACHE_ENV, MIRROR_ENV = "RNN_DATA_ROOT", "RNN_DATA_CACHE", "RNN_DATA_MIRROR"
@@ -82,7 +83,7 @@ def vectors_file(value: str, root: Optional[str] = None, download: bool = False,
     if Path(value).is_file() or resource is None or resource.kind != "vectors":
         return Path(value)  # load_vectors names a missing file
     if dim is not None and resource.dim != dim:
-        raise ValueError(f"model.vectors {value!r} is {resource.dim}-dimensional: set model.embed_dim={resource.dim}")
+        raise ConfigError(f"model.vectors {value!r} is {resource.dim}-dimensional: set model.embed_dim={resource.dim}")
     return locate(value, root, download) / value / resource.files()[0]
 
 

@@ -20,6 +20,8 @@ from pathlib import Path
 
 import datasets
 
+from .config_checks import ConfigError
+from .readers import DataFormatError
 from .text import SPLIT, tokenize
 
 SPLITS = ("train", "validation", "test")
@@ -40,7 +42,7 @@ def load_hub_splits(path: str, config: str | None, data_files: dict[str, Path],
     files = {"data_files": {s: str(f) for s, f in data_files.items()}} if data_files else {}
     dd = datasets.load_dataset(path, config, **files)
     if not isinstance(dd, datasets.DatasetDict) or "train" not in dd:
-        raise ValueError(f"data.hub_id {path!r}: no train split (splits: {list(dd) if isinstance(dd, dict) else '-'})")
+        raise ConfigError(f"data.hub_id {path!r}: no train split (splits: {list(dd) if isinstance(dd, dict) else '-'})")
     return {s: to_examples(dd[s], cols, f"data.hub_id {path!r} split {s!r}", tokenizer) for s in SPLITS if s in dd}
 
 
@@ -51,7 +53,7 @@ def to_examples(ds: datasets.Dataset, cols: dict[str, str], where: str, tokenize
     if missing:
         keys = {"tokens": "token_column" if "tags" in cols else "text_column", "tags": "tag_column",
                 "label": "label_column"}
-        raise ValueError(f"{where}: no column {missing}; its columns: {ds.column_names}. Set data."
+        raise ConfigError(f"{where}: no column {missing}; its columns: {ds.column_names}. Set data."
                          + ", data.".join(keys[k] for k, c in cols.items() if c in missing))
     names = {field: _class_names(ds.features[c]) for field, c in cols.items() if field != "tokens"}
 
@@ -59,12 +61,12 @@ def to_examples(ds: datasets.Dataset, cols: dict[str, str], where: str, tokenize
         tokens = ex[cols["tokens"]]
         tokens = tokenize(tokens, tokenizer=tokenizer) if isinstance(tokens, str) else [str(t) for t in tokens]
         if not tokens:
-            raise ValueError(f"{where} row {row}: empty {cols['tokens']!r}")
+            raise DataFormatError(f"{where} row {row}", None, f"empty {cols['tokens']!r}")
         out = {"tokens": tokens}
         if "tags" in cols:
             out["tags"] = [_name(t, names["tags"], where, row) for t in ex[cols["tags"]]]
             if len(out["tags"]) != len(tokens):
-                raise ValueError(f"{where} row {row}: {len(out['tags'])} tags for {len(tokens)} tokens")
+                raise DataFormatError(f"{where} row {row}", None, f"{len(out['tags'])} tags for {len(tokens)} tokens")
         if "label" in cols:
             out["label"] = _name(ex[cols["label"]], names["label"], where, row)
         return out
@@ -84,8 +86,8 @@ def _class_names(feature) -> list[str] | None:
 def _name(value, names: list[str] | None, where: str, row: int) -> str:
     if names is None:
         if value is None or not str(value).strip():
-            raise ValueError(f"{where} row {row}: empty label")
+            raise DataFormatError(f"{where} row {row}", None, "empty label")
         return str(value).strip()
     if not 0 <= value < len(names):  # GLUE's test splits: -1, no label
-        raise ValueError(f"{where} row {row}: class id {value} has no name (unlabelled?); names: {names}")
+        raise DataFormatError(f"{where} row {row}", None, f"class id {value} has no name (unlabelled?); names: {names}")
     return names[value]

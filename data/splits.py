@@ -16,6 +16,8 @@ from collections import Counter
 import datasets
 from sklearn.model_selection import train_test_split
 
+from .config_checks import ConfigError
+
 SPLIT_SEED = 1234
 
 
@@ -37,7 +39,7 @@ def split_one_file(data: datasets.Dataset, test_fraction: float, dev_fraction: f
     if dev_fraction is not None:
         sizes["validation"] = max(1, round(dev_fraction * n))
     if sum(sizes.values()) >= n:
-        raise ValueError(f"{source}: {n} examples are too few to hold out {sizes} and keep a training split")
+        raise ConfigError(f"{source}: {n} examples are too few to hold out {sizes} and keep a training split")
     labels = list(data["label"]) if stratify else None
     rest, indices = list(range(n)), {}
     for split, size in sizes.items():
@@ -46,7 +48,7 @@ def split_one_file(data: datasets.Dataset, test_fraction: float, dev_fraction: f
             rest, indices[split] = train_test_split(rest, test_size=size, random_state=SPLIT_SEED, stratify=y)
         except ValueError as e:  # a label with one example, or fewer held-out examples than labels
             rare = sorted(label for label, count in Counter(y).items() if count < 2)
-            raise ValueError(f"{source}: cannot hold out a stratified {split} split of {size} of {len(rest)} "
+            raise ConfigError(f"{source}: cannot hold out a stratified {split} split of {size} of {len(rest)} "
                              f"examples: {e}" + (f" (labels with one example: {rare}; drop them)" if rare else
                                                  " (raise data.test_fraction / data.dev_fraction)")) from None
     out = {"train": data.select(sorted(rest)), **{s: data.select(sorted(i)) for s, i in indices.items()}}

@@ -109,6 +109,19 @@ def test_command_line_prints_one_line_for_a_user_error(tmp_path):
     assert "Traceback" not in out.stderr
 
 
+def test_a_split_that_cannot_be_held_out_is_one_line_too(tmp_path):
+    """Errors found after the config is read (splits, hub columns, vectors) are user errors like the config's."""
+    data = write(tmp_path, "all.csv", "text,label\na,x\nb,y\nc,y\nd,x\ne,z\n")  # z: one example, no stratified split
+    out = subprocess.run([sys.executable, "train.py", "configs/tiny.yaml", "data.name=mine", "data.format=csv",
+                          f"data.train_file={data}", "data.test_fraction=0.4", "data.limit=null",
+                          "--run-dir", str(tmp_path / "run")],
+                         cwd=ROOT, env={**os.environ, "OMP_NUM_THREADS": "1"}, capture_output=True, text=True,
+                         timeout=120)
+    assert out.returncode == 1 and "Traceback" not in out.stderr
+    last = out.stderr.strip().splitlines()[-1]
+    assert last.startswith("error: dataset 'mine': cannot hold out a stratified test split") and "['z']" in last
+
+
 @pytest.mark.parametrize("fmt,text,what", [
     ("csv", "text,label\ngood,pos\nbad,pos\n", "label"),
     ("columns", "EU O\nrejects O\n\nPeter O\n", "tag"),
