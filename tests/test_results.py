@@ -1,0 +1,60 @@
+"""scripts/results.py: docs/results.json -> the README's results table (mean ± std over seeds, seed 1, goals)."""
+import json
+import os
+
+import pytest
+
+from scripts import results
+
+
+def run(seed: int, accuracy: float, epochs: int = 10) -> dict:
+    return {"run": f"runs/x/seed{seed}", "seed": seed, "command": "sweep", "commit": "abc1234", "date": "2026-12-01",
+            "machine": "m", "wall_seconds": 125, "best_epoch": epochs - 2, "epochs": epochs,
+            "test/accuracy": accuracy}
+
+
+def group(*runs: dict) -> dict:
+    return {"name": "g", "title": "G", "config": "configs/g.yaml", "seeds": 3, "command": "python train.py c.yaml",
+            "metrics": [{"key": "test/accuracy", "name": "accuracy", "target": 91.0, "stretch": 93.0}],
+            "runs": list(runs)}
+
+
+def test_a_row_has_seed_1_the_mean_over_seeds_and_the_goals_judged_on_the_mean():
+    (row,) = results.table_rows(group(run(2, 0.90), run(1, 0.92, epochs=12)))
+    cells = [c.strip() for c in row.strip("|").split("|")]
+    assert cells == ["G, accuracy", "**92.00**", "91.00 ±1.41 (2 of 3 seeds)", "91.0: met", "93.0: not met",
+                     "12 (10)", "2 min 05 s", "`python train.py c.yaml`"]
+
+
+def test_a_group_without_a_seed_1_run_cannot_be_tabled():
+    with pytest.raises(ValueError, match="g: no seed-1 run"):
+        results.table_rows(group(run(2, 0.90)))
+
+
+def test_the_table_is_framed_by_its_markers_and_names_dates_and_commits():
+    text = results.table({"machine": "a 2-core CPU", "groups": [group(run(1, 0.9), run(2, 0.9), run(3, 0.9))]})
+    assert text.startswith(results.BEGIN) and text.endswith(results.END)
+    assert "a 2-core CPU; runs of 2026-12-01 at commit abc1234" in text and "(3 seeds)" in text
+    assert results.readme_table(f"intro\n{text}\nafter\n") == text
+
+
+def test_run_entry_copies_metrics_json_and_reads_seed_and_wall_time(tmp_path):
+    (tmp_path / "config.yaml").write_text("train:\n  seed: 4\n")
+    (tmp_path / "metrics.json").write_text(json.dumps({"best_epoch": 3, "epochs": 5, "test/accuracy": 0.5}))
+    os.utime(tmp_path / "config.yaml", (1_000_000, 1_000_000))
+    os.utime(tmp_path / "metrics.json", (1_000_090, 1_000_090))
+    entry = results.run_entry(tmp_path, "m", "python train.py c.yaml train.seed=4", "abc1234")
+    assert entry["seed"] == 4 and entry["wall_seconds"] == 90 and entry["test/accuracy"] == 0.5
+    assert entry["commit"] == "abc1234" and entry["date"] == "1970-01-12"
+
+
+def test_check_fails_when_the_readme_table_differs(tmp_path, monkeypatch):
+    data = {"machine": "m", "groups": [group(run(1, 0.9))]}
+    (tmp_path / "results.json").write_text(json.dumps(data))
+    monkeypatch.setattr(results, "RESULTS", tmp_path / "results.json")
+    monkeypatch.setattr(results, "README", tmp_path / "README.md")
+    (tmp_path / "README.md").write_text(f"# x\n{results.table()}\n")
+    results.main(["check"])                                                      # the same: passes
+    (tmp_path / "README.md").write_text(f"# x\n{results.table().replace('90.00', '91.00')}\n")
+    with pytest.raises(SystemExit, match="differs from docs/results.json"):
+        results.main(["check"])
