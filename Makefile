@@ -4,6 +4,9 @@
 VENV   := .venv
 PY     := $(VENV)/bin/python
 CONFIG ?= configs/trec.yaml
+# Where torch comes from. Empty here: this machine's pip finds the CPU build on local disk. Elsewhere PyPI's Linux
+# torch is the multi-GB CUDA build: `make train TORCH_INDEX=https://download.pytorch.org/whl/cpu` for the CPU one.
+TORCH_INDEX ?=
 
 .PHONY: setup setup-dev train test lint
 setup: $(VENV)/.installed
@@ -11,7 +14,7 @@ setup-dev: $(VENV)/.installed-dev
 
 $(VENV)/.installed: requirements.txt
 	python3 -m venv $(VENV)
-	$(PY) -m pip install -q torch==2.13.0   # first and pinned: the CPU build, not a multi-GB CUDA one
+	$(PY) -m pip install -q torch==2.13.0 $(if $(TORCH_INDEX),--index-url $(TORCH_INDEX))   # first and pinned
 	$(PY) -m pip install -q -r requirements.txt
 	touch $@
 

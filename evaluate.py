@@ -14,6 +14,7 @@ import torch
 from data.batching import EVAL_BATCH_SIZE, make_loader
 from data.datasets import prepare
 from training import metrics
+from training.errors import run_cli
 from training.loop import gold_and_predicted
 from training.run import load_run, resolve_device
 
@@ -39,4 +40,4 @@ def main(argv=None) -> dict:
 
 
 if __name__ == "__main__":
-    main()
+    run_cli(main)

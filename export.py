@@ -30,6 +30,7 @@ from training import threads  # noqa: F401  first: sets OpenMP's wait policy bef
 import argparse
 import contextlib
 import json
+import sys
 import warnings
 from pathlib import Path
 
@@ -40,6 +41,7 @@ from torch.export._patches import register_gru_while_loop_decomposition, registe
 from data import text
 from data.batching import MAX_WORD_LEN, Batch, collate
 from data.vocab import PAD_ID, UNK_ID
+from training.errors import run_cli
 from training.run import Run, load_run
 
 SHAPE_RULES = {"lstm": register_lstm_while_loop_decomposition, "gru": register_gru_while_loop_decomposition}
@@ -114,11 +116,12 @@ def time_loop_shape_rules(rnn: str):
         yield
 
 
-def check(name: str, run, model: nn.Module, vocab_size: int) -> float:
-    """Max |run(*inputs) - eager packed logits| on the CHECK batch; RuntimeError above TOLERANCE."""
+def check(name: str, forward, model: nn.Module, vocab_size: int) -> float:
+    """Max |forward(*inputs) - eager packed logits| on the CHECK batch (``forward``: an exported program's call);
+    RuntimeError above TOLERANCE."""
     batch = random_batch(CHECK, vocab_size, seed=1, num_chars=num_chars(model))
     with torch.no_grad(), rnn_path(model, "packed"):
-        got, want = run(*inputs(batch)), outputs(model, batch)
+        got, want = forward(*inputs(batch)), outputs(model, batch)
         pairs = zip(got, want) if isinstance(want, tuple) else [(got, want)]
         diff = max((a - b).abs().max().item() for a, b in pairs)
     if diff > TOLERANCE:
@@ -154,8 +157,8 @@ def export_onnx(program: torch.export.ExportedProgram, model: nn.Module, vocab_s
     with time_loop_shape_rules(model.encoder.cfg.rnn), warnings.catch_warnings():
         warnings.filterwarnings("ignore", message=".*LeafSpec", category=FutureWarning)  # inside torch.onnx
         onnx_program = torch.onnx.export(program, dynamo=True, verbose=False, output_names=list(names))
-    run = lambda *x: tuple(onnx_program(*x)) if len(names) > 1 else onnx_program(*x)[0]  # noqa: E731
-    check("ONNX program", run, model, vocab_size)
+    forward = lambda *x: tuple(onnx_program(*x)) if len(names) > 1 else onnx_program(*x)[0]  # noqa: E731
+    check("ONNX program", forward, model, vocab_size)
     onnx_program.save(str(path))
 
 
@@ -213,9 +216,11 @@ def parse_args(argv=None):
 def main(argv=None) -> dict:
     """Returns the paths written: {"program", "meta"} and "onnx" with --onnx."""
     args = parse_args(argv)
-    out = args.out or args.run_dir / "model.pt2"
-    out.parent.mkdir(parents=True, exist_ok=True)
+    if args.onnx:
+        _check_onnx_packages()
     run = load_run(args.run_dir)
+    out = args.out or run.path / "model.pt2"
+    out.parent.mkdir(parents=True, exist_ok=True)
     program = export_model(run.model, len(run.vocabs.words))
     torch.export.save(program, out)
     paths = {"program": out, "meta": out.parent / "export_meta.json"}
@@ -228,5 +233,14 @@ def main(argv=None) -> dict:
     return paths
 
 
+def _check_onnx_packages() -> None:
+    """--onnx needs the packages of requirements-dev.txt, which `make train` does not install."""
+    try:
+        import onnx, onnxruntime, onnxscript  # noqa: F401, E401
+    except ImportError as e:
+        sys.exit(f"error: export.py --onnx needs onnx, onnxscript and onnxruntime (requirements-dev.txt; "
+                 f"`make setup-dev` installs them): {e}")
+
+
 if __name__ == "__main__":
-    main()
+    run_cli(main)

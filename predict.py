@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Iterable, Iterator
 
 from data.text import SPLIT, tokenize
+from training.errors import run_cli
 from training.predictor import Predictor
 
 
@@ -94,4 +95,4 @@ def main(argv=None) -> int:
 
 
 if __name__ == "__main__":
-    main()
+    run_cli(main)

@@ -16,15 +16,9 @@ import sys
 import time
 from pathlib import Path
 
-from data.readers import DataFormatError
-from training import rundir
-from training.checkpoint import CheckpointError
-from training.config import ConfigError, load_config
-from training.loop import NothingLearned
+from training.config import load_config
+from training.errors import run_cli
 from training.trainer import Diverged, fit, resume_fit
-
-# errors in what the user gave (config, data, run dir, checkpoint, disk): one line on the command line
-USER_ERRORS = (ConfigError, DataFormatError, CheckpointError, rundir.RunDirError, OSError)
 
 
 def parse_args(argv=None):
@@ -57,10 +51,4 @@ def main(argv=None) -> dict:
 
 
 if __name__ == "__main__":
-    try:
-        out = main()
-    except NothingLearned as e:
-        sys.exit(f"warning: {e}")
-    except USER_ERRORS as e:
-        sys.exit(f"error: {e}")
-    sys.exit(128 + out["interrupted"] if "interrupted" in out else 0)
+    run_cli(main)

@@ -21,8 +21,12 @@ class Vocab:
 
     @classmethod
     def build(cls, sequences: Iterable[Iterable[str]], min_freq: int = 1, specials: bool = True) -> "Vocab":
-        """Most frequent first (ties alphabetical, so the order is reproducible); drop words below min_freq."""
+        """Most frequent first (ties alphabetical, so the order is reproducible); drop words below min_freq. With
+        specials, a literal ``<pad>`` or ``<unk>`` in the text (PTB-style data) is not a word of its own: both read
+        as UNK (`encode`)."""
         counts = Counter(s for seq in sequences for s in seq)
+        if specials:
+            counts.pop(PAD, None), counts.pop(UNK, None)
         words = sorted((w for w, c in counts.items() if c >= min_freq), key=lambda w: (-counts[w], w))
         return cls(([PAD, UNK] if specials else []) + words, specials)
 
@@ -30,7 +34,10 @@ class Vocab:
         return len(self.itos)
 
     def encode(self, seq: Iterable[str]) -> list[int]:
-        return [self.stoi.get(s, UNK_ID if self.specials else UNSEEN_LABEL_ID) for s in seq]
+        """Ids; unknown -> UNK_ID (a label set: UNSEEN_LABEL_ID). A literal ``<pad>`` token is UNK, not padding."""
+        if not self.specials:
+            return [self.stoi.get(s, UNSEEN_LABEL_ID) for s in seq]
+        return [UNK_ID if s == PAD else self.stoi.get(s, UNK_ID) for s in seq]
 
     def decode(self, ids: Iterable[int]) -> list[str]:
         return [self.itos[i] for i in ids]

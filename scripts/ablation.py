@@ -13,7 +13,7 @@ from pathlib import Path
 
 from training import threads  # noqa: F401  first: OpenMP's wait policy before torch loads
 from models.encoder import SENTENCE_VECTORS
-from scripts.sweep import run_or_reuse
+from training.trainer import fit_or_reuse
 
 DESCRIPTION = {
     "h_n": "`cat(h_n[-2], h_n[-1])` (the default)",
@@ -37,7 +37,7 @@ def main(argv=None) -> str:
     scores = {}
     for vector in args.vectors:
         for seed in args.seeds:
-            run = run_or_reuse(args.config, [*args.overrides, f"model.sentence_vector={vector}", f"train.seed={seed}"],
+            run = fit_or_reuse(args.config, [*args.overrides, f"model.sentence_vector={vector}", f"train.seed={seed}"],
                                args.out / f"{vector}-seed{seed}")
             scores.setdefault(vector, []).append(run[args.metric])
     rows = [f"| sentence vector | {args.metric} mean | std | per seed ({', '.join(map(str, args.seeds))}) |",

@@ -5,8 +5,9 @@
     python -m scripts.results check                             # exit 1 if README.md's table differs from it
 
 A run's entry copies its metrics.json (scores, epochs, best epoch, threads) and adds its seed (config.yaml), the
-wall time (the run directory's first file to metrics.json), the date, the machine, the commit and the command.
-tests/test_results.py fails when the README's table is not `table()` of the committed file.
+wall time (config.yaml to metrics.json), the date, the machine, the commit and the command. tests/test_results.py
+tests the rendering on synthetic runs. Not wired to the README yet (issue 18): `check` fails until the README's
+table is made from docs/results.json.
 """
 from __future__ import annotations
 

@@ -9,28 +9,14 @@ stopped. Pick a variant by its dev score; the test column is what you report. Wr
 """
 from __future__ import annotations
 
+from training import threads  # noqa: F401  first: OpenMP's wait policy before torch loads (training/threads.py)
 import argparse
-import json
 import statistics
+import sys
 from pathlib import Path
 
 from training.config import load_config
-from training.loop import NothingLearned
-from training.trainer import fit, resume_fit
-
-
-def run_or_reuse(config: str, overrides: list[str], run_dir: Path) -> dict:
-    """metrics.json of the run in run_dir, training it first (`fit`) unless it has finished: an interrupted
-    run (last.pt) is resumed, one killed before its first checkpoint is started again. A run that learned nothing
-    (NothingLearned) is reported with a warning and its metrics kept, so one failed variant does not end a sweep."""
-    try:
-        if (run_dir / "last.pt").exists() and not (run_dir / "metrics.json").exists():
-            resume_fit(run_dir, overrides)
-        elif not (run_dir / "metrics.json").exists():
-            fit(load_config(config, overrides), run_dir, overwrite=True)
-    except NothingLearned as e:
-        print(f"warning: {run_dir}: {e}")
-    return json.loads((run_dir / "metrics.json").read_text())
+from training.trainer import Diverged, fit_or_reuse
 
 
 def mean_std(values: list[float]) -> str:
@@ -59,8 +45,11 @@ def main(argv=None) -> str:
     head = ["variant", "overrides"] + [f"{s}/{m}" for m in metrics for s in ("dev", "test")]
     rows = ["| " + " | ".join(head + ["test per seed", "epochs", "minutes"]) + " |", "|---" * (len(head) + 3) + "|"]
     for name, overrides in args.variants:
-        runs = [run_or_reuse(args.config, [*overrides, f"train.seed={seed}"], args.out / f"{name}-seed{seed}")
-                for seed in args.seeds]
+        try:
+            runs = [fit_or_reuse(args.config, [*overrides, f"train.seed={seed}"], args.out / f"{name}-seed{seed}")
+                    for seed in args.seeds]
+        except Diverged as e:  # as train.py: the message, and the sweep stops (its finished runs are kept)
+            sys.exit(str(e))
         scores = [mean_std([r[f"{s}/{m}"] for r in runs]) for m in metrics for s in ("dev", "test")]
         per_seed = ", ".join(f"{100 * r[f'test/{metrics[0]}']:.1f}" for r in runs)
         epochs = ", ".join(str(r["epochs"]) for r in runs)

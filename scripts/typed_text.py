@@ -20,68 +20,16 @@ from __future__ import annotations
 
 import argparse
 import json
-from functools import lru_cache
 from pathlib import Path
 
+from training import threads  # noqa: F401  first: OpenMP's wait policy before torch loads
 from data.datasets import DataConfig, load_splits, split_paths, tokenizer_of
 from data.text import SPLIT, TOKENIZERS, split
+from data.typed import PTB_QUOTES, as_typed, ud_sentences
 from training.predictor import Predictor, decode_fields
-from training.checkpoint import load_checkpoint
-from training.config import load_config
+from training.run import load_run
 
-PTB_QUOTES = ("``", "''")
 HAND_WRITTEN = Path(__file__).resolve().parent.parent / "tests" / "data" / "typed_text.jsonl"
-
-
-@lru_cache(maxsize=None)
-def _moses():
-    from sacremoses import MosesDetokenizer
-    return MosesDetokenizer(lang="en")
-
-
-def as_typed(tokens: list[str]) -> str:
-    """A tokenised sentence as people type it: PTB quotes -> ``"``, then Moses' detokenizer (not NLTK's: our
-    tokenizer is NLTK's, and its own inverse would be near the identity)."""
-    return _moses().detokenize(['"' if t in PTB_QUOTES else t for t in tokens])
-
-
-def ud_sentences(path: Path) -> list[dict]:
-    """CoNLL-U -> [{"text", "words", "upos", "spans"}]: spans are (start, end) offsets of each word in the text,
-    or None where a word cannot be placed (a multiword token whose words do not spell it)."""
-    sentences, text, units = [], None, []
-    for line in path.read_text(encoding="utf-8").splitlines() + [""]:
-        if line.startswith("# text = "):
-            text = line[len("# text = "):]
-        elif line and not line.startswith("#"):
-            f = line.split("\t")
-            if "." in f[0]:                                      # an empty node: no word of the text
-                continue
-            if "-" in f[0]:                                      # a multiword token; its words follow
-                units.append({"form": f[1], "words": [], "last": int(f[0].split("-")[1])})
-            elif units and units[-1].get("last", 0) >= int(f[0]):
-                units[-1]["words"].append((f[1], f[3]))
-            else:
-                units.append({"form": f[1], "words": [(f[1], f[3])]})
-        elif not line and units:
-            sentences.append(_place(text, units))
-            text, units = None, []
-    return sentences
-
-
-def _place(text: str, units: list[dict]) -> dict:
-    """Gold words with their character spans, found left to right in the sentence's text."""
-    words, upos, spans, cursor = [], [], [], 0
-    for unit in units:
-        start = text.find(unit["form"], cursor)
-        found = start >= 0 and not text[cursor:start].strip()
-        if found:
-            cursor = start + len(unit["form"])
-        spelled = "".join(w for w, _ in unit["words"]) == unit["form"]
-        for w, tag in unit["words"]:
-            words.append(w), upos.append(tag)
-            spans.append((start, start + len(w)) if found and spelled else None)
-            start += len(w)
-    return {"text": text, "words": words, "upos": upos, "spans": spans}
 
 
 def token_spans(text: str, tokens: list[str]) -> list[tuple[int, int] | None]:
@@ -132,21 +80,21 @@ def accuracy(predictor: Predictor, texts: list[str], labels: list[str]) -> float
     return sum(r["label"] == y for r, y in zip(predictor.predict(texts), labels)) / len(labels)
 
 
-def run_tokenizer(run_dir: Path, override: str | None) -> tuple[str, DataConfig, str]:
-    """(tokenizer, data config, where the name came from)."""
-    ckpt = load_checkpoint(run_dir / "best.pt")
-    data = load_config(base=ckpt["config"]).data
+def run_tokenizer(data: DataConfig, saved_data: dict, override: str | None) -> tuple[str, str]:
+    """(tokenizer, where the name came from) for a run's data config and the data section its checkpoint saved."""
     if override:
-        return override, data, "--tokenizer"
-    if "tokenizer" in ckpt["config"]["data"]:
-        return ckpt["config"]["data"]["tokenizer"], data, "the run's data.tokenizer"
-    return tokenizer_of(DataConfig(name=data.name)), data, f"the {data.name} preset (run saved before data.tokenizer)"
+        return override, "--tokenizer"
+    if "tokenizer" in saved_data:
+        return data.tokenizer, "the run's data.tokenizer"
+    return tokenizer_of(DataConfig(name=data.name)), f"the {data.name} preset (run saved before data.tokenizer)"
 
 
 def report(run_dir: Path, override: str | None = None) -> dict:
     """Every figure for one run, printed and returned."""
-    tokenizer, data, source = run_tokenizer(run_dir, override)
-    predictor = Predictor.from_run_dir(run_dir)
+    run = load_run(run_dir)
+    data = run.config.data
+    tokenizer, source = run_tokenizer(data, run.saved_config["data"], override)
+    predictor = Predictor(run.model, run.task, run.vocabs, data.lowercase, tokenizer=tokenizer)
     print(f"{run_dir}: {data.name}, tokenizer {tokenizer} ({source})")
     if predictor.task == "tagging":
         sentences = ud_sentences(split_paths(data)["test"])

@@ -13,7 +13,7 @@ import train
 from data import readers
 from data.datasets import DataConfig, load_splits
 from data.readers import DataFormatError
-from predict import Predictor
+from training.predictor import Predictor
 from training.checkpoint import load_checkpoint, save_checkpoint
 from training.config import ConfigError, load_config
 from training.rundir import RunDirError
@@ -229,3 +229,20 @@ def test_yaml_of_the_wrong_shape_names_the_file(tmp_path):
     path = write(tmp_path, "list.yaml", "data: [1, 2]\n")
     with pytest.raises(ConfigError, match=rf"^{path}: Merge error: list is not a subclass of DataConfig"):
         load_config(path)
+
+
+def test_literal_pad_and_unk_tokens_in_the_text_read_as_unk():
+    """PTB-style text holds a literal <unk> (and could hold <pad>): a word, not a second UNK or a padding id."""
+    from data.vocab import PAD_ID, UNK_ID, Vocab
+    vocab = Vocab.build([["<unk>", "a", "<pad>"], ["a", "<unk>"]])
+    assert vocab.itos == ["<pad>", "<unk>", "a"]
+    assert vocab.encode(["<pad>", "<unk>", "a", "zzz"]) == [UNK_ID, UNK_ID, 2, UNK_ID]
+    assert PAD_ID not in vocab.encode(["<pad>"])
+
+
+@pytest.mark.parametrize("entry_point", ["predict.py", "evaluate.py", "export.py"])
+def test_every_entry_point_prints_one_line_for_a_missing_run(tmp_path, entry_point):
+    out = subprocess.run([sys.executable, entry_point, str(tmp_path / "nowhere")], cwd=ROOT, input="a b\n",
+                         env={**os.environ, "OMP_NUM_THREADS": "1"}, capture_output=True, text=True, timeout=120)
+    assert out.returncode == 1 and "Traceback" not in out.stderr
+    assert out.stderr.strip().splitlines()[-1] == f"error: {tmp_path / 'nowhere' / 'best.pt'}: no checkpoint there"

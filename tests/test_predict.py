@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 import predict
+from training.predictor import Predictor
 from data.batching import make_loader
 from data.datasets import load_splits, prepare
 from data.vocab import Vocabs
@@ -95,7 +96,7 @@ def test_predictions_equal_evaluate_batching(request, run_fixture):
     ckpt = load_checkpoint(run / "best.pt")
     cfg = load_config(base=ckpt["config"])
     vocabs = Vocabs.from_dict(ckpt)
-    predictor = predict.Predictor.from_run_dir(run, pretokenized=True)  # the texts are tokens
+    predictor = Predictor.from_run_dir(run, pretokenized=True)  # the texts are tokens
     dd, _ = prepare(cfg.data, vocabs)
     loader = make_loader(dd["validation"], 256, shuffle=False)
     _, expected = gold_and_predicted(predictor.model, loader, "cpu")
@@ -118,7 +119,7 @@ def test_sentence_longer_than_any_in_training(request, run_fixture):
     cfg = load_config(base=load_checkpoint(run / "best.pt")["config"])
     longest = max(len(t) for t in load_splits(cfg.data)["train"]["tokens"])
     long = " ".join(f"word{i % 7}" for i in range(longest + 40))
-    results = predict.Predictor.from_run_dir(run, batch_size=2).predict(["a short one", long, "x"])
+    results = Predictor.from_run_dir(run, batch_size=2).predict(["a short one", long, "x"])
     assert [len(r["tokens"]) for r in results] == [3, longest + 40, 1]
     if "tags" in results[1]:
         assert len(results[1]["tags"]) == longest + 40
@@ -143,7 +144,7 @@ def test_empty_input_prints_nothing(classifier_run, tmp_path, capsys):
 
 
 def test_predictor_rejects_a_blank_sentence(classifier_run):
-    predictor = predict.Predictor.from_run_dir(classifier_run)
+    predictor = Predictor.from_run_dir(classifier_run)
     assert predictor.predict([]) == []
     with pytest.raises(ValueError, match="sentence 1 is blank"):
         predictor.predict(["what ?", " "])

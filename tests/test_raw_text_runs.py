@@ -9,6 +9,7 @@ import pytest
 import torch
 
 import predict
+from training.predictor import Predictor
 import train
 from data import text
 from data.datasets import load_splits
@@ -29,7 +30,7 @@ def test_checkpoints_record_the_tokenizer(request, run_fixture, tokenizer):
 
 
 def test_predict_tokenizes_as_the_run_and_pretokenized_splits_on_whitespace(classifier_run, capsys, tmp_path):
-    predictor = predict.Predictor.from_run_dir(classifier_run)
+    predictor = Predictor.from_run_dir(classifier_run)
     assert predictor.predict([TYPED])[0]["tokens"] == ["What", "'s", "the", "capital", "of", "France", "?"]
     path = tmp_path / "in.txt"
     path.write_text(TYPED + "\nWhat 's the capital of France ?\n", encoding="utf-8")
@@ -58,7 +59,7 @@ def test_raw_csv_text_is_tokenized_in_training_and_prediction_alike(tmp_path):
     assert {"'s", "?", "``", "''", "U.S.", "Aspen"} <= tokens and not {"France?", "Aspen?", "What's"} & tokens
     assert {"'s", "?"} <= set(ckpt["words"]["itos"])
     texts = [row["text"] for row in csv.DictReader(io.StringIO(CSV))]
-    predicted = predict.Predictor.from_run_dir(run).predict(texts)
+    predicted = Predictor.from_run_dir(run).predict(texts)
     assert [r["tokens"] for r in predicted] == dd["test"]["tokens"] == [text.split(t, "ptb") for t in texts]
     as_tokens = load_splits(load_config("configs/tiny.yaml", [*files, "data.pretokenized=true"]).data)["test"]
     assert as_tokens["tokens"][0] == TYPED.split()                  # data.pretokenized: true keeps whitespace
@@ -69,7 +70,7 @@ def test_run_saved_before_the_tokenizer_setting_loads_as_whitespace(classifier_r
     for key in ("tokenizer", "pretokenized"):
         del ckpt["config"]["data"][key]
     torch.save(ckpt, tmp_path / "best.pt")
-    predictor = predict.Predictor.from_run_dir(tmp_path)
+    predictor = Predictor.from_run_dir(tmp_path)
     assert predictor.tokenizer == "whitespace"
     assert predictor.predict([TYPED])[0]["tokens"] == TYPED.split()
 

@@ -8,7 +8,7 @@ import pytest
 
 from data import text
 from data.datasets import DataConfig, load_splits, resolve_text, tokenizer_of
-from scripts.typed_text import as_typed
+from data.typed import as_typed
 
 TYPED = Path(__file__).parent / "data" / "typed_text.jsonl"
 

@@ -14,7 +14,8 @@ from training import threads
 from training.checkpoint import load_checkpoint
 
 ROOT = Path(__file__).resolve().parent.parent
-ENTRY_POINTS = ["train", "predict", "evaluate", "export", "benchmarks.throughput"]
+ENTRY_POINTS = ["train", "predict", "evaluate", "export", "benchmarks.throughput", "scripts.sweep", "scripts.ablation",
+                "scripts.typed_text"]
 
 
 def libgomp_settings(code: str) -> str:

@@ -1,6 +1,6 @@
 """Raw sentences in, labels out: a saved run's model with its vocabularies and tokenizer (`Predictor`).
 
-predict.py is its command line; export.py and scripts/typed_text.py use it too.
+predict.py is its command line; scripts/typed_text.py uses it too.
 """
 from __future__ import annotations
 

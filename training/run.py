@@ -1,7 +1,8 @@
 """A saved run, loaded back: RUN_DIR/best.pt -> config -> vocabularies -> model, in one place.
 
-predict.py, evaluate.py, export.py and the scripts start from `load_run`; training picks its device with
-`resolve_device` and `check_device`.
+predict.py (through `training.predictor.Predictor`), evaluate.py, export.py and scripts/typed_text.py start from
+`load_run`; training resumes from last.pt instead (`training.trainer.resume_fit`). `resolve_device` and
+`check_device` turn ``train.device`` into a device, for training and for evaluate.py.
 """
 from __future__ import annotations
 
@@ -25,6 +26,7 @@ class Run:
     config: Config     # the run's config (with any overrides), data.tokenizer resolved
     task: str          # tagging | classification | joint
     path: Path         # the run directory
+    saved_config: dict  # the config as best.pt stores it (a setting added to the code since is absent)
 
 
 def load_run(run_dir: str | Path, overrides: list[str] = (), device: str | torch.device = "cpu") -> Run:
@@ -40,7 +42,7 @@ def load_run(run_dir: str | Path, overrides: list[str] = (), device: str | torch
     vocabs = Vocabs.from_dict(ckpt)
     model = build_model(ckpt["task"], len(vocabs.words), vocabs.label_names(), cfg.model, vocabs.num_chars)
     model.load_state_dict(ckpt["model"])
-    return Run(model.to(device).eval(), vocabs, cfg, ckpt["task"], path)
+    return Run(model.to(device).eval(), vocabs, cfg, ckpt["task"], path, ckpt["config"])
 
 
 def resolve_device(name: str) -> torch.device:

@@ -60,7 +60,7 @@ class Trainer:
     threads: int               # CPU threads used (train.threads resolved)
 
     def checkpoint(self, **extra) -> dict:
-        """best.pt's content (`training.checkpoint.RUN_KEYS`), plus ``extra``."""
+        """best.pt's content (weights, config, task, vocabularies, progress), plus ``extra`` (last.pt's)."""
         return {"model": self.model.state_dict(), "config": to_dict(self.cfg), "task": self.task,
                 **self.vocabs.to_dict(), "progress": asdict(self.progress), **extra}
 
@@ -96,6 +96,20 @@ def resume_fit(run_dir: str | Path, overrides: list[str] = ()) -> dict:
     """Continue the run in run_dir from its last.pt (``overrides`` apply on top of its config, e.g. more epochs)."""
     resume = load_checkpoint(Path(run_dir) / "last.pt", RESUME_KEYS)
     return fit(load_config(None, list(overrides), base=resume["config"]), run_dir, resume=resume)
+
+
+def fit_or_reuse(config: str, overrides: list[str], run_dir: Path) -> dict:
+    """metrics.json of the run in run_dir, training it first (`fit`) unless it has finished (sweeps): an interrupted
+    run (last.pt) is resumed, one killed before its first checkpoint is started again. A run that learned nothing
+    (NothingLearned) is reported with a warning and its metrics kept, so one failed variant does not end a sweep."""
+    try:
+        if (run_dir / "last.pt").exists() and not (run_dir / "metrics.json").exists():
+            resume_fit(run_dir, overrides)
+        elif not (run_dir / "metrics.json").exists():
+            fit(load_config(config, overrides), run_dir, overwrite=True)
+    except NothingLearned as e:
+        print(f"warning: {run_dir}: {e}")
+    return json.loads((run_dir / "metrics.json").read_text())
 
 
 def setup(cfg: Config, run_dir: str | Path, resume: dict | None, overwrite: bool) -> Trainer:
