@@ -57,7 +57,7 @@ class Trainer:
     loaders: dict              # "train", "validation", "test" -> DataLoader (this rank's batches)
     writer: SummaryWriter      # rank 0's; the others get a writer that does nothing
     device: torch.device
-    threads: int               # CPU threads used (train.threads resolved)
+    num_threads: int           # CPU threads used (train.threads resolved)
 
     def checkpoint(self, **extra) -> dict:
         """best.pt's content (weights, config, task, vocabularies, progress), plus ``extra`` (last.pt's)."""
@@ -195,7 +195,7 @@ def finish(t: Trainer) -> dict:
     results = {"best_epoch": best["progress"]["epoch"]}
     for split in ("validation", "test"):
         results.update(_evaluate_split(t, split))
-    results.update(train_seconds=t.progress.seconds, epochs=t.progress.epoch - 1, threads=t.threads)
+    results.update(train_seconds=t.progress.seconds, epochs=t.progress.epoch - 1, threads=t.num_threads)
     tensorboard.log_embeddings(t.writer, t.model, t.vocabs.words, t.progress.step)
     tensorboard.log_hparams(t.writer, _flat_config(t.cfg), results)
     t.writer.close()
