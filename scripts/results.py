@@ -4,10 +4,11 @@
     python -m scripts.results table                             # print the README's results table
     python -m scripts.results check                             # exit 1 if README.md's table differs from it
 
-A run's entry copies its metrics.json (scores, epochs, best epoch, threads) and adds its seed (config.yaml), the
-wall time (config.yaml to metrics.json), the date, the machine, the commit and the command. tests/test_results.py
-tests the rendering on synthetic runs. Not wired to the README yet (issue 18): `check` fails until the README's
-table is made from docs/results.json.
+A group is a config and its headline metrics; a group with "headline": false (a variant tried, e.g. another
+sentence vector) keeps its runs but stays out of the README's table. A run's entry copies its metrics.json
+(scores, epochs, best epoch, threads) and adds its seed (config.yaml), the wall time (config.yaml to metrics.json),
+the date, the machine, the commit and the command. tests/test_results.py tests the rendering on synthetic runs.
+Not wired to the README yet (issue 18): `check` fails until the README's table is made from docs/results.json.
 """
 from __future__ import annotations
 
@@ -36,7 +37,7 @@ def run_entry(run_dir: Path, machine: str, command: str, commit: str) -> dict:
     metrics = json.loads((run_dir / "metrics.json").read_text())
     config = yaml.safe_load((run_dir / "config.yaml").read_text())
     start, end = ((run_dir / name).stat().st_mtime for name in ("config.yaml", "metrics.json"))
-    return {"run": str(run_dir), "seed": config["train"]["seed"], "command": command, "commit": commit,
+    return {"run": run_dir.name, "seed": config["train"]["seed"], "command": command, "commit": commit,
             "date": time.strftime("%Y-%m-%d", time.gmtime(end)), "machine": machine,
             "wall_seconds": round(end - start), **metrics}
 
@@ -78,14 +79,14 @@ def table_rows(group: dict) -> list[str]:
 def table(results: dict | None = None) -> str:
     """The README's results block: a caption (machine, dates, commits) and one row per headline metric."""
     results = results or load()
-    runs = [r for g in results["groups"] for r in g["runs"]]
+    runs = [r for g in results["groups"] if g.get("headline", True) for r in g["runs"]]
     dates, commits = sorted({r["date"] for r in runs}), sorted({r["commit"] for r in runs})
     caption = (f"{results['machine']}; runs of {', '.join(dates)} at commit {', '.join(commits)} (every run: "
                f"[docs/results.json](docs/results.json)). Seed 1 is what the command gives; goals are judged on the "
                f"mean over seeds; test split unless noted; no pretrained vectors.")
     head = ["| dataset, metric | seed 1 | mean ± std | target | stretch | epochs (best), seed 1 | wall, seed 1 | "
             "command |", "|---|---|---|---|---|---|---|---|"]
-    body = [row for g in results["groups"] for row in table_rows(g)]
+    body = [row for g in results["groups"] if g.get("headline", True) for row in table_rows(g)]
     return "\n".join([BEGIN, caption, "", *head, *body, END])
 
 
@@ -101,8 +102,8 @@ def add(name: str, run_dirs: list[Path], machine: str, command: str, commit: str
     group = next((g for g in results["groups"] if g["name"] == name), None)
     if group is None:
         sys.exit(f"no group {name!r} in {RESULTS}; groups: {', '.join(g['name'] for g in results['groups'])}")
-    done = {r["run"] for r in group["runs"]}
-    group["runs"] += [run_entry(d, machine, command, commit) for d in run_dirs if str(d) not in done]
+    done = {r["run"] for r in group["runs"]}  # a run dir's name, e.g. h_n-seed1 (the command names its folder)
+    group["runs"] += [run_entry(d, machine, command, commit) for d in run_dirs if d.name not in done]
     RESULTS.write_text(json.dumps(results, indent=1) + "\n")
 
 

@@ -8,7 +8,7 @@ from scripts import results
 
 
 def run(seed: int, accuracy: float, epochs: int = 10) -> dict:
-    return {"run": f"runs/x/seed{seed}", "seed": seed, "command": "sweep", "commit": "abc1234", "date": "2026-12-01",
+    return {"run": f"seed{seed}", "seed": seed, "command": "sweep", "commit": "abc1234", "date": "2026-12-01",
             "machine": "m", "wall_seconds": 125, "best_epoch": epochs - 2, "epochs": epochs,
             "test/accuracy": accuracy}
 
