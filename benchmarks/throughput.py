@@ -45,6 +45,7 @@ from torch.utils.tensorboard import SummaryWriter
 
 from data.batching import INPUT_COLUMNS, LABEL_PAD, MAX_WORD_LEN, Batch, make_loader
 from data.datasets import prepare, task_of
+from data.device_loader import make_device_loader
 from data.vocab import PAD_ID
 from models.tasks import build_model
 from training.config import load_config
@@ -102,6 +103,8 @@ class Bench:
                                   pin_memory=device.type == "cuda")
         self.loader.batch_sampler.set_epoch(1)
         bucketed = list(itertools.islice(self.loader, total))
+        # the same batches sliced from the split put on the device once (train.device_data)
+        self.device_loader = make_device_loader(dd["train"], bs, shuffle=True, device=device, seed=cfg.train.seed)
         # random: a peer's DataLoader over Python lists, shuffled, no buckets (the naive loop's batches)
         examples = dd["train"].select_columns([c for c in INPUT_COLUMNS if c in dd["train"].column_names]).to_list()
         self.naive_loader = torch.utils.data.DataLoader(examples, batch_size=bs, shuffle=True, collate_fn=naive_collate,
@@ -127,6 +130,7 @@ class Bench:
         runs = {f"step {p} {kind}": self._step_run(p, kind, self.cfg.train) for p, kind in STEP_ROWS}
         runs["step bf16"] = self._step_run("bf16", "bucketed", dataclasses.replace(self.cfg.train, amp=True))
         runs["loop"], runs["loop busy"], runs["naive"] = self._loop_run, self._loop_run, self._naive_run
+        runs["loop device"] = lambda warmup: self._loop_run(warmup, self.device_loader)
         return runs
 
     def _step_run(self, model: str, kind: str, tcfg):
@@ -138,15 +142,17 @@ class Bench:
             return self.tokens[kind]
         return run
 
-    def _loop_run(self, warmup: bool) -> int:
-        """train_one_epoch from the start of epoch 1 for `n` steps: the bucketed batches above, in order."""
+    def _loop_run(self, warmup: bool, loader=None) -> int:
+        """train_one_epoch from the start of epoch 1 for `n` steps: the bucketed batches above, in order, from
+        ``loader`` (default: the DataLoader)."""
         model, optimizer = self.models[self.path]
         steps = self.warmup if warmup else self.warmup + self.n
         tcfg = dataclasses.replace(self.cfg.train, max_steps=steps)
         progress = Progress()
         if not warmup:  # skip the warm-up batches, as the other measurements do (the resume API)
             progress.batch = progress.step = self.warmup
-        train_one_epoch(model, self.loader, optimizer, tcfg, self.writer, progress, self.device, StopOnSignal())
+        train_one_epoch(model, loader or self.loader, optimizer, tcfg, self.writer, progress, self.device,
+                        StopOnSignal())
         return self.tokens["bucketed"]
 
     def _naive_run(self, warmup: bool) -> int:
@@ -223,6 +229,7 @@ def table(results: dict, path: str) -> str:
     rows = [(f"(1) ceiling: model step alone, prebuilt tensors, bucketed, {path}", f"step {path} bucketed"),
             (f"(2) full loop: train_one_epoch, DataLoader + collate + transfer + TensorBoard, {path}", "loop"),
             ("(2b) full loop beside one busy process (`while True: pass`)", "loop busy"),
+            ("(2c) full loop on device data (`train.device_data`: no per-step collate or copy)", "loop device"),
             ("(3) naive loop: random batches, per-example Python collate, packed", "naive")]
     rows += [(f"step alone: {p}, {kind} batches", f"step {p} {kind}") for p, kind in STEP_ROWS]
     rows += [(f"bf16 autocast (`train.amp`): model step alone, {path}, bucketed", "step bf16")]
@@ -231,6 +238,7 @@ def table(results: dict, path: str) -> str:
     out += [f"| {label} | " + " | ".join(cell(c, name) for c in columns) + " |" for label, name in rows]
     ratios = [("(2)/(1) loop vs ceiling", "loop", f"step {path} bucketed", "{:.2f}"),
               ("(2b)/(2) busy neighbour vs quiet", "loop busy", "loop", "{:.2f}"),
+              ("(2c)/(1) device-data loop vs ceiling", "loop device", f"step {path} bucketed", "{:.2f}"),
               ("(2)/(3) loop vs naive", "loop", "naive", "{:.2f}x"),
               ("reversed/packed, random batches", "step reversed random", "step packed random", "{:.2f}x"),
               ("reversed/packed, bucketed batches", "step reversed bucketed", "step packed bucketed", "{:.2f}x"),

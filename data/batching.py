@@ -165,6 +165,7 @@ def make_loader(ds, batch_size: int, shuffle: bool, seed: int = 0, pin_memory: b
     ``pin_memory=True`` (for a CUDA device) makes the host->device copy of each batch asynchronous;
     ``num_replicas``/``rank`` give this process its share of the batches (see `BucketBatchSampler`);
     ``num_workers`` > 0 collates in that many worker processes (the same batches, in the same order).
+    `data.device_loader.make_device_loader` gives the same batches from the split put on the device once.
 
     It gets its own generator so that starting an epoch draws nothing from torch's global RNG, which
     the model's dropout uses: a resumed run then replays the same dropout masks.

@@ -15,7 +15,8 @@ def test_throughput_prints_one_table_with_every_row_and_ratio(capsys, overrides)
     out = capsys.readouterr().out
     table = [line for line in out.splitlines() if line.startswith("|")]
     assert table[0] == "| real tokens/s (median ±half-range) | cpu, 1 thread |"
-    for row in ["(1) ceiling", "(2) full loop", "(2b) full loop beside one busy process", "(3) naive loop",
+    for row in ["(1) ceiling", "(2) full loop", "(2b) full loop beside one busy process", "(2c) full loop on device",
+                "(3) naive loop",
                 "step alone: packed, random",
                 "step alone: reversed, random", "step alone: packed, bucketed", "step alone: reversed, bucketed",
                 "bf16 autocast (`train.amp`)"]:
@@ -23,9 +24,10 @@ def test_throughput_prints_one_table_with_every_row_and_ratio(capsys, overrides)
     assert re.search(r"\| \*\*\(2\)/\(1\) loop vs ceiling\*\* \| \d+\.\d\d \|", out)
     assert re.search(r"\| \*\*\(2\)/\(3\) loop vs naive\*\* \| \d+\.\d\dx \|", out)
     assert re.search(r"\| \*\*\(2b\)/\(2\) busy neighbour vs quiet\*\* \| \d+\.\d\d \|", out)
+    assert re.search(r"\| \*\*\(2c\)/\(1\) device-data loop vs ceiling\*\* \| \d+\.\d\d \|", out)
     assert re.search(r"\| \*\*bf16 autocast / float32, model step\*\* \| \d+\.\d\dx \|", out)
-    assert len(table) == 2 + 9 + 6                                    # header, rule, rows, ratios: one table
-    assert len(results) == 8 and all(v > 0 for v in results.values())  # 4 step rows + bf16 + loop (quiet, busy) + naive
+    assert len(table) == 2 + 10 + 7                                   # header, rule, rows, ratios: one table
+    assert len(results) == 9 and all(v > 0 for v in results.values())  # 4 steps, bf16, 3 loops, naive
 
 
 def test_time_to_accuracy_reports_reached_and_not_reached(tagger_run, capsys):

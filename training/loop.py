@@ -44,6 +44,8 @@ class TrainConfig:
                                 # bf16 support; faster at 1 thread, not at 2 (docs/speed.md)
     num_workers: int = 0        # DataLoader worker processes; 0: collate in the training process (collate is
                                 # cheaper than a worker's hand-over on a few cores: docs/speed.md)
+    device_data: bool = False   # put each split on the device once and slice batches there (data/device_loader.py):
+                                # the same batches, no per-step collate or host-to-device copy (for GPUs)
 
     def __post_init__(self):
         check_ranges("train", self, TRAIN_RANGES)
@@ -53,6 +55,8 @@ class TrainConfig:
             except RuntimeError:
                 raise ValueError(f"train.device must be auto, cpu, cuda or cuda:N, got {self.device!r}") from None
         resolve_threads(self.threads)
+        if self.device_data and self.num_workers:
+            raise ValueError("train.device_data slices batches on the device: it takes no train.num_workers")
         if self.select_metric not in metrics.METRIC_NAMES:
             raise ValueError(f"train.select_metric must be one of {', '.join(metrics.METRIC_NAMES)}, "
                              f"got {self.select_metric!r}")

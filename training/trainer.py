@@ -21,6 +21,7 @@ from torch.utils.tensorboard import SummaryWriter
 
 from data.batching import EVAL_BATCH_SIZE, make_loader
 from data.datasets import prepare, resolve_text, task_of
+from data.device_loader import make_device_loader
 from data.download import vectors_file
 from data.vectors import load_vectors
 from data.vocab import Vocabs
@@ -230,10 +231,18 @@ def _data(cfg: Config, resume: dict | None, run_dir: Path) -> tuple[dict, Vocabs
 
 
 def _loaders(cfg: Config, dd: dict, device: torch.device) -> dict:
-    share = dict(pin_memory=device.type == "cuda", **distributed.shard())  # this rank's batches
-    loaders = {"train": make_loader(dd["train"], cfg.train.batch_size, shuffle=True, seed=cfg.train.seed,
-                                    num_workers=cfg.train.num_workers, **share)}
-    loaders.update({s: make_loader(dd[s], EVAL_BATCH_SIZE, shuffle=False, **share) for s in ("validation", "test")})
+    """This rank's batches of each split: collated per step, or (train.device_data) sliced from the split put on
+    the device once; the same batches either way."""
+    shard = distributed.shard()
+
+    def make(ds, size: int, shuffle: bool, seed: int):
+        if cfg.train.device_data:
+            return make_device_loader(ds, size, shuffle, device, seed, **shard)
+        return make_loader(ds, size, shuffle, seed, pin_memory=device.type == "cuda",
+                           num_workers=cfg.train.num_workers if shuffle else 0, **shard)
+
+    loaders = {"train": make(dd["train"], cfg.train.batch_size, True, cfg.train.seed)}
+    loaders.update({s: make(dd[s], EVAL_BATCH_SIZE, False, 0) for s in ("validation", "test")})
     return loaders
 
 

@@ -1,0 +1,58 @@
+"""train.device_data: batches sliced from a split put on the device once are make_loader's, tensor for tensor,
+and a run trained on them is the same run, bit for bit (here on the CPU; the GPU is where it pays)."""
+from dataclasses import fields
+
+import pytest
+import torch
+
+import train
+from data.batching import Batch, make_loader
+from data.datasets import DataConfig, prepare
+from data.device_loader import make_device_loader
+from training.checkpoint import load_checkpoint
+from training.config import ConfigError, load_config
+
+SPLITS = [(DataConfig(name="ud_en_ewt", limit=300), True),    # tags + chars (words longer than MAX_WORD_LEN)
+          (DataConfig(name="atis", limit=300), True),         # joint: a label and tags per sentence
+          (DataConfig(name="trec", limit=300), False)]        # a label, no chars
+
+
+def same_batch(a: Batch, b: Batch) -> bool:
+    for f in fields(Batch):
+        x, y = getattr(a, f.name), getattr(b, f.name)
+        if (x is None) != (y is None) or (x is not None and not (x.dtype == y.dtype and torch.equal(x, y))):
+            return False
+    return a.lengths.device.type == "cpu"
+
+
+@pytest.mark.parametrize("cfg,chars", SPLITS, ids=["ud_en_ewt", "atis", "trec"])
+@pytest.mark.parametrize("shuffle,replicas,rank", [(True, 1, 0), (False, 1, 0), (True, 2, 1), (False, 2, 1)])
+def test_the_same_batches_in_the_same_order(cfg, chars, shuffle, replicas, rank):
+    dd, _ = prepare(cfg, chars=chars)
+    ds = dd["train"]
+    args = dict(seed=3, num_replicas=replicas, rank=rank)
+    collated, sliced = make_loader(ds, 16, shuffle, **args), make_device_loader(ds, 16, shuffle, "cpu", **args)
+    assert len(sliced) == len(collated) > 0
+    for epoch in (1, 2):
+        for loader in (collated, sliced):
+            loader.batch_sampler.set_epoch(epoch, start=1)           # a mid-epoch resume skips as well
+        pairs = list(zip(collated, sliced, strict=True))
+        assert len(pairs) == len(collated) - 1 if shuffle else len(pairs) == len(collated)
+        assert all(same_batch(a, b) for a, b in pairs)
+    if chars:
+        assert any(b.chars.shape[2] < sliced.split.chars.shape[2] for _, b in pairs)  # cut to each batch's words
+
+
+def test_a_run_on_device_data_is_the_same_run(tmp_path):
+    base = ["configs/tiny.yaml", "model.char_filters=8", "train.epochs=2"]
+    collated = train.main([*base, "--run-dir", str(tmp_path / "collated")])
+    sliced = train.main([*base, "train.device_data=true", "--run-dir", str(tmp_path / "sliced")])
+    assert {k: v for k, v in sliced.items() if k != "train_seconds"} == \
+        {k: v for k, v in collated.items() if k != "train_seconds"}
+    a, b = (load_checkpoint(tmp_path / name / "last.pt")["model"] for name in ("collated", "sliced"))
+    assert all(torch.equal(a[k], b[k]) for k in a)
+
+
+def test_device_data_takes_no_workers():
+    with pytest.raises(ConfigError, match="train.device_data slices batches on the device: it takes no"):
+        load_config("configs/tiny.yaml", ["train.device_data=true", "train.num_workers=2"])
