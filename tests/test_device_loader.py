@@ -1,15 +1,13 @@
-"""train.device_data: batches sliced from a split put on the device once are make_loader's, tensor for tensor,
-and a run trained on them is the same run, bit for bit (here on the CPU; the GPU is where it pays)."""
+"""train.device_data: batches sliced from a split put on the device once are make_loader's, tensor for tensor
+(tests/test_train.py trains a run both ways: the same weights, bit for bit)."""
 from dataclasses import fields
 
 import pytest
 import torch
 
-import train
 from data.batching import Batch, make_loader
 from data.datasets import DataConfig, prepare
 from data.device_loader import make_device_loader
-from training.checkpoint import load_checkpoint
 from training.config import ConfigError, load_config
 
 SPLITS = [(DataConfig(name="ud_en_ewt", limit=300), True),    # tags + chars (words longer than MAX_WORD_LEN)
@@ -41,16 +39,6 @@ def test_the_same_batches_in_the_same_order(cfg, chars, shuffle, replicas, rank)
         assert all(same_batch(a, b) for a, b in pairs)
     if chars:
         assert any(b.chars.shape[2] < sliced.split.chars.shape[2] for _, b in pairs)  # cut to each batch's words
-
-
-def test_a_run_on_device_data_is_the_same_run(tmp_path):
-    base = ["configs/tiny.yaml", "model.char_filters=8", "train.epochs=2"]
-    collated = train.main([*base, "--run-dir", str(tmp_path / "collated")])
-    sliced = train.main([*base, "train.device_data=true", "--run-dir", str(tmp_path / "sliced")])
-    assert {k: v for k, v in sliced.items() if k != "train_seconds"} == \
-        {k: v for k, v in collated.items() if k != "train_seconds"}
-    a, b = (load_checkpoint(tmp_path / name / "last.pt")["model"] for name in ("collated", "sliced"))
-    assert all(torch.equal(a[k], b[k]) for k in a)
 
 
 def test_device_data_takes_no_workers():

@@ -2,6 +2,7 @@
 import json
 
 import pytest
+import torch
 from tensorboard.backend.event_processing.event_accumulator import EventAccumulator
 
 import evaluate
@@ -46,13 +47,17 @@ def test_evaluate_reproduces_metrics_json(tmp_path):
     assert again["accuracy"] == pytest.approx(results["test/accuracy"], abs=0)
 
 
-def test_worker_processes_change_nothing_but_where_collate_runs(tmp_path):
-    """train.num_workers=2 feeds the same batches in the same order: the same metrics, bit for bit."""
+@pytest.mark.parametrize("where", ["train.num_workers=2", "train.device_data=true"])
+def test_where_batches_are_made_changes_nothing(tmp_path, where):
+    """Collate in 2 worker processes, or slices of the split put on the device once (data/device_loader.py): the
+    same batches in the same order, so the same metrics and the same weights, bit for bit."""
     base = ["configs/tiny.yaml", "model.char_filters=8", "train.epochs=2"]
-    alone = train.main([*base, "--run-dir", str(tmp_path / "w0")])
-    workers = train.main([*base, "train.num_workers=2", "--run-dir", str(tmp_path / "w2")])
-    assert {k: v for k, v in workers.items() if k != "train_seconds"} == \
+    alone = train.main([*base, "--run-dir", str(tmp_path / "alone")])
+    other = train.main([*base, where, "--run-dir", str(tmp_path / "other")])
+    assert {k: v for k, v in other.items() if k != "train_seconds"} == \
         {k: v for k, v in alone.items() if k != "train_seconds"}
+    a, b = (load_checkpoint(tmp_path / name / "last.pt")["model"] for name in ("alone", "other"))
+    assert all(torch.equal(a[k], b[k]) for k in a)
 
 
 def test_bf16_autocast_trains(tmp_path):
