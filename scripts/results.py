@@ -21,6 +21,8 @@ from pathlib import Path
 
 import yaml
 
+from training.metrics import mean_std
+
 ROOT = Path(__file__).resolve().parent.parent
 RESULTS = ROOT / "docs" / "results.json"
 README = ROOT / "README.md"
@@ -40,12 +42,6 @@ def run_entry(run_dir: Path, machine: str, command: str, commit: str) -> dict:
     return {"run": run_dir.name, "seed": config["train"]["seed"], "command": command, "commit": commit,
             "date": time.strftime("%Y-%m-%d", time.gmtime(end)), "machine": machine,
             "wall_seconds": round(end - start), **metrics}
-
-
-def pct(values: list[float]) -> str:
-    """Scores in % with two decimals: `mean ±std` (just the value for one)."""
-    v = [100 * x for x in values]
-    return f"{statistics.mean(v):.2f}" + (f" ±{statistics.stdev(v):.2f}" if len(v) > 1 else "")
 
 
 def minutes(seconds: float) -> str:
@@ -70,8 +66,8 @@ def table_rows(group: dict) -> list[str]:
     for m in group["metrics"]:
         values = [r[m["key"]] for r in runs]
         mean = statistics.mean(values)
-        rows.append(f"| {group['title']}, {m['name']} | **{100 * seed1[m['key']]:.2f}** | {pct(values)} ({seeds}) | "
-                    f"{goal(mean, m, 'target')} | {goal(mean, m, 'stretch')} | {seed1['epochs']} "
+        rows.append(f"| {group['title']}, {m['name']} | **{100 * seed1[m['key']]:.2f}** | {mean_std(values)} "
+                    f"({seeds}) | {goal(mean, m, 'target')} | {goal(mean, m, 'stretch')} | {seed1['epochs']} "
                     f"({seed1['best_epoch']}) | {minutes(seed1['wall_seconds'])} | `{group['command']}` |")
     return rows
 

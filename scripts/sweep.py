@@ -16,13 +16,8 @@ import sys
 from pathlib import Path
 
 from training.config import load_config
+from training.metrics import mean_std
 from training.trainer import Diverged, fit_or_reuse
-
-
-def mean_std(values: list[float]) -> str:
-    """Percentages: `mean ±std` over seeds (just the value for one seed)."""
-    pct = [100 * v for v in values]
-    return f"{statistics.mean(pct):.2f}" + (f" ±{statistics.stdev(pct):.2f}" if len(pct) > 1 else "")
 
 
 def parse_variant(text: str) -> tuple[str, list[str]]:

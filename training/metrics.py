@@ -17,6 +17,7 @@ an error everywhere. For seqeval it becomes the tag ``B-<unseen>``, a one-token 
 """
 from __future__ import annotations
 
+import statistics
 from itertools import chain
 
 from seqeval.metrics import classification_report as entity_report
@@ -132,6 +133,12 @@ def report(gold: dict, pred: dict, label_names: dict[str, list[str]]) -> str:
     if len(label_names) > 1:
         parts.append(f"exact match (every field right): {exact_match(gold, {f: pred[f] for f in gold}):.4f}\n")
     return "\n".join(parts)
+
+
+def mean_std(values: list[float]) -> str:
+    """Percentages: `mean ±std` over seeds, for tables of runs (just the value for one seed)."""
+    pct = [100 * v for v in values]
+    return f"{statistics.mean(pct):.2f}" + (f" ±{statistics.stdev(pct):.2f}" if len(pct) > 1 else "")
 
 
 def _confusion_text(cm, names: list[str]) -> str:
