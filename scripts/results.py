@@ -6,9 +6,9 @@
 
 A group is a config and its headline metrics; a group with "headline": false (a variant tried, e.g. another
 sentence vector) keeps its runs but stays out of the README's table. A run's entry copies its metrics.json
-(scores, epochs, best epoch, threads) and adds its seed (config.yaml), the wall time (config.yaml to metrics.json),
-the date, the machine, the commit and the command. tests/test_results.py tests the rendering on synthetic runs.
-Not wired to the README yet (issue 18): `check` fails until the README's table is made from docs/results.json.
+(scores, epochs, best epoch, threads, train_seconds: the training loop's own clock, summed across resumes) and adds
+its seed (config.yaml), the date metrics.json was written, the machine, the commit and the command.
+tests/test_results.py tests the rendering on synthetic runs and that README.md's table is this script's output.
 """
 from __future__ import annotations
 
@@ -34,14 +34,13 @@ def load() -> dict:
 
 
 def run_entry(run_dir: Path, machine: str, command: str, commit: str) -> dict:
-    """One finished run as results.json keeps it. Wall time: config.yaml (written once the data is read, before
-    the model is built) to metrics.json."""
+    """One finished run as results.json keeps it. Its time is metrics.json's train_seconds, not the files' mtimes:
+    a run stopped and resumed rewrites config.yaml, and the pause is no part of its cost."""
     metrics = json.loads((run_dir / "metrics.json").read_text())
     config = yaml.safe_load((run_dir / "config.yaml").read_text())
-    start, end = ((run_dir / name).stat().st_mtime for name in ("config.yaml", "metrics.json"))
+    end = (run_dir / "metrics.json").stat().st_mtime
     return {"run": run_dir.name, "seed": config["train"]["seed"], "command": command, "commit": commit,
-            "date": time.strftime("%Y-%m-%d", time.gmtime(end)), "machine": machine,
-            "wall_seconds": round(end - start), **metrics}
+            "date": time.strftime("%Y-%m-%d", time.gmtime(end)), "machine": machine, **metrics}
 
 
 def minutes(seconds: float) -> str:
@@ -68,7 +67,7 @@ def table_rows(group: dict) -> list[str]:
         mean = statistics.mean(values)
         rows.append(f"| {group['title']}, {m['name']} | **{100 * seed1[m['key']]:.2f}** | {mean_std(values)} "
                     f"({seeds}) | {goal(mean, m, 'target')} | {goal(mean, m, 'stretch')} | {seed1['epochs']} "
-                    f"({seed1['best_epoch']}) | {minutes(seed1['wall_seconds'])} | `{group['command']}` |")
+                    f"({seed1['best_epoch']}) | {minutes(seed1['train_seconds'])} | `{group['command']}` |")
     return rows
 
 
@@ -79,8 +78,9 @@ def table(results: dict | None = None) -> str:
     dates, commits = sorted({r["date"] for r in runs}), sorted({r["commit"] for r in runs})
     caption = (f"{results['machine']}; runs of {', '.join(dates)} at commit {', '.join(commits)} (every run: "
                f"[docs/results.json](docs/results.json)). Seed 1 is what the command gives; goals are judged on the "
-               f"mean over seeds; test split unless noted; no pretrained vectors.")
-    head = ["| dataset, metric | seed 1 | mean ± std | target | stretch | epochs (best), seed 1 | wall, seed 1 | "
+               f"mean over seeds; test split unless noted; no pretrained vectors. Training time: the loop's own clock "
+               f"(data loading and evaluation aside).")
+    head = ["| dataset, metric | seed 1 | mean ± std | target | stretch | epochs (best), seed 1 | training, seed 1 | "
             "command |", "|---|---|---|---|---|---|---|---|"]
     body = [row for g in results["groups"] if g.get("headline", True) for row in table_rows(g)]
     return "\n".join([BEGIN, caption, "", *head, *body, END])

@@ -9,7 +9,7 @@ from scripts import results
 
 def run(seed: int, accuracy: float, epochs: int = 10) -> dict:
     return {"run": f"seed{seed}", "seed": seed, "command": "sweep", "commit": "abc1234", "date": "2026-12-01",
-            "machine": "m", "wall_seconds": 125, "best_epoch": epochs - 2, "epochs": epochs,
+            "machine": "m", "train_seconds": 125.7, "best_epoch": epochs - 2, "epochs": epochs,
             "test/accuracy": accuracy}
 
 
@@ -38,13 +38,13 @@ def test_the_table_is_framed_by_its_markers_and_names_dates_and_commits():
     assert results.readme_table(f"intro\n{text}\nafter\n") == text
 
 
-def test_run_entry_copies_metrics_json_and_reads_seed_and_wall_time(tmp_path):
+def test_run_entry_copies_metrics_json_and_reads_the_seed_and_the_date(tmp_path):
     (tmp_path / "config.yaml").write_text("train:\n  seed: 4\n")
-    (tmp_path / "metrics.json").write_text(json.dumps({"best_epoch": 3, "epochs": 5, "test/accuracy": 0.5}))
-    os.utime(tmp_path / "config.yaml", (1_000_000, 1_000_000))
+    (tmp_path / "metrics.json").write_text(json.dumps({"best_epoch": 3, "epochs": 5, "test/accuracy": 0.5,
+                                                       "train_seconds": 61.5}))
     os.utime(tmp_path / "metrics.json", (1_000_090, 1_000_090))
     entry = results.run_entry(tmp_path, "m", "python train.py c.yaml train.seed=4", "abc1234")
-    assert entry["seed"] == 4 and entry["wall_seconds"] == 90 and entry["test/accuracy"] == 0.5
+    assert entry["seed"] == 4 and entry["train_seconds"] == 61.5 and entry["test/accuracy"] == 0.5
     assert entry["commit"] == "abc1234" and entry["date"] == "1970-01-12"
 
 
@@ -58,3 +58,16 @@ def test_check_fails_when_the_readme_table_differs(tmp_path, monkeypatch):
     (tmp_path / "README.md").write_text(f"# x\n{results.table().replace('90.00', '91.00')}\n")
     with pytest.raises(SystemExit, match="differs from docs/results.json"):
         results.main(["check"])
+
+
+def test_the_readme_table_is_the_one_made_from_docs_results_json():
+    """The committed figures: edit docs/results.json (python -m scripts.results add), then paste `table`'s output."""
+    assert results.readme_table(results.README.read_text()) == results.table()
+
+
+def test_every_headline_group_has_its_seeds_and_every_run_its_provenance():
+    for g in results.load()["groups"]:
+        assert sorted(r["seed"] for r in g["runs"]) == list(range(1, g["seeds"] + 1)), g["name"]
+        for r in g["runs"]:
+            assert r["commit"] and r["command"] and r["date"] and r["machine"] and r["train_seconds"] > 0, r["run"]
+            assert "--seeds" in r["command"] or "train.py" in r["command"], r["run"]
