@@ -3,6 +3,7 @@
     python -m scripts.results add trec runs/s18/trec/h_n-seed* --command "..." --commit ab99081   # record runs
     python -m scripts.results table                             # print the README's results table
     python -m scripts.results check                             # exit 1 if README.md's table differs from it
+    python -m scripts.results seeds                             # every group, variants too: dev and test per seed
 
 A group is a config and its headline metrics; a group with "headline": false (a variant tried, e.g. another
 sentence vector) keeps its runs but stays out of the README's table. A run's entry copies its metrics.json
@@ -86,6 +87,25 @@ def table(results: dict | None = None) -> str:
     return "\n".join([BEGIN, caption, "", *head, *body, END])
 
 
+def seeds_table(results: dict | None = None) -> str:
+    """Every group, variants included (docs/results.md): the selection metric on dev and each headline metric on
+    test, mean ± std and per seed, and the epochs each seed ran. A variant is chosen over its config by dev only."""
+    results = results or load()
+    rows = ["| config | command | seeds | dev (selects) | test | test per seed | epochs |",
+            "|---|---|---|---|---|---|---|"]
+    for g in results["groups"]:
+        runs = sorted(g["runs"], key=lambda r: r["seed"])
+        if not runs:
+            continue
+        select = g.get("select", g["metrics"][0]["key"].replace("test/", "dev/"))
+        test = " / ".join(mean_std([r[m["key"]] for r in runs]) for m in g["metrics"])
+        per_seed = "; ".join(", ".join(f"{100 * r[m['key']]:.2f}" for r in runs) for m in g["metrics"])
+        rows.append(f"| {g['title']} | `{g['command']}` | {len(runs)} | {select.removeprefix('dev/')} "
+                    f"{mean_std([r[select] for r in runs])} | {test} | {per_seed} | "
+                    f"{', '.join(str(r['epochs']) for r in runs)} |")
+    return "\n".join(rows)
+
+
 def readme_table(text: str) -> str:
     """The README's block between BEGIN and END (markers included)."""
     if BEGIN not in text or END not in text:
@@ -114,11 +134,14 @@ def main(argv=None) -> None:
     a.add_argument("--commit", required=True, help="the commit of the code they ran")
     sub.add_parser("table")
     sub.add_parser("check")
+    sub.add_parser("seeds")
     args = p.parse_args(argv)
     if args.command == "add":
         add(args.group, args.run_dirs, args.machine, args.run_command, args.commit)
     elif args.command == "table":
         print(table())
+    elif args.command == "seeds":
+        print(seeds_table())
     elif readme_table(README.read_text()) != table():
         sys.exit("README.md's results table differs from docs/results.json: run python -m scripts.results table")
 

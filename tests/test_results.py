@@ -71,3 +71,14 @@ def test_every_headline_group_has_its_seeds_and_every_run_its_provenance():
         for r in g["runs"]:
             assert r["commit"] and r["command"] and r["date"] and r["machine"] and r["train_seconds"] > 0, r["run"]
             assert "--seeds" in r["command"] or "train.py" in r["command"], r["run"]
+
+
+def test_the_seeds_table_shows_the_selection_metric_on_dev_beside_test():
+    a, b = run(1, 0.92), run(2, 0.90)
+    a["dev/accuracy"], b["dev/accuracy"] = 0.80, 0.84
+    variant = {**group(a, b), "title": "G, max (variant)", "select": "dev/accuracy", "headline": False}
+    lines = results.seeds_table({"machine": "m", "groups": [group(), variant]}).splitlines()
+    assert len(lines) == 3, "a group with no runs yet has no row"
+    cells = [c.strip() for c in lines[2].strip("|").split("|")]
+    assert cells[0] == "G, max (variant)" and cells[2:6] == ["2", "accuracy 82.00 ±2.83", "91.00 ±1.41",
+                                                               "92.00, 90.00"]
