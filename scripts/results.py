@@ -2,6 +2,7 @@
 
     python -m scripts.results add trec runs/s18/trec/h_n-seed* --command "..." --commit ab99081   # record runs
     python -m scripts.results table                             # print the README's results table
+    python -m scripts.results write                             # put it in README.md, between its markers
     python -m scripts.results check                             # exit 1 if README.md's table differs from it
     python -m scripts.results seeds                             # every group, variants too: dev and test per seed
 
@@ -133,6 +134,7 @@ def main(argv=None) -> None:
     a.add_argument("--command", dest="run_command", required=True, help="the command that made these runs")
     a.add_argument("--commit", required=True, help="the commit of the code they ran")
     sub.add_parser("table")
+    sub.add_parser("write")
     sub.add_parser("check")
     sub.add_parser("seeds")
     args = p.parse_args(argv)
@@ -142,8 +144,11 @@ def main(argv=None) -> None:
         print(table())
     elif args.command == "seeds":
         print(seeds_table())
+    elif args.command == "write":
+        text = README.read_text()
+        README.write_text(text.replace(readme_table(text), table()))
     elif readme_table(README.read_text()) != table():
-        sys.exit("README.md's results table differs from docs/results.json: run python -m scripts.results table")
+        sys.exit("README.md's results table differs from docs/results.json: run python -m scripts.results write")
 
 
 if __name__ == "__main__":
