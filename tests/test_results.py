@@ -68,7 +68,7 @@ def test_the_readme_table_is_the_one_made_from_docs_results_json():
     assert results.readme_table(results.README.read_text()) == results.table()
 
 
-def test_every_headline_group_has_its_seeds_and_every_run_its_provenance():
+def test_every_group_has_its_seeds_and_every_run_its_provenance():
     for g in results.load()["groups"]:
         assert sorted(r["seed"] for r in g["runs"]) == list(range(1, g["seeds"] + 1)), g["name"]
         for r in g["runs"]:
