@@ -29,6 +29,9 @@ class Batch:
     labels: Optional[torch.Tensor] = None  # (B,) one label per sentence (classification, joint intent); None: none
     tags: Optional[torch.Tensor] = None    # (B, T) one tag per token (tagging, joint slots), -100 at pads; None: none
     chars: Optional[torch.Tensor] = None   # (B, T, C) int64 character ids, PAD_ID-padded; None: no char features
+    spellings: Optional[torch.Tensor] = None     # (U, C) the batch's distinct rows of chars, sorted (torch.unique's)
+    spelling_ids: Optional[torch.Tensor] = None  # (B, T) each word slot's row in spellings; None: the char-CNN finds
+                                                 # them itself (torch.unique, a host sync on a GPU)
 
     @property
     def mask(self) -> torch.Tensor:
@@ -38,7 +41,8 @@ class Batch:
     def to(self, device) -> "Batch":
         nb = torch.device(device).type == "cuda"
         move = lambda t: None if t is None else t.to(device, non_blocking=nb)  # noqa: E731
-        return Batch(move(self.tokens), self.lengths, move(self.labels), move(self.tags), move(self.chars))
+        return Batch(move(self.tokens), self.lengths, move(self.labels), move(self.tags), move(self.chars),
+                     move(self.spellings), move(self.spelling_ids))
 
     def gold(self) -> dict[str, list]:
         """The batch's labels as plain lists per label field: {"label": [id, ...]} and/or {"tags": [[id, ...], ...]}
@@ -53,14 +57,21 @@ class Batch:
     def pin_memory(self) -> "Batch":
         """Page-locked copies (DataLoader(pin_memory=True) calls this), so `.to("cuda")` can overlap compute."""
         pin = lambda t: None if t is None else t.pin_memory()  # noqa: E731
-        return Batch(pin(self.tokens), pin(self.lengths), pin(self.labels), pin(self.tags), pin(self.chars))
+        return Batch(pin(self.tokens), pin(self.lengths), pin(self.labels), pin(self.tags), pin(self.chars),
+                     pin(self.spellings), pin(self.spelling_ids))
+
+    @property
+    def words(self) -> Optional[tuple[torch.Tensor, torch.Tensor]]:
+        """(spellings, spelling_ids) for the char-CNN, or None where the batch has none."""
+        return None if self.spellings is None else (self.spellings, self.spelling_ids)
 
 
 def collate(examples: list[dict]) -> Batch:
     """[{"ids": [..], "chars"?: [[..], ..], "tag_ids"?: [..], "label_ids"?: int}] -> Batch, right-padded.
 
     Tokens and chars are padded with PAD_ID, tags with -100; chars to the batch's longest word (at most
-    MAX_WORD_LEN characters, see `pad_chars`).
+    MAX_WORD_LEN characters, see `pad_chars`), with the batch's distinct spellings found here, on the host
+    (`spellings`), not in the model's step.
     """
     lengths = torch.tensor([len(ex["ids"]) for ex in examples], dtype=torch.int64)
     if int(lengths.min()) == 0:  # pack_padded_sequence cannot take a zero-length sequence
@@ -74,7 +85,16 @@ def collate(examples: list[dict]) -> Batch:
         batch.labels = torch.tensor([ex["label_ids"] for ex in examples], dtype=torch.int64)  # (B,)
     if "chars" in first:
         batch.chars = pad_chars([ex["chars"] for ex in examples], MAX_WORD_LEN)             # (B, T, C)
+        batch.spellings, batch.spelling_ids = spellings(batch.chars)                        # (U, C), (B, T)
     return batch
+
+
+def spellings(chars: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+    """(B, T, C) char ids -> the distinct rows (U, C), sorted, and each slot's row (B, T): torch.unique's answer,
+    which the char-CNN needs to run once per distinct word (an all-pad row stands for the padded slots)."""
+    B, T, C = chars.shape
+    distinct, index = torch.unique(chars.reshape(B * T, C), dim=0, return_inverse=True)     # (U, C), (B*T,)
+    return distinct, index.reshape(B, T)
 
 
 def pad(rows: list[list[int]], lengths: torch.Tensor, value: int) -> torch.Tensor:

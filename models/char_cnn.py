@@ -10,10 +10,14 @@ slot (a padded position of a short sentence) gives zeros.
 
 A batch repeats its words ("the", ",", "."): about half of UD EWT's word slots in a batch of 32 sentences are
 repeats, so the CNN runs once per distinct spelling and the rows are gathered back (a faster forward and
-backward: docs/speed.md). Under torch.compile / torch.export, whose shapes must not depend on the data,
-it runs on every slot; the outputs are the same (one dropout mask per distinct word in training).
+backward: docs/speed.md). The loaders find the distinct spellings on the host (`data.batching.spellings`, or
+per epoch in `data.device_loader`), so a GPU step does not wait for torch.unique's data-dependent size; given
+none, the forward finds them itself. Under torch.compile / torch.export, whose shapes must not depend on the
+data, it runs on every slot; the outputs are the same (one dropout mask per distinct word in training).
 """
 from __future__ import annotations
+
+from typing import Optional
 
 import torch
 from torch import nn
@@ -42,10 +46,13 @@ class CharCNN(nn.Module):
         self.conv = nn.Conv1d(char_dim, num_filters, kernel_size, padding=kernel_size // 2)  # C in, C out
         self.dropout = nn.Dropout(dropout)
 
-    def forward(self, chars: torch.Tensor) -> torch.Tensor:
+    def forward(self, chars: torch.Tensor, spellings: Optional[tuple[torch.Tensor, torch.Tensor]] = None
+                ) -> torch.Tensor:
         """
         Args:
             chars: (B, T, C) int64 character ids, PAD_ID after each word's end and in padded word slots.
+            spellings: (distinct (U, C), index (B, T)) = torch.unique(chars as rows), found beforehand by the loader
+                (`data.batching.Batch.words`); None: found here.
         Returns:
             (B, T, num_filters) one vector per word slot; zeros where the slot has no characters.
         """
@@ -53,8 +60,10 @@ class CharCNN(nn.Module):
         flat = chars.reshape(B * T, C)                                          # (B*T, C)
         if torch.compiler.is_compiling():
             return self.words(flat).reshape(B, T, -1)                           # (B, T, F)
-        distinct, index = torch.unique(flat, dim=0, return_inverse=True)        # (U, C), (B*T,) row of each slot
-        return self.words(distinct)[index].reshape(B, T, -1)                    # (B, T, F)
+        if spellings is None:
+            spellings = torch.unique(flat, dim=0, return_inverse=True)          # (U, C), (B*T,) row of each slot
+        distinct, index = spellings
+        return self.words(distinct)[index.reshape(B * T)].reshape(B, T, -1)     # (B, T, F)
 
     def words(self, flat: torch.Tensor) -> torch.Tensor:
         """(N, C) character ids, one word per row -> (N, num_filters); zeros for an all-pad row."""

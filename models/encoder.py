@@ -100,12 +100,15 @@ class Encoder(nn.Module):
             bidirectional=cfg.bidirectional, dropout=cfg.dropout if cfg.num_layers > 1 else 0.0, batch_first=True)
         self.dropout = nn.Dropout(cfg.dropout)
 
-    def forward(self, tokens: torch.Tensor, lengths: torch.Tensor, chars: Optional[torch.Tensor] = None):
+    def forward(self, tokens: torch.Tensor, lengths: torch.Tensor, chars: Optional[torch.Tensor] = None,
+                spellings: Optional[tuple[torch.Tensor, torch.Tensor]] = None):
         """
         Args:
             tokens: (B, T) int64 word ids, PAD_ID after each sentence's end.
             lengths: (B,) int64 on the CPU, every length >= 1.
             chars: (B, T, C) int64 character ids (`data.batching.collate`); required with the char-CNN, else ignored.
+            spellings: the distinct rows of chars and each slot's row (`data.batching.Batch.words`); None: the
+                char-CNN finds them.
         Returns:
             output: (B, T, D*H) last layer at every step; zeros at padded steps.
             sentence: (B, D*H) cat(h_n[-2], h_n[-1]) (last layer, forward then backward); h_n[-1] if D == 1.
@@ -117,7 +120,7 @@ class Encoder(nn.Module):
         if self.char_cnn is not None:
             if chars is None:
                 raise ValueError("this encoder has a char-CNN: the batch needs chars (B, T, C)")
-            x = torch.cat([x, self.char_cnn(chars)], dim=-1)                      # (B, T, E + F)
+            x = torch.cat([x, self.char_cnn(chars, spellings)], dim=-1)           # (B, T, E + F)
         x = self.dropout(x)
         run = self.run_packed if self.cfg.rnn_path == "packed" else self.run_reversed
         output, h_n = run(x, lengths)                        # (B, T, D*H), (D*L, B, H)

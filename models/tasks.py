@@ -62,7 +62,8 @@ class Classifier(nn.Module):
                                        class_weights)
 
     def logits(self, batch: Batch) -> torch.Tensor:
-        output, sentence = self.encoder(batch.tokens, batch.lengths, batch.chars)  # (B, T, D*H), (B, D*H) from h_n
+        # output (B, T, D*H), sentence (B, D*H) from h_n
+        output, sentence = self.encoder(batch.tokens, batch.lengths, batch.chars, batch.words)
         return self.head(output, sentence, batch.lengths)                           # (B, C)
 
     def forward(self, batch: Batch):
@@ -83,7 +84,7 @@ class Tagger(nn.Module):
         self.head = TaggingHead(encoder.output_size, tag_names, crf)
 
     def logits(self, batch: Batch) -> torch.Tensor:
-        output, _ = self.encoder(batch.tokens, batch.lengths, batch.chars)     # (B, T, D*H)
+        output, _ = self.encoder(batch.tokens, batch.lengths, batch.chars, batch.words)  # (B, T, D*H)
         return self.head(output)                                               # (B, T, K)
 
     def forward(self, batch: Batch):
@@ -111,7 +112,7 @@ class JointModel(nn.Module):
         self.slot_weight = slot_weight
 
     def logits(self, batch: Batch) -> dict[str, torch.Tensor]:
-        output, sentence = self.encoder(batch.tokens, batch.lengths, batch.chars)  # (B, T, D*H), (B, D*H)
+        output, sentence = self.encoder(batch.tokens, batch.lengths, batch.chars, batch.words)  # (B,T,D*H), (B,D*H)
         intent = self.intent_head(output, sentence, batch.lengths)                   # (B, C)
         return {"label": intent, "tags": self.slot_head(output)}                     # (B, C), (B, T, K)
 

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Does a code change move any number? Trains tiny versions of every committed config (every task kind: CRF,
-# char-CNN, joint) at COMMIT and in this working tree, and compares metrics.json (less train_seconds) and the
+# char-CNN, joint) at COMMIT and in this working tree, and compares metrics.json (less its *_seconds) and the
 # per-label reports. Prints SAME or DIFF per config; exits 1 on any difference.
 #
 #     bash scripts/same_results.sh ab99081          # ~5 min on 2 cores
@@ -26,7 +26,7 @@ for name in $configs; do
     (cd "$dir" && OMP_NUM_THREADS=1 "$py" train.py $args --run-dir "$out/$tree-$name" > "$out/$tree-$name.log" 2>&1) \
       || { echo "FAIL $tree $name:"; tail -n 3 "$out/$tree-$name.log"; status=1; continue 2; }
   done
-  same() { "$py" -c "import json,sys; d=json.load(open(sys.argv[1])); d.pop('train_seconds'); print(sorted(d.items()))" "$1"; }
+  same() { cd "$root" && "$py" -c "import json,sys; from training.loop import without_times; print(sorted(without_times(json.load(open(sys.argv[1]))).items()))" "$1"; }
   if [ "$(same "$out/old-$name/metrics.json")" = "$(same "$out/new-$name/metrics.json")" ] \
      && cat "$out"/old-"$name"/report_*.txt | cmp -s - <(cat "$out"/new-"$name"/report_*.txt); then
     echo "SAME $name"

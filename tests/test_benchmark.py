@@ -3,7 +3,7 @@ import re
 
 import pytest
 
-from benchmarks import throughput, time_to_accuracy
+from benchmarks import syncs, throughput, time_to_accuracy
 
 
 @pytest.mark.parametrize("overrides", [[], ["model.char_filters=8"], ["data.name=trec"],
@@ -37,3 +37,15 @@ def test_time_to_accuracy_reports_reached_and_not_reached(tagger_run, capsys):
     assert not missed["reached"]
     out = capsys.readouterr().out
     assert "reached" in out and f"not reached, best {missed['value']:.4f} at" in out
+
+
+def test_syncs_runs_its_checks_and_counts_on_cpu(capsys):
+    """benchmarks.syncs on the CPU: the GPU run's code end to end, its device checks passing, nothing to count."""
+    results = syncs.main(["--config", "configs/pos_ud_ewt.yaml", "--device", "cpu", "--limit", "200", "--steps", "2",
+                          "train.batch_size=16", "model.hidden_size=8", "model.char_filters=8"])
+    out = capsys.readouterr().out
+    assert re.search(r"spellings == torch.unique on cpu: 13 batches of 16", out)
+    assert results["max |reversed - packed|"] < 1e-5
+    assert {k: v for k, v in results.items() if "," in k} == {f"{loop}, {path}": 0.0 for loop in
+                                                             ("device data", "DataLoader")
+                                                             for path in ("reversed", "packed")}

@@ -2,7 +2,7 @@
 import pytest
 import torch
 
-from data.batching import pad_chars
+from data.batching import collate, pad_chars
 from data.chars import build_char_vocab, encode_chars
 from data.vocab import PAD_ID, UNK_ID
 from models.char_cnn import CharCNN
@@ -80,3 +80,21 @@ def test_distinct_words_run_once_with_the_same_values_and_gradients(vocab):
              for out in (cnn(chars), cnn.words(chars.reshape(-1, chars.shape[-1])).reshape(once.shape))]
     for a, b in zip(*grads):
         torch.testing.assert_close(a, b, rtol=1e-5, atol=1e-6)
+
+
+def test_spellings_found_by_the_loader_change_nothing(vocab):
+    """collate finds each batch's distinct spellings on the host (no torch.unique in a GPU step); the CNN given
+    them gives what it gives finding them itself, dropout masks and gradients included, bit for bit."""
+    sentences = [["the", "cat", "saw", "the", "cat"], ["the", "dog"], ["Extraordinarily", "cat"]]
+    batch = collate([{"ids": [2] * len(s), "chars": encode_chars(vocab, s)} for s in sentences])
+    distinct, index = torch.unique(batch.chars.reshape(-1, batch.chars.shape[-1]), dim=0, return_inverse=True)
+    assert torch.equal(batch.spellings, distinct) and torch.equal(batch.spelling_ids, index.reshape(3, 5))
+    assert len(distinct) == 6                               # the, cat, saw, dog, extraordinarily + the pad row
+    cnn = CharCNN(len(vocab), char_dim=8, num_filters=6, dropout=0.5).train()
+    runs = []
+    for words in (None, batch.words):
+        torch.manual_seed(0)
+        out = cnn(batch.chars, words)
+        runs.append((out, torch.autograd.grad((out ** 2).sum(), list(cnn.parameters()))))
+    (a, grads_a), (b, grads_b) = runs
+    assert torch.equal(a, b) and all(torch.equal(x, y) for x, y in zip(grads_a, grads_b))

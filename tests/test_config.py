@@ -55,3 +55,11 @@ def test_cross_field_checks():
 def test_override_without_equals_sign():
     with pytest.raises(ConfigError, match="section.key=value"):
         load_config(None, ["train.lr"])
+
+
+def test_the_gpu_recipe_trains_the_cpu_configs_model():
+    """configs/pos_ud_ewt_gpu.yaml changes how the tagger trains (batch, lr, epochs, device data), never what it is."""
+    cpu, gpu = (load_config(f"configs/{name}.yaml") for name in ("pos_ud_ewt", "pos_ud_ewt_gpu"))
+    assert gpu.data == cpu.data and gpu.model == cpu.model
+    assert gpu.train.batch_size == 16 * cpu.train.batch_size and gpu.train.lr == 4 * cpu.train.lr  # sqrt scaling
+    assert gpu.train.device_data and not cpu.train.device_data

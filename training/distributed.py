@@ -128,7 +128,8 @@ def gather(*parts):
 
 
 def reduce_stats(stats: dict) -> dict:
-    """train_one_epoch's {loss, tokens_per_s} over all ranks: the mean loss, the total throughput."""
+    """train_one_epoch's {loss, tokens_per_s, seconds} over all ranks: the mean loss, the total throughput (the
+    epoch's seconds stay this rank's)."""
     if world_size() == 1:
         return stats
     t = torch.tensor([stats["loss"], stats["tokens_per_s"]], dtype=torch.float64)

@@ -2,6 +2,7 @@
 evaluation; training/trainer.py puts them together."""
 from __future__ import annotations
 
+import contextlib
 import math
 import signal
 import time
@@ -71,7 +72,9 @@ class Progress:
     best: float = -math.inf     # best dev score so far
     bad_epochs: int = 0         # epochs since the best one, once it has learned (see `learning`)
     first: float = -math.inf    # the first evaluation's dev score
-    seconds: float = 0.0        # training time so far, across resumes
+    seconds: float = 0.0        # training time so far (the steps alone), across resumes
+    eval_seconds: float = 0.0   # the epochs' dev evaluations so far (metrics and TensorBoard's scores included)
+    save_seconds: float = 0.0   # the epochs' checkpoint saves so far (best.pt, last.pt)
     world_size: int = 1         # processes training together (torchrun); a mid-epoch resume needs as many
 
     @property
@@ -79,6 +82,22 @@ class Progress:
         """Has a dev score beaten the first one? Until then no epoch counts as flat: neither early stopping nor the
         lr decay may end a run before its dev metric first moves (rare labels can keep it at 0 for epochs)."""
         return self.best > self.first
+
+
+@contextlib.contextmanager
+def clock(progress: Progress, field: str):
+    """Adds the time spent inside to ``progress.<field>`` (e.g. eval_seconds)."""
+    start = time.perf_counter()
+    try:
+        yield
+    finally:
+        setattr(progress, field, getattr(progress, field) + time.perf_counter() - start)
+
+
+def without_times(results: dict) -> dict:
+    """metrics.json less its clocks (train_seconds, eval_seconds, save_seconds): what two runs of the same config
+    on the same machine must share, bit for bit."""
+    return {k: v for k, v in results.items() if not k.endswith("_seconds")}
 
 
 class NothingLearned(RuntimeError):
@@ -162,7 +181,7 @@ def train_one_epoch(model, loader, optimizer, cfg: TrainConfig, writer, progress
                     stop: StopOnSignal) -> dict:
     """Train from batch `progress.batch` of epoch `progress.epoch` to the epoch's end (or a stop request).
 
-    Updates `progress` in place. Returns {loss, tokens_per_s} for the batches trained in this call.
+    Updates `progress` in place. Returns {loss, tokens_per_s, seconds} for the batches trained in this call.
     Raises FloatingPointError naming the step if the loss stops being finite.
     """
     model.train()
@@ -184,7 +203,7 @@ def train_one_epoch(model, loader, optimizer, cfg: TrainConfig, writer, progress
     _check_finite(bad_step, progress)
     seconds = time.perf_counter() - start
     progress.seconds += seconds
-    return {"loss": loss_sum.item() / max(batches, 1), "tokens_per_s": tokens / seconds}
+    return {"loss": loss_sum.item() / max(batches, 1), "tokens_per_s": tokens / seconds, "seconds": seconds}
 
 
 def _check_finite(bad_step: torch.Tensor, progress: Progress) -> None:

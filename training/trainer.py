@@ -30,7 +30,7 @@ from models.tasks import build_model
 from . import distributed, metrics, rundir, tensorboard, threads
 from .checkpoint import RESUME_KEYS, load_checkpoint, rng_state, save_checkpoint, set_rng_state
 from .config import Config, load_config, to_dict
-from .loop import (NothingLearned, Progress, StopOnSignal, finished, gold_and_predicted, make_optimizer,
+from .loop import (NothingLearned, Progress, StopOnSignal, clock, finished, gold_and_predicted, make_optimizer,
                    make_scheduler, record_dev_score, train_one_epoch)
 from .run import check_device, resolve_device
 
@@ -158,15 +158,17 @@ def train_epochs(t: Trainer) -> int | None:
             if stop.requested:
                 t.save_last()
                 return stop.signum
-            score = evaluate_dev(t, stats)
+            with clock(t.progress, "eval_seconds"):
+                score = evaluate_dev(t, stats)
             improved = record_dev_score(t.progress, score, t.scheduler)  # best, flat epochs, lr decay
             print(f"epoch {t.progress.epoch:2d} | loss {stats['loss']:.4f} | {stats['tokens_per_s']:,.0f} tok/s | "
                   f"dev {t.metric} {score:.4f}{' *' if improved else ''} | {t.progress.seconds:.0f}s")
-            if improved:
-                t.save_best()
             ended_early = t.progress.batch < len(t.loaders["train"])  # max_steps reached mid-epoch
-            t.progress.epoch, t.progress.batch = t.progress.epoch + 1, 0
-            t.save_last()
+            with clock(t.progress, "save_seconds"):
+                if improved:
+                    t.save_best()
+                t.progress.epoch, t.progress.batch = t.progress.epoch + 1, 0
+                t.save_last()
             done = ended_early or finished(t.progress, t.cfg.train)
     return None
 
@@ -196,7 +198,8 @@ def finish(t: Trainer) -> dict:
     results = {"best_epoch": best["progress"]["epoch"]}
     for split in ("validation", "test"):
         results.update(_evaluate_split(t, split))
-    results.update(train_seconds=t.progress.seconds, epochs=t.progress.epoch - 1, threads=t.num_threads)
+    results.update(train_seconds=t.progress.seconds, eval_seconds=t.progress.eval_seconds,
+                   save_seconds=t.progress.save_seconds, epochs=t.progress.epoch - 1, threads=t.num_threads)
     tensorboard.log_embeddings(t.writer, t.model, t.vocabs.words, t.progress.step)
     tensorboard.log_hparams(t.writer, _flat_config(t.cfg), results)
     t.writer.close()

@@ -1,0 +1,131 @@
+"""Host syncs in the training step on CUDA: how often a step of `train_one_epoch` makes the host wait for the GPU,
+and where; plus the checks that only a GPU can make of the device loop's batches.
+
+    python -m benchmarks.syncs [--config configs/pos_ud_ewt_gpu.yaml] [key=value ...] [--steps 20] [--device cuda]
+
+For the config's loop (`train.device_data` as configured) and for both `model.rnn_path`s it trains `--steps`
+steps of epoch 1 under ``torch.cuda.set_sync_debug_mode("warn")``, which warns at every synchronizing CUDA call
+(a blocking copy, ``.item()``, a data-dependent size such as torch.unique's), and prints the syncs per step with
+the lines that made them. Before that it checks, on the device: every batch of an epoch carries the spellings
+that torch.unique finds in its chars (`data.device_loader` numbers them on the host), and the reversed path's
+``output`` and ``h_n`` equal the packed (cuDNN) path's on the first batch. `--device cpu` runs the same code with
+nothing to count (a smoke test: tests/test_benchmark.py); ``cuda`` without a GPU exits 2.
+"""
+from __future__ import annotations
+
+from training import threads  # noqa: F401  first: sets OpenMP's wait policy before torch loads (training/threads.py)
+import argparse
+import collections
+import dataclasses
+import sys
+import tempfile
+import warnings
+
+import torch
+from torch.utils.tensorboard import SummaryWriter
+
+from data.batching import make_loader
+from data.datasets import prepare, task_of
+from data.device_loader import make_device_loader
+from models.tasks import build_model
+from training.config import load_config
+from training.loop import Progress, StopOnSignal, make_optimizer, train_one_epoch
+
+
+def parse_args(argv=None):
+    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--config", default="configs/pos_ud_ewt_gpu.yaml")
+    p.add_argument("overrides", nargs="*", help="config overrides, e.g. train.batch_size=32")
+    p.add_argument("--steps", type=int, default=20, help="steps counted per loop (after 3 untimed)")
+    p.add_argument("--device", default="cuda", help="cuda (default), or cpu for a smoke test")
+    p.add_argument("--limit", type=int, help="keep only the first N examples of each split (smoke tests)")
+    return p.parse_args(argv)
+
+
+def check_spellings(loader) -> int:
+    """Every batch's spellings == torch.unique of its chars on this device; returns the batches checked."""
+    n = 0
+    for batch in loader:
+        B, T, C = batch.chars.shape
+        distinct, index = torch.unique(batch.chars.reshape(B * T, C), dim=0, return_inverse=True)
+        if not (torch.equal(batch.spellings, distinct) and torch.equal(batch.spelling_ids, index.reshape(B, T))):
+            raise AssertionError(f"batch {n}: the loader's spellings differ from torch.unique's on {distinct.device}")
+        n += 1
+    return n
+
+
+@torch.no_grad()
+def check_paths(cfg, sizes, num_chars, batch, device) -> float:
+    """The largest |reversed - packed| over output and h_n on one batch, the same weights (eval mode)."""
+    torch.manual_seed(cfg.train.seed)
+    model = build_model(task_of(cfg.data), *sizes, dataclasses.replace(cfg.model, rnn_path="packed"),
+                        num_chars).to(device).eval()
+    enc = model.encoder
+    x = enc.embedding(batch.tokens)
+    if enc.char_cnn is not None:
+        x = torch.cat([x, enc.char_cnn(batch.chars, batch.words)], dim=-1)
+    (out_p, h_p), (out_r, h_r) = enc.run_packed(x, batch.lengths), enc.run_reversed(x, batch.lengths)
+    return max((out_p - out_r).abs().max().item(), (h_p - h_r).abs().max().item())
+
+
+def count_syncs(cfg, sizes, num_chars, loader, device, steps: int) -> collections.Counter:
+    """{'file:line': syncs} over `steps` steps of train_one_epoch (after 3 untimed ones)."""
+    torch.manual_seed(cfg.train.seed)
+    model = build_model(task_of(cfg.data), *sizes, cfg.model, num_chars).to(device)
+    optimizer, writer = make_optimizer(model, cfg.train), SummaryWriter(tempfile.mkdtemp(prefix="syncs-"))
+    run = lambda first, n: train_one_epoch(  # noqa: E731
+        model, loader, optimizer, dataclasses.replace(cfg.train, max_steps=first + n, log_every=10 ** 9), writer,
+        Progress(batch=first, step=first), device, StopOnSignal())
+    cuda = device.type == "cuda"
+    debug = torch.cuda.set_sync_debug_mode if cuda else lambda mode: None  # noqa: E731  the CPU has no syncs
+    run(0, 3)
+    if cuda:
+        torch.cuda.synchronize()
+    sites = collections.Counter()
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        debug("warn")
+        try:
+            run(3, steps)
+        finally:
+            debug("default")
+    for w in caught:
+        if "synchroniz" in str(w.message):
+            sites[f"{w.filename.split('site-packages/')[-1]}:{w.lineno}"] += 1
+    writer.close()
+    return sites
+
+
+def main(argv=None) -> dict:
+    args = parse_args(argv)
+    device = torch.device(args.device)
+    if device.type == "cuda" and not torch.cuda.is_available():
+        print("benchmarks.syncs: no CUDA device here (host syncs exist only with a GPU)", file=sys.stderr)
+        raise SystemExit(2)
+    cfg = load_config(args.config, list(args.overrides) + ([f"data.limit={args.limit}"] if args.limit else []))
+    dd, vocabs = prepare(cfg.data, chars=cfg.model.char_filters > 0)
+    sizes, num_chars = (len(vocabs.words), vocabs.label_names()), vocabs.num_chars
+    bs, seed = cfg.train.batch_size, cfg.train.seed
+    device_loader = make_device_loader(dd["train"], bs, True, device, seed)
+    device_loader.batch_sampler.set_epoch(1)
+    results = {}
+    if cfg.model.char_filters:
+        print(f"spellings == torch.unique on {device}: {check_spellings(device_loader)} batches of {bs}")
+    first = next(iter(device_loader))
+    results["max |reversed - packed|"] = check_paths(cfg, sizes, num_chars, first, device)
+    print(f"reversed vs packed, output and h_n, batch of {len(first.lengths)}: max |diff| "
+          f"{results['max |reversed - packed|']:.2e}")
+    loaders = {"device data": device_loader,
+               "DataLoader": make_loader(dd["train"], bs, True, seed, pin_memory=device.type == "cuda")}
+    for name, loader in loaders.items():
+        for path in ("reversed", "packed"):
+            c = dataclasses.replace(cfg, model=dataclasses.replace(cfg.model, rnn_path=path))
+            sites = count_syncs(c, sizes, num_chars, loader, device, args.steps)
+            results[f"{name}, {path}"] = sum(sites.values()) / args.steps
+            print(f"{name}, {path}: {results[f'{name}, {path}']:.2f} syncs per step over {args.steps} steps"
+                  + "".join(f"\n    {n / args.steps:.2f}/step  {site}" for site, n in sites.most_common()))
+    return results
+
+
+if __name__ == "__main__":
+    main()
