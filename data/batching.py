@@ -66,12 +66,12 @@ class Batch:
         return None if self.spellings is None else (self.spellings, self.spelling_ids)
 
 
-def collate(examples: list[dict]) -> Batch:
+def collate(examples: list[dict], find_spellings: bool = True) -> Batch:
     """[{"ids": [..], "chars"?: [[..], ..], "tag_ids"?: [..], "label_ids"?: int}] -> Batch, right-padded.
 
     Tokens and chars are padded with PAD_ID, tags with -100; chars to the batch's longest word (at most
     MAX_WORD_LEN characters, see `pad_chars`), with the batch's distinct spellings found here, on the host
-    (`spellings`), not in the model's step.
+    (`spellings`), not in the model's step (``find_spellings=False``: left to the caller, e.g. a whole split's).
     """
     lengths = torch.tensor([len(ex["ids"]) for ex in examples], dtype=torch.int64)
     if int(lengths.min()) == 0:  # pack_padded_sequence cannot take a zero-length sequence
@@ -85,7 +85,8 @@ def collate(examples: list[dict]) -> Batch:
         batch.labels = torch.tensor([ex["label_ids"] for ex in examples], dtype=torch.int64)  # (B,)
     if "chars" in first:
         batch.chars = pad_chars([ex["chars"] for ex in examples], MAX_WORD_LEN)             # (B, T, C)
-        batch.spellings, batch.spelling_ids = spellings(batch.chars)                        # (U, C), (B, T)
+        if find_spellings:
+            batch.spellings, batch.spelling_ids = spellings(batch.chars)                    # (U, C), (B, T)
     return batch
 
 

@@ -26,7 +26,7 @@ class DeviceLoader:
     def __init__(self, ds, batch_sampler: BucketBatchSampler, device: torch.device):
         self.batch_sampler, self.device = batch_sampler, torch.device(device)
         examples = ds.select_columns([c for c in INPUT_COLUMNS if c in ds.column_names]).to_list()
-        self.split = collate(examples).to(self.device)       # (N, T_max) ..., lengths (N,) on the CPU
+        self.split = collate(examples, find_spellings=False).to(self.device)  # (N, T_max) ..., lengths on the CPU
         self.lengths = self.split.lengths.tolist()
         self.word_len = ([min(MAX_WORD_LEN, max(map(len, ex["chars"]))) for ex in examples]  # per sentence
                          if self.split.chars is not None else None)
