@@ -1,13 +1,14 @@
 """Host syncs in the training step on CUDA: how often a step of `train_one_epoch` makes the host wait for the GPU,
 and where; plus the checks that only a GPU can make of the device loop's batches.
 
-    python -m benchmarks.syncs [--config configs/pos_ud_ewt_gpu.yaml] [key=value ...] [--steps 20] [--device cuda]
+    python -m benchmarks.syncs [--config configs/pos_ud_ewt_gpu.yaml] [key=value ...] [--steps 10] [--device cuda]
 
-For the config's loop (`train.device_data` as configured) and for both `model.rnn_path`s it trains `--steps`
-steps of epoch 1 under ``torch.cuda.set_sync_debug_mode("warn")``, which warns at every synchronizing CUDA call
-(a blocking copy, ``.item()``, a data-dependent size such as torch.unique's), and prints the syncs per step with
-the lines that made them. Before that it checks, on the device: every batch of an epoch carries the spellings
-that torch.unique finds in its chars (`data.device_loader` numbers them on the host), and the reversed path's
+For the device loop (`train.device_data`) and the DataLoader, each with both `model.rnn_path`s, it trains `--steps`
+and then twice as many steps of epoch 1 under ``torch.cuda.set_sync_debug_mode("warn")``, which warns at every
+synchronizing CUDA call (a blocking copy, ``.item()``, a data-dependent size such as torch.unique's), and prints
+the syncs per step (what grows with the steps) and per call (the epoch's end) with the lines that made them.
+Before that it checks, on the device: every batch of an epoch carries the spellings that torch.unique finds in
+its chars (`data.device_loader` numbers them on the host), and the reversed path's
 ``output`` and ``h_n`` equal the packed (cuDNN) path's on the first batch. `--device cpu` runs the same code with
 nothing to count (a smoke test: tests/test_benchmark.py); ``cuda`` without a GPU exits 2.
 """
@@ -36,7 +37,7 @@ def parse_args(argv=None):
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--config", default="configs/pos_ud_ewt_gpu.yaml")
     p.add_argument("overrides", nargs="*", help="config overrides, e.g. train.batch_size=32")
-    p.add_argument("--steps", type=int, default=20, help="steps counted per loop (after 3 untimed)")
+    p.add_argument("--steps", type=int, default=10, help="counted over N and then 2N steps (after 3 untimed)")
     p.add_argument("--device", default="cuda", help="cuda (default), or cpu for a smoke test")
     p.add_argument("--limit", type=int, help="keep only the first N examples of each split (smoke tests)")
     return p.parse_args(argv)
@@ -68,32 +69,44 @@ def check_paths(cfg, sizes, num_chars, batch, device) -> float:
     return max((out_p - out_r).abs().max().item(), (h_p - h_r).abs().max().item())
 
 
-def count_syncs(cfg, sizes, num_chars, loader, device, steps: int) -> collections.Counter:
-    """{'file:line': syncs} over `steps` steps of train_one_epoch (after 3 untimed ones)."""
+def count_syncs(cfg, sizes, num_chars, loader, device, steps: int) -> tuple[dict, dict]:
+    """({'file:line': syncs per step}, {'file:line': syncs per call}) of train_one_epoch, from two calls after 3
+    untimed steps: `steps` steps, then 2 x `steps`. What grows with the steps is per step; the rest comes once per
+    call (the epoch's loss and NaN check)."""
+    if 3 + 2 * steps > len(loader):
+        raise SystemExit(f"benchmarks.syncs: 3 + 2 x --steps {steps} steps need more than the {len(loader)} batches "
+                         f"of an epoch; lower --steps")
     torch.manual_seed(cfg.train.seed)
     model = build_model(task_of(cfg.data), *sizes, cfg.model, num_chars).to(device)
     optimizer, writer = make_optimizer(model, cfg.train), SummaryWriter(tempfile.mkdtemp(prefix="syncs-"))
-    run = lambda first, n: train_one_epoch(  # noqa: E731
-        model, loader, optimizer, dataclasses.replace(cfg.train, max_steps=first + n, log_every=10 ** 9), writer,
-        Progress(batch=first, step=first), device, StopOnSignal())
     cuda = device.type == "cuda"
     debug = torch.cuda.set_sync_debug_mode if cuda else lambda mode: None  # noqa: E731  the CPU has no syncs
-    run(0, 3)
-    if cuda:
-        torch.cuda.synchronize()
-    sites = collections.Counter()
-    with warnings.catch_warnings(record=True) as caught:
-        warnings.simplefilter("always")
-        debug("warn")
-        try:
-            run(3, steps)
-        finally:
-            debug("default")
-    for w in caught:
-        if "synchroniz" in str(w.message):
-            sites[f"{w.filename.split('site-packages/')[-1]}:{w.lineno}"] += 1
+
+    def sites(n: int) -> collections.Counter:
+        """Sync warnings by place over one train_one_epoch call of `n` steps from batch 3."""
+        tcfg = dataclasses.replace(cfg.train, max_steps=3 + n, log_every=10 ** 9)
+        progress = Progress(batch=3, step=3)
+        if cuda:
+            torch.cuda.synchronize()
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            debug("warn")
+            try:
+                train_one_epoch(model, loader, optimizer, tcfg, writer, progress, device, StopOnSignal())
+            finally:
+                debug("default")
+        if progress.step != 3 + n:
+            raise AssertionError(f"ran {progress.step - 3} steps, not {n}")
+        return collections.Counter(f"{w.filename.split('site-packages/')[-1]}:{w.lineno}" for w in caught
+                                   if "synchroniz" in str(w.message))
+
+    train_one_epoch(model, loader, optimizer, dataclasses.replace(cfg.train, max_steps=3), writer, Progress(),
+                    device, StopOnSignal())                                    # warm-up: 3 untimed steps
+    one, two = sites(steps), sites(2 * steps)
     writer.close()
-    return sites
+    per_step = {k: (two[k] - one[k]) / steps for k in two | one if two[k] != one[k]}
+    per_call = {k: one[k] - per_step.get(k, 0) * steps for k in one if one[k] - per_step.get(k, 0) * steps}
+    return per_step, per_call
 
 
 def main(argv=None) -> dict:
@@ -120,10 +133,12 @@ def main(argv=None) -> dict:
     for name, loader in loaders.items():
         for path in ("reversed", "packed"):
             c = dataclasses.replace(cfg, model=dataclasses.replace(cfg.model, rnn_path=path))
-            sites = count_syncs(c, sizes, num_chars, loader, device, args.steps)
-            results[f"{name}, {path}"] = sum(sites.values()) / args.steps
-            print(f"{name}, {path}: {results[f'{name}, {path}']:.2f} syncs per step over {args.steps} steps"
-                  + "".join(f"\n    {n / args.steps:.2f}/step  {site}" for site, n in sites.most_common()))
+            per_step, per_call = count_syncs(c, sizes, num_chars, loader, device, args.steps)
+            results[f"{name}, {path}"] = sum(per_step.values())
+            print(f"{name}, {path}: {sum(per_step.values()):.2f} syncs per step, {sum(per_call.values()):g} per "
+                  f"call of train_one_epoch (from {args.steps} and {2 * args.steps} steps)"
+                  + "".join(f"\n    {n:.2f}/step  {site}" for site, n in sorted(per_step.items(), key=lambda x: -x[1]))
+                  + "".join(f"\n    {n:g}/call  {site}" for site, n in per_call.items()))
     return results
 
 

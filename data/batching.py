@@ -16,8 +16,9 @@ EVAL_BATCH_SIZE = 256  # sentences per evaluation batch (no gradients: larger th
 
 
 def length_mask(lengths: torch.Tensor, max_len: int | None = None, device=None) -> torch.Tensor:
-    """(B,) lengths -> (B, T) bool, True at each sentence's real steps; T = max_len or the longest length."""
-    lengths = lengths.to(device) if device is not None else lengths
+    """(B,) lengths -> (B, T) bool, True at each sentence's real steps; T = max_len or the longest length.
+    A copy to ``device`` does not wait for the GPU (non_blocking; the loaders pin lengths on CUDA)."""
+    lengths = lengths.to(device, non_blocking=True) if device is not None else lengths
     steps = torch.arange(int(lengths.max()) if max_len is None else max_len, device=lengths.device)  # (T,)
     return steps < lengths.unsqueeze(1)                                                             # (B, T)
 
