@@ -8,16 +8,16 @@ Lengths stay on the CPU, as in every `Batch` (pinned on CUDA, so the reversed pa
 
 The char-CNN's distinct spellings (`data.batching.spellings`, torch.unique over a batch's char rows) are found on
 the host too: every distinct word of the split gets a row of a device table, numbered in torch.unique's order
-(sorted), so a batch's distinct rows are the sorted distinct row numbers of its slots, a small torch.unique on the
-host per batch, all of an epoch's sent in one more copy. Memory: the split's padded tensors, e.g. UD EWT train
-with its char ids: 12.5k x 159 x 20 int64, ~320 MB, and a host table of row numbers, 12.5k x 159 int64.
+(sorted; one torch.unique over the split's word slots), so a batch's distinct rows are the sorted distinct row
+numbers of its slots, a small torch.unique on the host per batch, all of an epoch's sent in two more copies.
+Memory: the split's padded tensors, e.g. UD EWT train with its char ids: 12.5k x 159 x 20 int64, ~320 MB, and a
+host table of row numbers, 12.5k x 159 int64.
 """
 from __future__ import annotations
 
 import torch
 
-from .batching import INPUT_COLUMNS, MAX_WORD_LEN, Batch, BucketBatchSampler, collate, length_mask, pad
-from .vocab import PAD_ID
+from .batching import INPUT_COLUMNS, MAX_WORD_LEN, Batch, BucketBatchSampler, collate, length_mask
 
 
 class DeviceLoader:
@@ -26,13 +26,14 @@ class DeviceLoader:
     def __init__(self, ds, batch_sampler: BucketBatchSampler, device: torch.device):
         self.batch_sampler, self.device = batch_sampler, torch.device(device)
         examples = ds.select_columns([c for c in INPUT_COLUMNS if c in ds.column_names]).to_list()
-        self.split = collate(examples, find_spellings=False).to(self.device)  # (N, T_max) ..., lengths on the CPU
-        self.lengths = self.split.lengths.tolist()
+        split = collate(examples, find_spellings=False)       # (N, T_max) ..., lengths (N,)
+        self.lengths = split.lengths.tolist()
         self.word_len = ([min(MAX_WORD_LEN, max(map(len, ex["chars"]))) for ex in examples]  # per sentence
-                         if self.split.chars is not None else None)
-        if self.split.chars is not None:
-            self.table, self.rows = spelling_rows([ex["chars"] for ex in examples], self.split.lengths)
-            self.table = self.table.to(self.device)                  # (S, C_max) every distinct word, sorted
+                         if split.chars is not None else None)
+        if split.chars is not None:
+            table, self.rows = spelling_rows(split.chars, split.lengths)  # (S, C_max), (N, T_max) on the host
+            self.table = table.to(self.device)
+        self.split = split.to(self.device)                     # lengths stay on the CPU
 
     def __len__(self) -> int:
         return len(self.batch_sampler)
@@ -82,20 +83,15 @@ class DeviceLoader:
         return (t.pin_memory() if cuda else t).to(self.device, non_blocking=cuda)
 
 
-def spelling_rows(chars: list[list[list[int]]], lengths: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
-    """Every sentence's words as char ids -> (the split's distinct words padded, (S, C_max), in torch.unique's
-    order, the all-pad row first; each word slot's row in it, (N, T_max), 0 at padded slots).
-
-    torch.unique sorts PAD-padded rows lexicographically; PAD_ID (0) is below every character id, so that is
-    the order of the unpadded id tuples, shorter prefix first, which `sorted` gives.
-    """
-    words = [tuple(w[:MAX_WORD_LEN]) for sentence in chars for w in sentence]
-    table = sorted(set(words) | {()})                                               # () : the all-pad row, first
-    number = {w: r for r, w in enumerate(table)}
-    rows = torch.zeros(len(chars), int(lengths.max()), dtype=torch.int64)         # (N, T_max), 0: the pad row
-    rows[length_mask(lengths)] = torch.tensor([number[w] for w in words], dtype=torch.int64)
-    padded = pad([list(w) for w in table], torch.tensor([len(w) for w in table]), PAD_ID)  # (S, C_max)
-    return padded, rows
+def spelling_rows(chars: torch.Tensor, lengths: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+    """A split's padded char ids (N, T_max, C) -> (its distinct words (S, C) as torch.unique sorts them, the all-pad
+    row first; each word slot's row among them (N, T_max), 0 at the padded slots)."""
+    real = length_mask(lengths, chars.size(1))                                        # (N, T_max)
+    words = torch.cat([chars.new_zeros(1, chars.size(2)), chars[real]])              # the pad row, every word slot
+    table, index = torch.unique(words, dim=0, return_inverse=True)                    # all zeros sorts first: row 0
+    rows = torch.zeros(real.shape, dtype=torch.int64)
+    rows[real] = index[1:]
+    return table, rows
 
 
 def make_device_loader(ds, batch_size: int, shuffle: bool, device, seed: int = 0, num_replicas: int = 1,
