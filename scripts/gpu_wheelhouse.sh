@@ -12,10 +12,10 @@ root=$(cd "$(dirname "$0")/.." && pwd)
 py=${PYTHON:-$root/.venv/bin/python}
 out=$root/wheelhouse
 rm -rf "$out" && mkdir -p "$out"
-missing="datasets==5.2.0 omegaconf==2.4.0 pooch==1.9.0 nltk==3.10.4 pyarrow==24.0.0"
+missing="datasets==5.2.0 omegaconf==2.4.0 pooch==1.9.0 nltk==3.10.4"
 "$py" -m pip download -q --python-version 3.12 --only-binary=:all: --platform manylinux2014_x86_64 \
-  --platform manylinux_2_17_x86_64 --platform manylinux_2_28_x86_64 -d "$out" $missing
+  --platform manylinux_2_17_x86_64 --platform manylinux_2_28_x86_64 -d "$out" $missing pyarrow==24.0.0
 "$py" -m pip wheel -q --no-deps -w "$out" seqeval==1.2.2
 rm -f "$out"/pandas-* "$out"/numpy-*   # in the image
-{ echo "${missing/pyarrow==24.0.0/pyarrow>=24}"; echo seqeval==1.2.2; } | tr ' ' '\n' > "$out/requirements.txt"
+echo $missing "pyarrow>=24" seqeval==1.2.2 | tr ' ' '\n' > "$out/requirements.txt"
 du -sh "$out"
