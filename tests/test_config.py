@@ -40,6 +40,11 @@ def test_unknown_key_in_yaml_names_the_file(tmp_path):
         load_config(f)
 
 
+def test_an_unknown_override_is_named_as_one_not_as_the_files():
+    with pytest.raises(ConfigError, match=r"unknown config key 'train.lrr' \(a command-line override\); valid keys"):
+        load_config("configs/tiny.yaml", ["train.lrr=1"])
+
+
 def test_wrong_type_is_reported():
     with pytest.raises(ConfigError, match=r"'train.epochs'.*could not be converted to Integer"):
         load_config(None, ["train.epochs=three"])

@@ -49,7 +49,8 @@ def load_config(path: str | Path | None = None, overrides: list[str] = (), base:
         return OmegaConf.to_object(cfg)  # runs each dataclass's __post_init__ checks
     except ConfigKeyError as e:
         key = e.full_key or str(e)
-        where = f" in {path}" if path else ""
+        typed = any(o.split("=", 1)[0].strip() == key for o in overrides)  # on the command line, not in the file
+        where = " (a command-line override)" if typed else f" in {path}" if path else ""
         raise ConfigError(f"unknown config key {key!r}{where}; valid keys here: "
                           f"{', '.join(_valid_keys(key))}") from None
     except OmegaConfBaseException as e:
