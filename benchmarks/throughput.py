@@ -50,6 +50,7 @@ from data.vocab import PAD_ID
 from models.tasks import build_model
 from training.config import load_config
 from training.loop import Progress, StopOnSignal, make_optimizer, train_one_epoch, train_step
+from training.run import bf16_supported
 
 STEP_ROWS = [("packed", "random"), ("reversed", "random"), ("packed", "bucketed"), ("reversed", "bucketed")]
 BUSY = {"loop busy"}  # measured while a busy neighbour process runs
@@ -116,7 +117,8 @@ class Bench:
         self.tokens = {k: sum(int(b.lengths.sum()) for b in v[args.warmup:]) for k, v in self.batches.items()}
         self.warmup = args.warmup
         self.models = {p: self._model(p) for p in ("packed", "reversed")}
-        self.models["bf16"] = self._model(self.path)  # its own weights: the same steps under bf16 autocast
+        if bf16_supported(device):  # its own weights: the same steps under bf16 autocast
+            self.models["bf16"] = self._model(self.path)
         self.writer = SummaryWriter(tempfile.mkdtemp(prefix="throughput-"))
 
     def _model(self, path: str):
@@ -128,7 +130,8 @@ class Bench:
     def measurements(self) -> dict:
         """name -> callable(warmup: bool) that runs its batches; the timed run returns its real tokens."""
         runs = {f"step {p} {kind}": self._step_run(p, kind, self.cfg.train) for p, kind in STEP_ROWS}
-        runs["step bf16"] = self._step_run("bf16", "bucketed", dataclasses.replace(self.cfg.train, amp=True))
+        if "bf16" in self.models:
+            runs["step bf16"] = self._step_run("bf16", "bucketed", dataclasses.replace(self.cfg.train, amp=True))
         runs["loop"], runs["loop busy"], runs["naive"] = self._loop_run, self._loop_run, self._naive_run
         runs["loop device"] = lambda warmup: self._loop_run(warmup, self.device_loader)
         return runs
@@ -222,6 +225,8 @@ def table(results: dict, path: str) -> str:
     med = {k: statistics.median(v) for k, v in results.items()}
 
     def cell(col, name):
+        if (col, name) not in results:
+            return "no bf16 here"
         v = results[(col, name)]
         spread = (max(v) - min(v)) / med[(col, name)] / 2 if len(v) > 1 else 0.0
         return f"{med[(col, name)]:,.0f} ±{100 * spread:.0f}%"
@@ -243,8 +248,8 @@ def table(results: dict, path: str) -> str:
               ("reversed/packed, random batches", "step reversed random", "step packed random", "{:.2f}x"),
               ("reversed/packed, bucketed batches", "step reversed bucketed", "step packed bucketed", "{:.2f}x"),
               ("bf16 autocast / float32, model step", "step bf16", f"step {path} bucketed", "{:.2f}x")]
-    out += [f"| **{label}** | " + " | ".join(fmt.format(med[(c, a)] / med[(c, b)]) for c in columns) + " |"
-            for label, a, b, fmt in ratios]
+    out += [f"| **{label}** | " + " | ".join(fmt.format(med[(c, a)] / med[(c, b)]) if (c, a) in med else "-"
+                                             for c in columns) + " |" for label, a, b, fmt in ratios]
     return "\n".join(out)
 
 

@@ -1,11 +1,12 @@
 """Data by config alone: a format, one file per split and column choices -> a `datasets.DatasetDict`.
 
-The named public datasets (``data.name``: ud_en_ewt, conll2003, trec, sst2, atis) are presets of exactly those
-settings, read from the data root; any field set in the config overrides the preset. Any other name is the
-user's own data: ``data.format`` and ``data.train_file`` plus ``test_file`` or ``test_fraction`` (``validation_file``
-optional) are then required; or ``data.hub_id`` and ``data.task`` (`data.hub`). Every split goes through Hugging
-Face `datasets`: parsed once by a reader, cached as Arrow (the cache key includes a hash of each file's content and
-of the readers' code, so an edited file or reader is re-read). Held-out dev and test splits: `data.splits`.
+Two ways to name the data. A named public dataset (``data.name``: ud_en_ewt, conll2003, trec, sst2, atis) is a
+preset of exactly those settings, read from the data root; any field set in the config overrides the preset. Your
+own files: ``data.format`` and ``data.train_file`` plus ``test_file`` or ``test_fraction`` (``validation_file``
+optional); then no preset applies and ``data.name`` only labels the data in messages (optional). Or ``data.hub_id``
+and ``data.task`` (`data.hub`). Every split goes through Hugging Face `datasets`: parsed once by a reader, cached as
+Arrow (the cache key includes a hash of each file's content and of the readers' code, so an edited file or reader is
+re-read). Held-out dev and test splits: `data.splits`.
 """
 from __future__ import annotations
 
@@ -35,7 +36,8 @@ PRETOKENIZED_FORMATS = ("conllu", "columns", "seq_in_out")  # one token per fiel
 
 @dataclass
 class DataConfig:
-    name: str = "ud_en_ewt"               # a named dataset (DATASETS), or any name for your own files (set format)
+    name: Optional[str] = None            # a named dataset (DATASETS), read with its preset; with data.format or
+                                          # data.hub_id (your own data) only a label for messages
     root: Optional[str] = None            # folder of the named datasets; None: $RNN_DATA_ROOT, else ../shared/data,
                                           # else the download cache ($RNN_DATA_CACHE; ~/.cache/rnn-template/data)
     download: bool = False                # fetch a missing named dataset (and named model.vectors) from its source
@@ -75,16 +77,14 @@ class DataConfig:
                              f"{self.task!r}")
         if self.hub_id is None and self.task is not None:
             raise ValueError("data.task is for data.hub_id; with files, data.format sets the task")
-        if self.name not in DATASETS and self.format is None and self.hub_id is None:
-            raise ValueError(f"unknown dataset {self.name!r}; named datasets: {', '.join(sorted(DATASETS))}; "
-                             f"for your own files set data.format ({' | '.join(FORMATS)}) and data.train_file, "
-                             f"data.test_file (or data.hub_id)")
+        if self.format is None and self.hub_id is None and self.name is not None and self.name not in DATASETS:
+            raise ValueError(f"unknown dataset {self.name!r}: {WHICH_DATA}")
         if self.format is not None and self.format not in FORMATS:
             raise ValueError(f"data.format must be one of {', '.join(FORMATS)}, got {self.format!r}")
-        if (self.name not in DATASETS and self.hub_id is None
-                and not (self.train_file and (self.test_file or self.test_fraction))):
-            raise ValueError(f"dataset {self.name!r} is not a named one: set data.train_file and data.test_file "
-                             f"(or data.test_fraction to hold a test split out of train_file)")
+        if self.format is not None and self.hub_id is None and not (self.train_file and (self.test_file or
+                                                                                         self.test_fraction)):
+            raise ValueError(f"data.format {self.format!r} reads your own files: set data.train_file and "
+                             f"data.test_file (or data.test_fraction to hold a test split out of train_file)")
         self._check_split_settings()
         try:
             codecs.lookup(self.encoding)
@@ -111,12 +111,15 @@ class DataConfig:
         if not 0.0 < self.test_fraction < 1.0:
             raise ValueError(f"data.test_fraction must be in (0, 1), got {self.test_fraction}")
         if self.hub_id is None and setting(self, "test_file") is not None:
-            raise ValueError(f"data.test_fraction holds the test split out of train_file: dataset {self.name!r} "
-                             f"has a test file (data.test_file or its preset)")
+            raise ValueError(f"data.test_fraction holds the test split out of train_file: {describe(self)} has a "
+                             f"test file (data.test_file or its preset)")
         dev = 0.0 if setting(self, "validation_file") else self.dev_fraction
         if self.test_fraction + dev >= 1.0:
             raise ValueError(f"data.test_fraction + data.dev_fraction must be < 1, got {self.test_fraction} + {dev}")
 
+
+WHICH_DATA = ("set data.name to a named dataset (atis, conll2003, sst2, trec, ud_en_ewt), or for your own files "
+              "data.format with data.train_file and data.test_file (or data.test_fraction), or data.hub_id")
 
 # Named datasets: DataConfig settings, files relative to the data root. GLUE SST-2's test split has no labels: its
 # dev set is the evaluation ("test") split, and model selection uses a slice held out of train. All five come
@@ -137,10 +140,27 @@ DATASETS = {
 }
 
 
+def require_data(cfg: DataConfig) -> DataConfig:
+    """``cfg`` if it names its data; the defaults alone (an empty config) name none: ConfigError."""
+    if cfg.name is None and is_named(cfg):
+        raise ConfigError(f"no data given: {WHICH_DATA}")
+    return cfg
+
+
+def is_named(cfg: DataConfig) -> bool:
+    """A named dataset read with its preset (no data.format, no data.hub_id: those are your own data)."""
+    return cfg.format is None and cfg.hub_id is None
+
+
+def describe(cfg: DataConfig) -> str:
+    """The data as messages name it: 'dataset NAME', else its train file or Hub id."""
+    return f"dataset {cfg.name!r}" if cfg.name else f"data {cfg.hub_id or cfg.train_file!r}"
+
+
 def setting(cfg: DataConfig, key: str):
     """A data setting: the config's value if set, else the named dataset's preset, else None."""
     value = getattr(cfg, key)
-    return value if value is not None else DATASETS.get(cfg.name, {}).get(key)
+    return value if value is not None or not is_named(cfg) else DATASETS.get(cfg.name, {}).get(key)
 
 
 def task_of(cfg: DataConfig) -> str:
@@ -186,14 +206,14 @@ def split_paths(cfg: DataConfig) -> dict[str, Path]:
     """{split: path} for the splits that have a file (validation may be missing: it is then held out of train)."""
     paths = {}
     for split in SPLITS:
-        rel = setting(cfg, f"{split}_file") if cfg.hub_id is None else getattr(cfg, f"{split}_file")
+        rel = setting(cfg, f"{split}_file")
         if rel is None:
             continue
         own = getattr(cfg, f"{split}_file") is not None  # the user's file, else the named dataset's
         base = (Path(cfg.root) if cfg.root else Path.cwd()) if own else data_root(cfg)
         paths[split] = base / rel
         if not paths[split].exists():
-            raise FileNotFoundError(f"{paths[split]}: missing file for split {split!r} of dataset {cfg.name!r}")
+            raise FileNotFoundError(f"{paths[split]}: missing file for split {split!r} of {describe(cfg)}")
     return paths
 
 
@@ -282,13 +302,13 @@ def load_splits(cfg: DataConfig, iob2: bool = False) -> datasets.DatasetDict:
 
     ``iob2``: tags must be valid IOB2 (a CRF's constraints); the first ``I-X`` that breaks it is an error naming
     its path:line (files only)."""
-    paths = split_paths(cfg)
+    paths = split_paths(require_data(cfg))
     if cfg.hub_id is not None:
         splits = hub.load_hub_splits(cfg.hub_id, cfg.hub_config, paths, hub.columns(cfg, task_of(cfg)),
                                      training_split(cfg))
     else:
         if "train" not in paths:
-            raise ConfigError(f"dataset {cfg.name!r} has no train file: set data.train_file")
+            raise ConfigError(f"{describe(cfg)} has no train file: set data.train_file")
         fmt, options, code = setting(cfg, "format"), reader_options(cfg), _reader_code()
         if iob2 and FORMATS[fmt] != "classification":
             options["check_iob2"] = True
@@ -296,12 +316,12 @@ def load_splits(cfg: DataConfig, iob2: bool = False) -> datasets.DatasetDict:
                   for split, path in paths.items()}
     if "test" not in splits:
         if cfg.test_fraction is None:
-            raise ConfigError(f"dataset {cfg.name!r} has no test split: set data.test_file or data.test_fraction")
+            raise ConfigError(f"{describe(cfg)} has no test split: set data.test_file or data.test_fraction")
         dev_fraction = None if "validation" in splits else cfg.dev_fraction
         splits.update(split_one_file(splits.pop("train"), cfg.test_fraction, dev_fraction,
-                                     task_of(cfg) == "classification", f"dataset {cfg.name!r}"))
+                                     task_of(cfg) == "classification", describe(cfg)))
     elif cfg.test_fraction is not None:
-        raise ConfigError(f"dataset {cfg.name!r} has a test split: data.test_fraction is for data without one")
+        raise ConfigError(f"{describe(cfg)} has a test split: data.test_fraction is for data without one")
     if "validation" not in splits:  # fixed seed: the same dev set whatever the training seed
         splits["train"], splits["validation"] = hold_out_dev(splits["train"], cfg.dev_fraction)
     dd = datasets.DatasetDict({split: splits[split] for split in SPLITS})

@@ -29,6 +29,8 @@ from __future__ import annotations
 import csv
 import json
 import math
+import os
+import re
 from itertools import zip_longest
 from pathlib import Path
 from typing import Iterator
@@ -306,27 +308,44 @@ def read_class_folders(folder, encoding: str = "utf-8", classes: list[str] | Non
     return _nonempty(examples, folder)
 
 
+DOCS = re.compile(r"readme|^licen[cs]e|^copying|^citation|\.(md|pdf|html?)$", re.IGNORECASE)  # beside the data
+
+
 def _classes(folder: Path, kind: str, classes: list[str] | None) -> list[tuple[str, Path]]:
-    """(label, path) of each class file (kind "file": label = name without extension) or class folder (kind
-    "folder"), sorted by label; duplicate labels and a missing wanted class are errors."""
+    """(label, path) of each class file (kind "file": label from the file names, `_file_labels`) or class folder
+    (kind "folder": its name), sorted by label; hidden files and a release's documentation beside the class files
+    (`DOCS`: README, LICENSE, *.md, ...) are not classes. Duplicate labels and a missing wanted class are errors."""
     if not folder.is_dir():
         raise FileNotFoundError(f"{folder}: not a folder (expected a folder with one {kind} per class)")
-    found = {}
-    for path in sorted(folder.iterdir()):
-        if path.name.startswith(".") or (kind == "folder" and not path.is_dir()):
-            continue
+    paths = [p for p in sorted(folder.iterdir()) if not p.name.startswith(".")
+             and (p.is_dir() if kind == "folder" else not DOCS.search(p.name))]
+    for path in paths:
         if kind == "file" and path.is_dir():
             raise DataFormatError(path, None, "a folder among the class files (one folder per class, one file per "
                                               "example: format class_folders)")
-        label = path.stem if kind == "file" else path.name
+    found = {}
+    for label, path in zip(_file_labels(paths) if kind == "file" else [p.name for p in paths], paths):
         if label in found:
-            raise DataFormatError(path, None, f"gives the label {label!r} (file name without extension) as "
-                                              f"{found[label].name} does: rename one")
+            raise DataFormatError(path, None, f"gives the label {label!r} as {found[label].name} does: rename one")
         found[label] = path
     missing = sorted(set(classes or ()) - set(found))
     if missing or not found:
         raise DataFormatError(folder, None, f"no class {kind} {missing or ''}; found: {sorted(found) or 'none'}")
     return [(label, found[label]) for label in sorted(found) if classes is None or label in classes]
+
+
+def _file_labels(paths: list[Path]) -> list[str]:
+    """Class labels from file names: the dot-separated parts that differ between the files. ``sports.txt``,
+    ``politics.txt`` -> sports, politics; ``subj.objective``, ``subj.subjective`` -> objective, subjective;
+    ``rt-polarity.neg``, ``rt-polarity.pos`` -> neg, pos. A single file: its name without extension."""
+    parts = [p.name.split(".") for p in paths]
+    if len(parts) < 2:
+        return [p.stem for p in paths]
+    head = len(os.path.commonprefix(parts))
+    tail = len(os.path.commonprefix([q[::-1] for q in parts]))
+    shortest = min(len(q) for q in parts)
+    head, tail = min(head, shortest - 1), min(tail, shortest - 1 - min(head, shortest - 1))
+    return [".".join(q[head:len(q) - tail]) for q in parts]
 
 
 def _column_index(column: str | int, names: list[str] | None, path: Path) -> int:

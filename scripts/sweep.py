@@ -16,7 +16,7 @@ import sys
 from pathlib import Path
 
 from training.config import load_config
-from training.metrics import mean_std
+from training.metrics import mean_std, resolve_select_metric
 from training.trainer import Diverged, fit_or_reuse
 
 
@@ -35,27 +35,34 @@ def main(argv=None) -> str:
     p.add_argument("--metrics", nargs="+", help="metric names without split (default: the config's select_metric)")
     p.add_argument("--out", type=Path, required=True)
     args = p.parse_args(argv)
-    metrics = args.metrics or [load_config(args.config).train.select_metric]
-
-    head = ["variant", "overrides"] + [f"{s}/{m}" for m in metrics for s in ("dev", "test")]
-    rows = ["| " + " | ".join(head + ["test per seed", "epochs", "minutes"]) + " |", "|---" * (len(head) + 3) + "|"]
+    runs = {}
     for name, overrides in args.variants:
         try:
-            runs = [fit_or_reuse(args.config, [*overrides, f"train.seed={seed}"], args.out / f"{name}-seed{seed}")
-                    for seed in args.seeds]
+            runs[name] = [fit_or_reuse(args.config, [*overrides, f"train.seed={seed}"], args.out / f"{name}-seed{seed}")
+                          for seed in args.seeds]
         except Diverged as e:  # as train.py: the message, and the sweep stops (its finished runs are kept)
             sys.exit(str(e))
-        scores = [mean_std([r[f"{s}/{m}"] for r in runs]) for m in metrics for s in ("dev", "test")]
-        per_seed = ", ".join(f"{100 * r[f'test/{metrics[0]}']:.1f}" for r in runs)
-        epochs = ", ".join(str(r["epochs"]) for r in runs)
-        minutes = statistics.mean(r["train_seconds"] for r in runs) / 60
-        rows.append(f"| {name} | `{' '.join(overrides)}` | " + " | ".join(scores)
-                    + f" | {per_seed} | {epochs} | {minutes:.1f} |")
-    table = "\n".join(rows)
+    reported = [k.removeprefix("dev/") for k in runs[args.variants[0][0]][0] if k.startswith("dev/")]
+    metrics = args.metrics or [resolve_select_metric(load_config(args.config).train.select_metric, reported)]
+    table = "\n".join(table_rows(args.variants, runs, metrics))
     args.out.mkdir(parents=True, exist_ok=True)
     (args.out / "sweep.md").write_text(table + "\n")
     print(table)
     return table
+
+
+def table_rows(variants: list[tuple[str, list[str]]], runs: dict, metrics: list[str]) -> list[str]:
+    """The markdown table: per variant, dev and test of each metric (mean ±std), test per seed, epochs, minutes."""
+    head = ["variant", "overrides"] + [f"{s}/{m}" for m in metrics for s in ("dev", "test")]
+    rows = ["| " + " | ".join(head + ["test per seed", "epochs", "minutes"]) + " |", "|---" * (len(head) + 3) + "|"]
+    for name, overrides in variants:
+        scores = [mean_std([r[f"{s}/{m}"] for r in runs[name]]) for m in metrics for s in ("dev", "test")]
+        per_seed = ", ".join(f"{100 * r[f'test/{metrics[0]}']:.1f}" for r in runs[name])
+        epochs = ", ".join(str(r["epochs"]) for r in runs[name])
+        minutes = statistics.mean(r["train_seconds"] for r in runs[name]) / 60
+        rows.append(f"| {name} | `{' '.join(overrides)}` | " + " | ".join(scores)
+                    + f" | {per_seed} | {epochs} | {minutes:.1f} |")
+    return rows
 
 
 if __name__ == "__main__":

@@ -1,8 +1,9 @@
 import scripts.ablation as ablation
+from tests.fixtures import fixture_data
 
 
 def test_ablation_table_from_real_runs(tmp_path):
-    table = ablation.main(["configs/tiny.yaml", "data.name=trec", "data.limit=200", "train.epochs=1",
+    table = ablation.main(["configs/tiny.yaml", *fixture_data("questions"), "train.epochs=1",
                            "--seeds", "1", "2", "--vectors", "h_n", "output_last", "--out", str(tmp_path)])
     lines = table.splitlines()
     assert len(lines) == 4 and "the bug" in lines[3]

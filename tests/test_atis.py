@@ -1,5 +1,5 @@
 """ATIS joint intent + slots: the seq.in/seq.out/label reader on the real files (SOURCE.md counts), labels unseen
-in training mapped to -1 and counted as errors, and the joint model end to end through train.main."""
+in training mapped to -1 and counted as errors; and a joint model end to end through train.main (fixture slots)."""
 import json
 
 import pytest
@@ -18,6 +18,7 @@ UNSEEN_TEST_TAGS = {"B-booking_class", "B-compartment", "B-flight", "B-stoploc.a
                     "I-state_name"}
 
 
+@pytest.mark.needs_data("atis")
 @pytest.mark.parametrize("split", ["train", "valid", "test"])
 def test_reader_counts(shared_data, split):
     ex = readers.read_seq_in_out(shared_data / "atis" / split)
@@ -27,6 +28,7 @@ def test_reader_counts(shared_data, split):
     assert all(len(e["tokens"]) == len(e["tags"]) for e in ex)
 
 
+@pytest.mark.needs_data("atis")
 def test_first_example(shared_data):
     first = readers.read_seq_in_out(shared_data / "atis/train")[0]
     assert first["tokens"] == "i want to fly from baltimore to dallas round trip".split()
@@ -34,6 +36,7 @@ def test_first_example(shared_data):
     assert first["label"] == "atis_flight"
 
 
+@pytest.mark.needs_data("atis")
 def test_unseen_labels_map_to_the_unseen_id(capsys):
     cfg = DataConfig(name="atis")
     assert task_of(cfg) == "joint"

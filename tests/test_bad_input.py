@@ -47,7 +47,7 @@ def test_config_values_name_key_value_and_range(override, message):
 
 
 def test_lr_decay_of_one_is_in_range():
-    assert load_config(None, ["train.lr_decay=1.0"]).train.lr_decay == 1.0
+    assert load_config("configs/tiny.yaml", ["train.lr_decay=1.0"]).train.lr_decay == 1.0
 
 
 # data files that do not exist: a check that runs before the data is read fails first
@@ -113,7 +113,7 @@ def test_a_split_that_cannot_be_held_out_is_one_line_too(tmp_path):
     """Errors found after the config is read (splits, hub columns, vectors) are user errors like the config's."""
     data = write(tmp_path, "all.csv", "text,label\na,x\nb,y\nc,y\nd,x\ne,z\n")  # z: one example, no stratified split
     out = subprocess.run([sys.executable, "train.py", "configs/tiny.yaml", "data.name=mine", "data.format=csv",
-                          f"data.train_file={data}", "data.test_fraction=0.4", "data.limit=null",
+                          f"data.train_file={data}", "data.test_file=null", "data.test_fraction=0.4",
                           "--run-dir", str(tmp_path / "run")],
                          cwd=ROOT, env={**os.environ, "OMP_NUM_THREADS": "1"}, capture_output=True, text=True,
                          timeout=120)
@@ -182,6 +182,7 @@ def test_invalid_iob2_under_a_crf_names_the_first_line(tmp_path):
     assert readers.read_columns(path)[0]["tags"][2] == "I-MISC"  # without a CRF the tags are read as written
 
 
+@pytest.mark.needs_data("conll2003", "atis")
 def test_conll2003_as_written_is_not_iob2_but_converted_it_is(shared_data):
     """eng.train is IOB1: read as IOB2 under a CRF it fails at its first entity that starts with I-."""
     with pytest.raises(DataFormatError, match=r"eng.train:\d+: tag I-\w+ (after O|at the start of a sentence)"):
@@ -218,7 +219,7 @@ def test_beyond_the_issue_yaml_bom_min_freq_and_a_file_as_run_dir(tmp_path):
 
 @pytest.mark.parametrize("overrides,message", [
     (["data.tag_column=foo"], r"^data.tag_column must be a CoNLL-U column \(id, form, .*\), got 'foo'$"),
-    (["data.name=conll2003", "data.token_column=abc"], r"^data.token_column and data.tag_column must be integers"),
+    (["data.format=columns", "data.token_column=abc"], r"^data.token_column and data.tag_column must be integers"),
 ])
 def test_column_settings_are_config_errors_naming_the_key(overrides, message):
     with pytest.raises(ConfigError, match=message):

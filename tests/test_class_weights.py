@@ -19,6 +19,7 @@ from models.tasks import ModelConfig, build_model
 from training.predictor import Predictor
 from training.checkpoint import load_checkpoint
 from training.config import load_config
+from tests.fixtures import CLEAR_DATA
 
 NAMES, VOCAB = {"label": ["a", "b", "c", "d"]}, 30
 
@@ -55,8 +56,9 @@ def test_weighted_loss_is_scikit_learns_weighted_log_loss_and_none_changes_nothi
 def test_balanced_run_saves_its_weights_and_evaluate_and_predict_load_them(tmp_path):
     rows = [("rare" if i % 10 == 0 else "common", f"text {i} word") for i in range(60)]
     (tmp_path / "train.csv").write_text("text,label\n" + "".join(f"{t},{y}\n" for y, t in rows))
-    overrides = ["data.name=skewed", "data.format=csv", f"data.root={tmp_path}", "data.train_file=train.csv",
-                 "data.test_fraction=0.2", "data.dev_fraction=0.2", "model.class_weights=balanced"]
+    overrides = [*CLEAR_DATA, "data.name=skewed", "data.format=csv", f"data.root={tmp_path}",
+                 "data.train_file=train.csv", "data.test_fraction=0.2", "data.dev_fraction=0.2",
+                 "model.class_weights=balanced"]
     run = tmp_path / "run"
     train.main(["configs/tiny.yaml", *overrides, "train.max_steps=1", "--run-dir", str(run)])
     ckpt = load_checkpoint(run / "best.pt")

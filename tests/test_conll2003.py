@@ -29,6 +29,7 @@ def test_iob1_to_iob2_rules():
     assert is_bio(["O", "B-PER", "I-PER"]) and not is_bio(["NOUN", "VERB"]) and not is_bio(["O"])
 
 
+@pytest.mark.needs_data("conll2003")
 def test_real_sentences_are_converted(conll, shared_data):
     train = conll["train"]
     assert train[0] == {"tokens": "EU rejects German call to boycott British lamb .".split(),
@@ -43,6 +44,7 @@ def test_real_sentences_are_converted(conll, shared_data):
     assert raw[0]["tags"][:3] == ["I-ORG", "O", "I-MISC"] and len(raw) == 14041
 
 
+@pytest.mark.needs_data("conll2003")
 @pytest.mark.parametrize("split", ["train", "validation", "test"])
 def test_split_token_and_entity_counts(conll, split):
     sentences, tokens, entities = COUNTS[split]

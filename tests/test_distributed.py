@@ -91,9 +91,9 @@ def test_replica_check_notices_a_differing_weight(tmp_path):
 
 def torchrun(launch: list[str], run: Path) -> list[str]:
     """The command that trains configs/tiny.yaml for 2 epochs into `run`, started by torchrun with `launch`
-    (from any folder: a relative `run` is relative to the launcher's)."""
-    return [sys.executable, "-m", "torch.distributed.run", *launch,
-            str(ROOT / "train.py"), str(ROOT / "configs/tiny.yaml"), "train.epochs=2", "--run-dir", str(run)]
+    (from any folder: a relative `run` is relative to the launcher's; the data's relative to the repository's)."""
+    return [sys.executable, "-m", "torch.distributed.run", *launch, str(ROOT / "train.py"),
+            str(ROOT / "configs/tiny.yaml"), f"data.root={ROOT}", "train.epochs=2", "--run-dir", str(run)]
 
 
 def assert_two_ranks_trained_identical_replicas(stdout: str, run: Path) -> None:

@@ -19,6 +19,7 @@ import train
 from data import download
 from data.datasets import DataConfig, load_splits
 from data.registry import REGISTRY, source_url
+from tests.fixtures import TINY, named_data
 
 LOOPBACK = "http://127.0.0.1:9/"
 LOCAL = ("127.0.0.1", "localhost", "::1", None)
@@ -103,6 +104,7 @@ def cache(tmp_path, monkeypatch, loopback_only) -> Path:
     return tmp_path / "cache"
 
 
+@pytest.mark.needs_data(*DATASETS)
 def test_recorded_checksums_equal_the_shared_files(shared_data):
     """Every verified source's SHA-256 is the local file's; those files are the official ones (SOURCE.md)."""
     verified = {}
@@ -144,6 +146,7 @@ def test_every_source_url_maps_onto_the_mirror():
         source_url("https://cogcomp.seas.upenn.edu/Data/QA/QC/TREC_10.label", "127.0.0.1:8000")
 
 
+@pytest.mark.needs_data(*DATASETS)
 def test_download_verifies_then_reads_the_cache_offline(tmp_path, cache, shared_data, monkeypatch, capsys):
     mirror = build_mirror(tmp_path / "mirror", shared_data)
     with serve(mirror) as (url, requested):
@@ -165,6 +168,7 @@ def test_download_verifies_then_reads_the_cache_offline(tmp_path, cache, shared_
     assert f"{cache / 'trec'}" in capsys.readouterr().out
 
 
+@pytest.mark.needs_data("trec")
 def test_a_corrupted_file_is_refused_and_nothing_is_kept(tmp_path, cache, shared_data, monkeypatch):
     mirror = build_mirror(tmp_path / "mirror", shared_data, ["trec"])
     served = mirror_path(mirror, REGISTRY["trec"].sources[0].url)
@@ -185,7 +189,7 @@ def test_a_corrupted_file_is_refused_and_nothing_is_kept(tmp_path, cache, shared
 
 def test_without_data_training_fails_naming_the_download_command(tmp_path, cache):
     with pytest.raises(FileNotFoundError) as e:
-        train.main(["configs/tiny.yaml", "data.name=trec", "--run-dir", str(tmp_path / "run")])
+        train.main([TINY, *named_data("trec"), "--run-dir", str(tmp_path / "run")])
     message = str(e.value)
     for part in ("dataset 'trec' not found", "python -m data.download trec", "data.download=true", "data.root",
                  "$RNN_DATA_ROOT", "$RNN_DATA_CACHE", str(cache / "trec")):
@@ -212,6 +216,7 @@ def test_lookup_order(tmp_path, cache, monkeypatch):
     assert download.locate("trec") == cache
 
 
+@pytest.mark.needs_data("trec")
 def test_named_vectors_and_data_download_through_the_mirror(tmp_path, cache, shared_data, monkeypatch, capsys):
     """data.download=true fetches TREC and glove.6B.100d (the registry's own entry, unverified: a zip this test
     writes stands in for Stanford's) before training; without it a named vectors resource is an error."""
@@ -229,7 +234,7 @@ def test_named_vectors_and_data_download_through_the_mirror(tmp_path, cache, sha
                                                 for i, w in enumerate(words)))
     with serve(mirror) as (url, _):
         monkeypatch.setenv(download.MIRROR_ENV, url)
-        results = train.main(["configs/tiny.yaml", "data.name=trec", "data.limit=100", "data.lowercase=true",
+        results = train.main([TINY, *named_data("trec"), "data.limit=100", "data.lowercase=true",
                               "data.download=true", "model.vectors=glove.6B.100d", "model.embed_dim=100",
                               "train.max_steps=1", "--run-dir", str(tmp_path / "run")])
     assert "test/accuracy" in results

@@ -143,7 +143,7 @@ def test_train_one_step_on_each_format_by_config_alone(tmp_path, fmt, task):
 
 
 def test_user_dataset_needs_format_and_files():
-    with pytest.raises(ValueError, match="unknown dataset 'mine'.*set data.format"):
+    with pytest.raises(ValueError, match="unknown dataset 'mine'.*data.format with data.train_file"):
         DataConfig(name="mine")
     with pytest.raises(ValueError, match="set data.train_file and data.test_file"):
         DataConfig(name="mine", format="csv", train_file="train.csv")

@@ -14,17 +14,18 @@ from data import readers
 from data.datasets import DataConfig, load_splits, task_of
 from data.readers import DataFormatError
 from training.config import load_config
+from tests.fixtures import CLEAR_DATA, TINY
 
 
 def train_one_step(tmp_path, overrides: list[str]) -> dict:
     run = tmp_path / "run"
-    train.main(["configs/tiny.yaml", *overrides, "train.max_steps=1", "train.batch_size=4", "--run-dir", str(run)])
+    train.main([TINY, *CLEAR_DATA, *overrides, "train.max_steps=1", "train.batch_size=4", "--run-dir", str(run)])
     assert (run / "best.pt").is_file()
     return json.loads((run / "metrics.json").read_text())
 
 
 def splits_of(overrides: list[str]) -> datasets.DatasetDict:
-    return load_splits(load_config("configs/tiny.yaml", overrides).data)
+    return load_splits(load_config(TINY, [*CLEAR_DATA, *overrides]).data)
 
 
 def labelled_tsv(path, counts: dict[str, int]):

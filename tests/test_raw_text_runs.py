@@ -15,17 +15,20 @@ from data import text
 from data.datasets import load_splits
 from training.checkpoint import load_checkpoint
 from training.config import load_config
+from tests.fixtures import TINY, named_data
 
 TYPED = "What's the capital of France?"
 
 
-@pytest.mark.parametrize("run_fixture,tokenizer", [("tagger_run", "ptb_straight"), ("classifier_run", "ptb"),
-                                                   ("joint_run", "whitespace")])
-def test_checkpoints_record_the_tokenizer(request, run_fixture, tokenizer):
+@pytest.mark.parametrize("run_fixture,tokenizer,pretokenized", [
+    ("tagger_run", "whitespace", True),    # CoNLL-U: tokens as written, raw text split on spaces at prediction
+    ("classifier_run", "ptb", False),      # a CSV of raw text: the default tokenizer, in training and prediction
+    ("joint_run", "whitespace", True)])
+def test_checkpoints_record_the_tokenizer(request, run_fixture, tokenizer, pretokenized):
     run = request.getfixturevalue(run_fixture)
     for name in ("best.pt", "last.pt"):
         data = load_checkpoint(run / name)["config"]["data"]
-        assert (data["tokenizer"], data["pretokenized"]) == (tokenizer, True)   # named datasets come tokenized
+        assert (data["tokenizer"], data["pretokenized"]) == (tokenizer, pretokenized)
     assert f"tokenizer: {tokenizer}" in (run / "config.yaml").read_text()
 
 
@@ -75,11 +78,16 @@ def test_run_saved_before_the_tokenizer_setting_loads_as_whitespace(classifier_r
     assert predictor.predict([TYPED])[0]["tokens"] == TYPED.split()
 
 
-def test_typed_text_figures_on_tiny_runs(tagger_run, classifier_run):
+@pytest.mark.needs_data("ud_en_ewt", "trec")
+def test_typed_text_figures_on_tiny_runs(tmp_path):
     """scripts/typed_text.py: the issue's whitespace figure (404 of 2,077 UD EWT test sentences), and better
     figures with the preset tokenizer: tokens, and UPOS over gold words from raw text."""
     from scripts import typed_text
 
+    tagger_run, classifier_run = tmp_path / "ud", tmp_path / "trec"
+    train.main([TINY, *named_data("ud_en_ewt"), "data.limit=200", "train.epochs=2", "--run-dir", str(tagger_run)])
+    train.main([TINY, *named_data("trec"), "data.limit=300", "data.lowercase=true", "train.epochs=2",
+                "--run-dir", str(classifier_run)])
     ud = typed_text.report(tagger_run)
     plain, ptb = ud["whitespace"], ud["ptb_straight"]
     assert (plain["same_tokens"], plain["sentences"], plain["words"]) == (404, 2077, 25094)

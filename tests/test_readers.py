@@ -8,6 +8,7 @@ from data.datasets import DataConfig, load_splits
 from data.readers import DataFormatError
 
 
+@pytest.mark.needs_data("ud_en_ewt")
 @pytest.mark.parametrize("split,sentences,words", [
     ("train", 12544, 204577), ("dev", 2001, 25147), ("test", 2077, 25094)])
 def test_ud_ewt_counts_skip_ranges_and_empty_nodes(shared_data, split, sentences, words):
@@ -17,6 +18,7 @@ def test_ud_ewt_counts_skip_ranges_and_empty_nodes(shared_data, split, sentences
     assert all(len(e["tokens"]) == len(e["tags"]) for e in ex)
 
 
+@pytest.mark.needs_data("ud_en_ewt")
 def test_ud_ewt_first_last_and_skipped_lines(shared_data):
     train = readers.read_conllu(shared_data / "ud_en_ewt/en_ewt-ud-train.conllu")
     assert train[0]["tokens"][:3] == ["Al", "-", "Zaman"] and train[0]["tags"][:3] == ["PROPN", "PUNCT", "PROPN"]
@@ -33,11 +35,13 @@ def test_ud_ewt_first_last_and_skipped_lines(shared_data):
     assert test[-1]["tags"][-4:] == ["NOUN", "PART", "VERB", "PUNCT"]
 
 
+@pytest.mark.needs_data("ud_en_ewt")
 def test_ud_ewt_xpos_column(shared_data):
     ex = readers.read_conllu(shared_data / "ud_en_ewt/en_ewt-ud-dev.conllu", tag_column="xpos")
     assert {"NNP", "VBD", "DT"} <= {t for e in ex for t in e["tags"]}
 
 
+@pytest.mark.needs_data("trec")
 def test_trec_counts_labels_and_the_non_utf8_byte(shared_data):
     train = readers.read_trec(shared_data / "trec/train_5500.label")
     test = readers.read_trec(shared_data / "trec/TREC_10.label")
@@ -56,6 +60,7 @@ def test_trec_counts_labels_and_the_non_utf8_byte(shared_data):
     assert fine[0]["label"] == "DESC:manner" and len({e["label"] for e in fine}) == 50
 
 
+@pytest.mark.needs_data("sst2")
 def test_sst2_counts_and_stripped_text(shared_data):
     train = readers.read_delimited(shared_data / "sst2/train.tsv", "\t", "sentence")
     dev = readers.read_delimited(shared_data / "sst2/dev.tsv", "\t", "sentence")
@@ -66,15 +71,19 @@ def test_sst2_counts_and_stripped_text(shared_data):
 
 
 @pytest.mark.parametrize("name,counts", [
-    ("ud_en_ewt", {"train": 12544, "validation": 2001, "test": 2077}),
-    ("trec", {"train": 4906, "validation": 546, "test": 500}),     # no official dev: 10% held out of train
-    ("sst2", {"train": 60614, "validation": 6735, "test": 872}),   # GLUE dev is the reported split
+    pytest.param("ud_en_ewt", {"train": 12544, "validation": 2001, "test": 2077},
+                 marks=pytest.mark.needs_data("ud_en_ewt")),
+    pytest.param("trec", {"train": 4906, "validation": 546, "test": 500},  # no official dev: 10% held out of train
+                 marks=pytest.mark.needs_data("trec")),
+    pytest.param("sst2", {"train": 60614, "validation": 6735, "test": 872},  # GLUE dev is the reported split
+                 marks=pytest.mark.needs_data("sst2")),
 ])
 def test_named_datasets_splits(name, counts):
     dd = load_splits(DataConfig(name=name))
     assert {k: len(v) for k, v in dd.items()} == counts
 
 
+@pytest.mark.needs_data("trec")
 def test_held_out_dev_is_fixed_and_disjoint():
     a, b = load_splits(DataConfig(name="trec")), load_splits(DataConfig(name="trec"))
     assert a["validation"]["tokens"] == b["validation"]["tokens"]
@@ -132,6 +141,7 @@ def test_missing_split_file_names_the_path(tmp_path):
         load_splits(DataConfig(name="trec", root=str(tmp_path)))
 
 
+@pytest.mark.needs_data("ud_en_ewt")
 def test_labels_unseen_in_training_are_reported_and_count_as_errors(capsys):
     from data.datasets import prepare
     from data.vocab import UNSEEN_LABEL_ID

@@ -11,12 +11,10 @@ import pytest
 import torch
 
 from training.checkpoint import load_checkpoint
+from tests.fixtures import FIXTURES
 from training.loop import without_times
 
 ROOT = Path(__file__).resolve().parent.parent
-# big enough that an epoch lasts a few seconds; dropout on, so the RNG states must be restored too
-ARGS = ["configs/tiny.yaml", "data.limit=3000", "train.batch_size=8", "train.epochs=3", "train.patience=9",
-        "model.dropout=0.3", "model.word_dropout=0.1"]
 ENV = {**os.environ, "OMP_NUM_THREADS": "1", "PYTHONUNBUFFERED": "1"}
 
 
@@ -37,9 +35,19 @@ def wait_for_epoch(run: Path, epoch: int, proc: subprocess.Popen, timeout: float
 
 
 @pytest.fixture(scope="module")
-def reference(tmp_path_factory) -> Path:
+def args(tmp_path_factory) -> list[str]:
+    """A run whose epochs last a few seconds (the pos fixture's train file 15 times over: 1,350 sentences, batches of
+    8), dropout on, so the RNG states must be restored too."""
+    big = tmp_path_factory.mktemp("data") / "train.conllu"
+    big.write_text((FIXTURES / "pos" / "train.conllu").read_text() * 15)
+    return ["configs/tiny.yaml", f"data.train_file={big}", "train.batch_size=8", "train.epochs=3", "train.patience=9",
+            "model.dropout=0.3", "model.word_dropout=0.1"]
+
+
+@pytest.fixture(scope="module")
+def reference(tmp_path_factory, args) -> Path:
     run = tmp_path_factory.mktemp("reference")
-    proc = start(*ARGS, "--run-dir", str(run))
+    proc = start(*args, "--run-dir", str(run))
     out, _ = proc.communicate(timeout=300)
     assert proc.returncode == 0, out
     return run
@@ -54,9 +62,9 @@ def assert_same_run(run: Path, reference: Path) -> None:
             torch.testing.assert_close(a["model"][k], b["model"][k], rtol=0, atol=0, msg=f"{name}:{k}")
 
 
-def test_sigkill_mid_epoch_2_then_resume_equals_uninterrupted(tmp_path, reference):
+def test_sigkill_mid_epoch_2_then_resume_equals_uninterrupted(tmp_path, args, reference):
     run = tmp_path / "run"
-    proc = start(*ARGS, "--run-dir", str(run))
+    proc = start(*args, "--run-dir", str(run))
     wait_for_epoch(run, 2, proc)
     time.sleep(0.5)  # into epoch 2
     proc.kill()
@@ -74,9 +82,9 @@ def test_sigkill_mid_epoch_2_then_resume_equals_uninterrupted(tmp_path, referenc
 
 
 @pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGTERM])
-def test_signal_saves_mid_epoch_and_resume_is_exact(tmp_path, reference, sig):
+def test_signal_saves_mid_epoch_and_resume_is_exact(tmp_path, args, reference, sig):
     run = tmp_path / "run"
-    proc = start(*ARGS, "--run-dir", str(run))
+    proc = start(*args, "--run-dir", str(run))
     wait_for_epoch(run, 2, proc)
     time.sleep(0.5)
     proc.send_signal(sig)

@@ -8,8 +8,7 @@ import scripts.sweep as sweep
 
 def test_sweep_table_from_real_runs_and_reuse(tmp_path):
     argv = ["configs/tiny.yaml", "--out", str(tmp_path), "--seeds", "1", "2",
-            "--variant", "base: data.name=trec data.limit=200 train.epochs=1",
-            "--variant", "gru: data.name=trec data.limit=200 train.epochs=1 model.rnn=gru"]
+            "--variant", "base: train.epochs=1", "--variant", "gru: train.epochs=1 model.rnn=gru"]
     table = sweep.main(argv)
     lines = table.splitlines()
     assert len(lines) == 4 and lines[2].startswith("| base |") and "model.rnn=gru" in lines[3]
@@ -28,8 +27,8 @@ def test_variant_needs_a_name():
 
 def test_sweep_resumes_an_interrupted_run_and_restarts_one_without_checkpoint(tmp_path, capsys):
     """A run dir belongs to one run (training/rundir.py): the sweep continues its own runs rather than failing."""
-    argv = ["configs/tiny.yaml", "--out", str(tmp_path), "--variant", "base: data.name=trec data.limit=200 "
-            "train.epochs=1", "--variant", "gru: data.name=trec data.limit=200 train.epochs=1 model.rnn=gru"]
+    argv = ["configs/tiny.yaml", "--out", str(tmp_path), "--variant", "base: train.epochs=1",
+            "--variant", "gru: train.epochs=1 model.rnn=gru"]
     sweep.main(argv)
     (tmp_path / "base-seed1" / "metrics.json").unlink()              # killed after its last.pt
     gru = tmp_path / "gru-seed1"

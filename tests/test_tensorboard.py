@@ -9,6 +9,7 @@ import urllib.request
 import pytest
 
 import train
+from tests.fixtures import TINY, fixture_data
 
 
 def free_port() -> int:
@@ -27,7 +28,7 @@ def get(url: str, body: dict | None = None):
 @pytest.fixture(scope="module")
 def served(tmp_path_factory):
     run = tmp_path_factory.mktemp("tb") / "run"
-    results = train.main(["configs/tiny.yaml", "data.name=trec", "data.limit=300", "train.epochs=3",
+    results = train.main([TINY, *fixture_data("questions"), "train.epochs=3",
                           "--run-dir", str(run)])
     port = free_port()
     server = subprocess.Popen([sys.executable, "-m", "tensorboard.main", "--logdir", str(run),

@@ -7,8 +7,11 @@ from tensorboard.backend.event_processing.event_accumulator import EventAccumula
 
 import evaluate
 import train
+from data.config_checks import ConfigError
 from training.checkpoint import load_checkpoint
 from training.loop import without_times
+from tests.fixtures import fixture_data
+from training.run import bf16_supported
 
 
 def scalars(run_dir, tag):
@@ -19,7 +22,7 @@ def scalars(run_dir, tag):
 
 @pytest.mark.parametrize("overrides,task", [
     ([], "tagging"),
-    (["data.name=trec", "data.limit=300"], "classification"),
+    (fixture_data("questions"), "classification"),
 ])
 def test_main_trains_and_writes_a_run(tmp_path, overrides, task):
     run = tmp_path / "run"
@@ -60,6 +63,7 @@ def test_where_batches_are_made_changes_nothing(tmp_path, where):
     assert all(torch.equal(a[k], b[k]) for k in a)
 
 
+@pytest.mark.skipif(not bf16_supported(torch.device("cpu")), reason="this CPU has no bf16 kernels (no AVX-512)")
 def test_bf16_autocast_trains(tmp_path):
     """train.amp=true: the forward runs under bf16 autocast, the loss still falls, evaluation is float32."""
     run, fp32 = tmp_path / "amp", tmp_path / "fp32"
@@ -68,3 +72,12 @@ def test_bf16_autocast_trains(tmp_path):
     losses = scalars(run, "train/loss")
     assert len(losses) == 3 and losses[-1] < losses[0] and results["test/accuracy"] > 0.3
     assert losses[0] != scalars(fp32, "train/loss")[0]          # same seed and batches: bf16 did run
+
+
+@pytest.mark.skipif(bf16_supported(torch.device("cpu")), reason="this CPU has bf16 kernels")
+def test_bf16_autocast_without_bf16_kernels_is_one_config_error(tmp_path):
+    """Without AVX-512, oneDNN's LSTM has no bf16 kernel: a clear error before any work, not a oneDNN traceback."""
+    with pytest.raises(ConfigError, match=r"^train.amp=true: this CPU has no bf16 support \(torch finds AVX2?\w*\); "
+                                          r"set train.amp=false$"):
+        train.main(["configs/tiny.yaml", "train.amp=true", "--run-dir", str(tmp_path / "run")])
+    assert not (tmp_path / "run").exists()

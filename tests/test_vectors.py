@@ -52,7 +52,7 @@ def test_wrong_width_and_bad_numbers_name_file_and_line(tmp_path):
 
 
 def test_train_main_starts_from_the_vectors(tmp_path, capsys):
-    words = ["the", ",", ".", "of", "and", "to"]
+    words = ["the", ".", "dog", "in", "and", "reads"]
     path = write_vectors(tmp_path / "glove.txt", {w: [float(i + 1)] * 16 for i, w in enumerate(words)})
     run = tmp_path / "run"
     train.main(["configs/tiny.yaml", f"model.vectors={path}", "train.max_steps=1", "train.lr=1e-9",

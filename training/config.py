@@ -11,7 +11,7 @@ from omegaconf import OmegaConf
 from omegaconf.errors import ConfigKeyError, OmegaConfBaseException
 
 from data.config_checks import ConfigError
-from data.datasets import DataConfig
+from data.datasets import DataConfig, require_data
 from models.tasks import ModelConfig
 from .loop import TrainConfig
 
@@ -46,7 +46,9 @@ def load_config(path: str | Path | None = None, overrides: list[str] = (), base:
         if base is not None:
             cfg = OmegaConf.merge(cfg, base)
         cfg = OmegaConf.merge(cfg, OmegaConf.from_dotlist(list(overrides)))
-        return OmegaConf.to_object(cfg)  # runs each dataclass's __post_init__ checks
+        cfg = OmegaConf.to_object(cfg)  # runs each dataclass's __post_init__ checks
+        require_data(cfg.data)
+        return cfg
     except ConfigKeyError as e:
         key = e.full_key or str(e)
         typed = any(o.split("=", 1)[0].strip() == key for o in overrides)  # on the command line, not in the file

@@ -31,8 +31,8 @@ class TrainConfig:
     patience: int = 4           # early stopping: epochs without a better dev score (counted once it has learned)
     lr_decay: float = 0.5       # multiply the lr by this when dev stops improving (ReduceLROnPlateau); 1.0: never
     lr_patience: int = 2        # flat epochs tolerated before the lr decays (counted once it has learned)
-    select_metric: str = "accuracy"  # dev metric that picks the best checkpoint (training/metrics.py: e.g.
-                                     # entity_f1 for NER, slot_f1 or exact_match for joint intent + slots)
+    select_metric: str = "auto"  # dev metric that picks the best checkpoint (training/metrics.py); auto: entity_f1
+                                 # for BIO tags (NER, chunks), exact_match for joint intent + slots, else accuracy
     seed: int = 1
     device: str = "auto"        # auto | cpu | cuda | cuda:1 ...
     threads: Union[int, str] = "auto"  # CPU intra-op threads: auto (one, training/threads.py) or a number; the
@@ -58,8 +58,8 @@ class TrainConfig:
         resolve_threads(self.threads)
         if self.device_data and self.num_workers:
             raise ValueError("train.device_data slices batches on the device: it takes no train.num_workers")
-        if self.select_metric not in metrics.METRIC_NAMES:
-            raise ValueError(f"train.select_metric must be one of {', '.join(metrics.METRIC_NAMES)}, "
+        if self.select_metric not in ("auto", *metrics.METRIC_NAMES):
+            raise ValueError(f"train.select_metric must be auto or one of {', '.join(metrics.METRIC_NAMES)}, "
                              f"got {self.select_metric!r}")
 
 
@@ -133,12 +133,24 @@ def record_dev_score(progress: Progress, score: float, scheduler=None) -> bool:
     return improved
 
 
+def stop_reason(progress: Progress, cfg: TrainConfig) -> str | None:
+    """Why training stops before the epoch `progress` is at, or None to go on: a cap (max_steps, max_minutes),
+    train.patience flat epochs (counted once it has learned), or train.epochs done."""
+    if cfg.max_steps and progress.step >= cfg.max_steps:
+        return f"train.max_steps={cfg.max_steps} reached"
+    if cfg.max_minutes and progress.seconds >= 60 * cfg.max_minutes:
+        return f"train.max_minutes={cfg.max_minutes:g} reached ({progress.seconds / 60:.1f} min of training)"
+    if progress.epoch > cfg.epochs:
+        return f"train.epochs={cfg.epochs} done"
+    if progress.bad_epochs >= cfg.patience:
+        return f"early stopping: {progress.bad_epochs} epochs without a better dev score (train.patience=" \
+               f"{cfg.patience})"
+    return None
+
+
 def finished(progress: Progress, cfg: TrainConfig) -> bool:
-    """Stop before the epoch `progress` is at? After train.epochs, after train.patience flat epochs (counted once it
-    has learned), or at a cap (max_steps, max_minutes)."""
-    return (progress.epoch > cfg.epochs or progress.bad_epochs >= cfg.patience
-            or bool(cfg.max_steps and progress.step >= cfg.max_steps)
-            or bool(cfg.max_minutes and progress.seconds >= 60 * cfg.max_minutes))
+    """Stop before the epoch `progress` is at? (`stop_reason` says why.)"""
+    return stop_reason(progress, cfg) is not None
 
 
 class StopOnSignal:

@@ -106,10 +106,21 @@ def available(label_names: dict[str, list[str]]) -> list[str]:
 
 
 def check_select_metric(name: str, label_names: dict[str, list[str]]) -> str:
-    """``name`` if `compute` returns it for these label sets, else ConfigError listing the ones it returns."""
-    if name not in available(label_names):
-        raise ConfigError(f"train.select_metric={name} is not a metric of this task; choose from "
-                         f"{', '.join(available(label_names))}")
+    """The dev metric that picks best.pt: ``name`` if `compute` returns it for these label sets (else ConfigError
+    listing the ones it returns), or for ``auto`` the first of `AUTO` that it returns."""
+    return resolve_select_metric(name, available(label_names))
+
+
+AUTO = ("exact_match", "entity_f1", "accuracy")  # auto: a joint model's exact match, BIO tags' entity F1, accuracy
+
+
+def resolve_select_metric(name: str, names: list[str]) -> str:
+    """``name`` if it is among the metric ``names`` a run reports (ConfigError otherwise); ``auto``: the first of
+    `AUTO` among them."""
+    if name == "auto":
+        return next(m for m in AUTO if m in names)
+    if name not in names:
+        raise ConfigError(f"train.select_metric={name} is not a metric of this task; choose from {', '.join(names)}")
     return name
 
 

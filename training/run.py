@@ -50,6 +50,18 @@ def resolve_device(name: str) -> torch.device:
     return torch.device(("cuda" if torch.cuda.is_available() else "cpu") if name == "auto" else name)
 
 
+def bf16_supported(device: torch.device) -> bool:
+    """Can train.amp (bf16 autocast) run here? On a CPU it needs oneDNN's bf16 kernels, which CPUs without AVX-512
+    lack (the LSTM then fails with "could not create a primitive descriptor")."""
+    return device.type != "cpu" or torch.ops.mkldnn._is_mkldnn_bf16_supported()
+
+
+def check_amp(amp: bool, device: torch.device) -> None:
+    if amp and not bf16_supported(device):
+        raise ConfigError(f"train.amp=true: this CPU has no bf16 support (torch finds "
+                          f"{torch.backends.cpu.get_cpu_capability()}); set train.amp=false")
+
+
 def check_device(name: str) -> None:
     """Training starts only on a device this machine has (a saved run loads anywhere: evaluate, predict)."""
     if name == "auto" or (device := torch.device(name)).type != "cuda":

@@ -20,7 +20,7 @@ from omegaconf import OmegaConf
 from torch.utils.tensorboard import SummaryWriter
 
 from data.batching import EVAL_BATCH_SIZE, make_loader
-from data.datasets import prepare, resolve_text, task_of
+from data.datasets import describe, prepare, resolve_text, task_of
 from data.device_loader import make_device_loader
 from data.download import vectors_file
 from data.vectors import load_vectors
@@ -31,8 +31,8 @@ from . import distributed, metrics, rundir, tensorboard, threads
 from .checkpoint import RESUME_KEYS, load_checkpoint, rng_state, save_checkpoint, set_rng_state
 from .config import Config, load_config, to_dict
 from .loop import (NothingLearned, Progress, StopOnSignal, clock, finished, gold_and_predicted, make_optimizer,
-                   make_scheduler, record_dev_score, train_one_epoch)
-from .run import check_device, resolve_device
+                   make_scheduler, record_dev_score, stop_reason, train_one_epoch)
+from .run import check_amp, check_device, resolve_device
 
 NUM_EXAMPLES = 5  # dev sentences shown with their predictions in TensorBoard
 
@@ -120,6 +120,7 @@ def setup(cfg: Config, run_dir: str | Path, resume: dict | None, overwrite: bool
     check_device(cfg.train.device)
     cfg.data = resolve_text(cfg.data, resume["config"]["data"] if resume else None)  # the checkpoint names them
     device = distributed.setup(resolve_device(cfg.train.device))  # torchrun: join the group (cuda:LOCAL_RANK)
+    check_amp(cfg.train.amp, device)
     run_dir = Path(distributed.broadcast_object(str(run_dir)))  # rank 0's: a default name holds the start time
     if distributed.is_main():
         rundir.check(run_dir, resume, to_dict(cfg), overwrite)
@@ -142,7 +143,7 @@ def setup(cfg: Config, run_dir: str | Path, resume: dict | None, overwrite: bool
     coverage = None if resume else _init_embeddings(t, vectors)
     distributed.check_progress(t.progress)
     t.train_model = distributed.wrap(model, device)  # DDP or the model itself
-    print(f"{task} on {cfg.data.name}: {', '.join(f'{k} {len(v)}' for k, v in dd.items())} | vocab "
+    print(f"{task} on {describe(cfg.data)}: {', '.join(f'{k} {len(v)}' for k, v in dd.items())} | vocab "
           f"{len(vocabs.words)} | labels {', '.join(f'{k} {len(v)}' for k, v in vocabs.label_names().items())} | "
           f"params {sum(p.numel() for p in model.parameters()):,} | {num_threads} CPU thread(s)")
     _open_writer(t, resume, coverage)
@@ -206,6 +207,8 @@ def finish(t: Trainer) -> dict:
     if distributed.is_main():
         rundir.write_text(t.run_dir / "metrics.json", json.dumps(results, indent=2) + "\n")
     print(json.dumps(results, indent=2), f"\nrun dir: {t.run_dir}")
+    print(f"stopped after epoch {t.progress.epoch - 1}: {stop_reason(t.progress, t.cfg.train)}; best.pt is epoch "
+          f"{results['best_epoch']} (dev {t.metric} {t.progress.best:.4f})")
     rundir.release(t.run_dir)
     smoke_test = bool(t.cfg.train.max_steps) and t.progress.step >= t.cfg.train.max_steps
     if t.progress.best <= 0 and not smoke_test:
