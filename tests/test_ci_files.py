@@ -8,6 +8,7 @@ from pathlib import Path
 
 import yaml
 
+from data.download import DEFAULT_CACHE
 from data.registry import RESOURCES
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -40,6 +41,8 @@ def test_workflow_downloads_every_public_dataset_and_does_not_require_the_rest()
     assert not any("RNN_REQUIRE_DATA" in env for env in envs)  # .ci/run's switch: a fork cannot get CoNLL-2003
     assert [s["run"] for s in steps if s.get("run", "").startswith("make ")] == ["make setup-dev", "make lint",
                                                                                  "make test"]
+    cached = [s["with"]["path"] for s in steps if s.get("uses", "").startswith("actions/cache@")]
+    assert cached == [DEFAULT_CACHE]  # where data.download puts what it fetches
 
 
 def test_pre_commit_hooks_are_local():
