@@ -1,14 +1,17 @@
 # The two commands of the README: `make train` and `make test`. Both set up .venv first (once).
 # `make train` installs requirements.txt only; `make test` and `make lint` add requirements-dev.txt
 # (pytest, ruff, onnx), so a venv made by `make train` gains them on the first `make test`.
+# `make tensorboard` serves the runs' logs (LOGDIR, default runs/) on http://127.0.0.1:6006 (PORT).
 VENV   := .venv
 PY     := $(VENV)/bin/python
 CONFIG ?= configs/trec.yaml
 # Where torch comes from. Empty here: this machine's pip finds the CPU build on local disk. Elsewhere PyPI's Linux
 # torch is the multi-GB CUDA build: `make train TORCH_INDEX=https://download.pytorch.org/whl/cpu` for the CPU one.
 TORCH_INDEX ?=
+LOGDIR ?= runs
+PORT   ?= 6006
 
-.PHONY: setup setup-dev train test lint
+.PHONY: setup setup-dev train test lint tensorboard
 setup: $(VENV)/.installed
 setup-dev: $(VENV)/.installed-dev
 
@@ -19,7 +22,7 @@ $(VENV)/.installed: requirements.txt
 	touch $@
 
 $(VENV)/.installed-dev: $(VENV)/.installed requirements-dev.txt
-	$(PY) -m pip install -q -r requirements-dev.txt
+	$(PY) -m pip install -q -r requirements.txt -r requirements-dev.txt   # resolved together: the runtime pins hold
 	touch $@
 
 train: setup
@@ -30,3 +33,6 @@ test: setup-dev
 
 lint: setup-dev
 	$(PY) -m ruff check .
+
+tensorboard: setup
+	$(VENV)/bin/tensorboard --logdir $(LOGDIR) --host 127.0.0.1 --port $(PORT)
