@@ -22,7 +22,7 @@ $(VENV)/.installed: requirements.txt
 	touch $@
 
 $(VENV)/.installed-dev: $(VENV)/.installed requirements-dev.txt
-	$(PY) -m pip install -q -r requirements.txt -r requirements-dev.txt   # resolved together: the runtime pins hold
+	$(PY) -m pip install -q -r requirements-dev.txt
 	touch $@
 
 train: setup

@@ -52,15 +52,11 @@ def test_pre_commit_hooks_are_local():
     assert ruff["entry"].startswith(".venv/bin/ruff check")  # the pinned ruff of `make lint`
 
 
-def test_pyproject_reads_the_requirements_files():
+def test_pyproject_reads_the_requirements_file():
     project = tomllib.loads((ROOT / "pyproject.toml").read_text())
     setuptools = project["tool"]["setuptools"]
     for package in setuptools["packages"]:
         assert (ROOT / package / "__init__.py").is_file(), package
-    dynamic = setuptools["dynamic"]
-    files = [*dynamic["dependencies"]["file"], *(f for extra in dynamic["optional-dependencies"].values()
-                                                  for f in extra["file"])]
-    assert files == ["requirements.txt", "requirements-dev.txt"]
-    for name in files:  # setuptools reads requirement lines and comments only: no -r, -c, --index-url
-        lines = [line.strip() for line in (ROOT / name).read_text().splitlines()]
-        assert not [line for line in lines if line.startswith("-")], name
+    assert setuptools["dynamic"]["dependencies"]["file"] == ["requirements.txt"]
+    lines = [line.strip() for line in (ROOT / "requirements.txt").read_text().splitlines()]
+    assert not [line for line in lines if line.startswith("-")]  # setuptools reads requirement lines only
