@@ -25,8 +25,10 @@ $(VENV)/.installed-dev: $(VENV)/.installed requirements-dev.txt
 	$(PY) -m pip install -q -r requirements-dev.txt
 	touch $@
 
+# data.download=true: a named dataset that no data root holds is fetched from its source first (SHA-256 checked,
+# cached in ~/.cache/rnn-template/data); a config of your own files downloads nothing.
 train: setup
-	$(PY) train.py $(CONFIG) $(ARGS)
+	$(PY) train.py $(CONFIG) data.download=true $(ARGS)
 
 test: setup-dev
 	$(PY) -m pytest -q
