@@ -69,8 +69,7 @@ def locate(name: str, root: Optional[str] = None, download: bool = False) -> Pat
     if resource is not None and not resource.sources:
         raise NoPublicSource(f"{resource.kind} {name!r} not found; looked in: {looked}. {resource.howto}")
     if download and resource is not None:
-        print(f"{resource.kind} {name!r} not found in {looked}: fetching it from its source ({_status(resource)}) "
-              f"into {roots[-1]}", flush=True)
+        print(f"{resource.kind} {name!r} not found in {looked}: downloading it into {roots[-1]}", flush=True)
         return fetch(name, roots[-1])
     raise FileNotFoundError(
         f"{'dataset' if resource is None else resource.kind} {name!r} not found; looked in: {looked}. "
