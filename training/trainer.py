@@ -28,6 +28,7 @@ from data.vocab import Vocabs
 from models.heads import balanced_class_weights
 from models.tasks import build_model
 from . import distributed, metrics, rundir, tensorboard, threads
+from .resume import check as check_resume, check_vocabs
 from .checkpoint import RESUME_KEYS, load_checkpoint, rng_state, save_checkpoint, set_rng_state
 from .config import Config, load_config, to_dict
 from .loop import (NothingLearned, Progress, StopOnSignal, clock, finished, gold_and_predicted, make_optimizer,
@@ -88,9 +89,16 @@ def fit(cfg: Config, run_dir: str | Path, resume: dict | None = None, overwrite:
         t.writer.close()
         print(f"\n{signal.Signals(signum).name}: stopped after step {t.progress.step} (epoch {t.progress.epoch}, "
               f"batch {t.progress.batch}); saved {t.run_dir / 'last.pt'}.\n"
-              f"Resume with: {distributed.launcher()} train.py --resume {t.run_dir}")
+              f"Resume with: {distributed.resume_command(t.run_dir)}")
         return {"interrupted": signum}
-    return finish(t)
+    try:
+        return finish(t)
+    except KeyboardInterrupt:  # Ctrl-C after the training: best.pt and last.pt are saved, only the evaluation is lost
+        t.writer.close()
+        print(f"\nSIGINT: stopped during the final evaluation; the training is over and saved "
+              f"({t.run_dir / 'best.pt'}, {t.run_dir / 'last.pt'}).\n"
+              f"Evaluate with: {distributed.resume_command(t.run_dir)}   (it trains nothing)")
+        return {"interrupted": signal.SIGINT}
 
 
 def resume_fit(run_dir: str | Path, overrides: list[str] = ()) -> dict:
@@ -121,8 +129,10 @@ def setup(cfg: Config, run_dir: str | Path, resume: dict | None, overwrite: bool
     cfg.data = resolve_text(cfg.data, resume["config"]["data"] if resume else None)  # the checkpoint names them
     device = distributed.setup(resolve_device(cfg.train.device))  # torchrun: join the group (cuda:LOCAL_RANK)
     run_dir = Path(distributed.broadcast_object(str(run_dir)))  # rank 0's: a default name holds the start time
-    if distributed.is_main():
-        rundir.check(run_dir, resume, to_dict(cfg), overwrite)
+    if distributed.is_main():  # nothing written before these
+        rundir.check(run_dir, bool(resume), overwrite)
+        if resume:
+            check_resume(run_dir, to_dict(cfg), resume, distributed.world_size())
     set_seed(cfg.train.seed + distributed.rank())  # own dropout per rank; DDP gives every rank rank 0's weights
     dd, vocabs, vectors = _data(cfg, resume, run_dir)
     metric = metrics.check_select_metric(cfg.train.select_metric, vocabs.label_names())
@@ -140,7 +150,7 @@ def setup(cfg: Config, run_dir: str | Path, resume: dict | None, overwrite: bool
     if resume:
         _restore(t, resume)
     coverage = None if resume else _init_embeddings(t, vectors)
-    distributed.check_progress(t.progress)
+    t.progress.world_size = distributed.world_size()  # a mid-epoch resume needs as many (training/resume.py)
     t.train_model = distributed.wrap(model, device)  # DDP or the model itself
     print(f"{task} on {cfg.data.name}: {', '.join(f'{k} {len(v)}' for k, v in dd.items())} | vocab "
           f"{len(vocabs.words)} | labels {', '.join(f'{k} {len(v)}' for k, v in vocabs.label_names().items())} | "
@@ -229,7 +239,7 @@ def _data(cfg: Config, resume: dict | None, run_dir: Path) -> tuple[dict, Vocabs
             vectors_file(cfg.model.vectors, cfg.data.root, cfg.data.download, cfg.model.embed_dim)  # a file or a name
         dd, vocabs = prepare(cfg.data, chars=cfg.model.char_filters > 0, iob2=cfg.model.crf)
     if resume:
-        rundir.check_vocabs(run_dir, vocabs, resume)
+        check_vocabs(run_dir, vocabs, resume)
     return dd, vocabs, vectors
 
 
@@ -293,8 +303,10 @@ def _train_one_epoch(t: Trainer, stop: StopOnSignal) -> dict:
         stats = train_one_epoch(t.train_model, t.loaders["train"], t.optimizer, t.cfg.train, t.writer, t.progress,
                                 t.device, stop)
     except FloatingPointError as e:
-        raise Diverged(f"{e}. The last good checkpoints stay: {t.run_dir / 'last.pt'} (start of epoch "
-                       f"{t.progress.epoch}) and {t.run_dir / 'best.pt'}.") from None
+        kept = [f"{t.run_dir / name}{' (start of epoch %d)' % t.progress.epoch if name == 'last.pt' else ''}"
+                for name in ("last.pt", "best.pt") if (t.run_dir / name).exists()]
+        raise Diverged(f"{e}. " + (f"The last good checkpoints stay: {' and '.join(kept)}." if kept else
+                                   "No checkpoint was saved (it diverged in epoch 1): lower train.lr?")) from None
     return distributed.reduce_stats(stats)
 
 
