@@ -30,7 +30,7 @@ def main(argv=None) -> dict:
     threads.use(run.config.train.threads)  # the run's thread count: the same arithmetic as training's evaluation
     device = resolve_device(run.config.train.device if torch.cuda.is_available() else "cpu")  # a GPU run here: cpu
     dd, vocabs = prepare(run.config.data, run.vocabs)
-    label_names = vocabs.label_names()
+    label_names = vocabs.scored_names()  # the model's labels, then those of this split it never saw (errors)
     loader = make_loader(dd[args.split], EVAL_BATCH_SIZE, shuffle=False)
     gold, pred = gold_and_predicted(run.model.to(device), loader, device)
     results = metrics.compute(gold, pred, label_names)

@@ -33,12 +33,18 @@ from itertools import zip_longest
 from pathlib import Path
 from typing import Iterator
 
-from .tags import first_invalid_iob2, iob1_to_iob2
+from .tags import first_invalid_iob2, iob1_to_iob2, iob2_problem
 from .text import SPLIT, tokenize
 
 CONLLU_COLUMNS = ("id", "form", "lemma", "upos", "xpos", "feats", "head", "deprel", "deps", "misc")
 TAG_SCHEMES = ("iob2", "iob1")  # iob1: convert to IOB2 while reading; iob2 (or any other tags): keep as written
 DOCSTART = "-DOCSTART-"
+FIELD_SIZE_LIMIT = 2**31 - 1  # a CSV/TSV field may be a whole document (csv's default limit: 128 KB)
+UNSPECIFIED = ("upos", "xpos", "head", "deprel", "deps")  # CoNLL-U columns where "_" means "not annotated"
+# A label that is one of these is a missing value, not a class: pandas' default NA strings (read_csv's na_values),
+# but "None", a real intent name in LUIS-style data, and "" (an empty label, its own error).
+MISSING = ("#N/A", "#N/A N/A", "#NA", "-1.#IND", "-1.#QNAN", "-NaN", "-nan", "1.#IND", "1.#QNAN", "<NA>", "N/A", "NA",
+           "NULL", "NaN", "n/a", "nan", "null")
 
 
 class DataFormatError(ValueError):
@@ -98,12 +104,17 @@ def _sentences(path: Path, comments: bool = False, encoding: str = "utf-8") -> I
         yield block
 
 
-def read_conllu(path, tag_column: str = "upos", check_iob2: bool = False, encoding: str = "utf-8") -> list[dict]:
-    """CoNLL-U -> [{"tokens", "tags"}]. Skips comments, multiword ranges (``3-4``) and empty nodes (``8.1``)."""
+def read_conllu(path, tag_column: str = "upos", check_iob2: bool = False, encoding: str = "utf-8",
+                tag_scheme: str = "iob2") -> list[dict]:
+    """CoNLL-U -> [{"tokens", "tags"}]. Skips comments, multiword ranges (``3-4``) and empty nodes (``8.1``).
+
+    In the annotation columns of `UNSPECIFIED` (upos, xpos, head, deprel, deps) ``_`` means "not annotated": an
+    error naming the line, never a tag; in feats and misc it is the empty value, a tag of its own. ``tag_scheme``:
+    as in `read_columns`."""
     path = Path(path)
     if tag_column not in CONLLU_COLUMNS:
         raise ValueError(f"tag_column {tag_column!r} is not a CoNLL-U column; valid: {', '.join(CONLLU_COLUMNS)}")
-    col = CONLLU_COLUMNS.index(tag_column)
+    col, unspecified = CONLLU_COLUMNS.index(tag_column), "_" if tag_column in UNSPECIFIED else None
     examples = []
     for block in _sentences(path, comments=True, encoding=encoding):
         tokens, tags, lines = [], [], []
@@ -113,9 +124,13 @@ def read_conllu(path, tag_column: str = "upos", check_iob2: bool = False, encodi
                 raise DataFormatError(path, line_no, f"expected 10 tab-separated CoNLL-U fields, found {len(fields)}")
             if "-" in fields[0] or "." in fields[0]:  # multiword token range or empty node: not a word
                 continue
+            if fields[col] == unspecified:
+                raise DataFormatError(path, line_no, f"{tag_column} is '_' (not annotated in CoNLL-U): every word "
+                                                     f"needs a tag; annotate it, or choose another data.tag_column")
             tokens.append(fields[1])
             tags.append(fields[col])
             lines.append(line_no)
+        tags = iob1_to_iob2(tags) if tag_scheme == "iob1" else tags
         if check_iob2:
             _check_iob2(path, tags, lines)
         if tokens:
@@ -160,9 +175,10 @@ def read_columns(path, token_column: int = 0, tag_column: int = -1, tag_scheme: 
     return _nonempty(examples, path)
 
 
-def read_seq_in_out(folder, check_iob2: bool = False, encoding: str = "utf-8") -> list[dict]:
+def read_seq_in_out(folder, check_iob2: bool = False, encoding: str = "utf-8", tag_scheme: str = "iob2") -> list[dict]:
     """A folder with line-aligned ``seq.in`` (tokens), ``seq.out`` (one tag per token) and ``label`` (one per line)
-    -> [{"tokens", "tags", "label"}]. Token/tag count or line count mismatches name the file and line."""
+    -> [{"tokens", "tags", "label"}]. Token/tag count or line count mismatches name the file and line.
+    ``tag_scheme``: as in `read_columns`."""
     folder = Path(folder)
     files = [folder / name for name in ("seq.in", "seq.out", "label")]
     for f in files:
@@ -181,11 +197,10 @@ def read_seq_in_out(folder, check_iob2: bool = False, encoding: str = "utf-8") -
         if len(tags) != len(tokens):
             raise DataFormatError(files[1], line_no, f"{len(tags)} tags for the {len(tokens)} tokens of "
                                                      f"{files[0].name} line {line_no}")
-        if not label.strip():
-            raise DataFormatError(files[2], line_no, "empty label")
+        tags = iob1_to_iob2(tags) if tag_scheme == "iob1" else tags
         if check_iob2:
             _check_iob2(files[1], tags, [line_no] * len(tags))
-        examples.append({"tokens": tokens, "tags": tags, "label": label.strip()})
+        examples.append({"tokens": tokens, "tags": tags, "label": _label(files[2], line_no, label)})
     return _nonempty(examples, folder)
 
 
@@ -219,22 +234,47 @@ def read_delimited(path, delimiter: str = ",", text_column: str | int = "text", 
     """
     path = Path(path)
     quoting = csv.QUOTE_NONE if delimiter == "\t" else csv.QUOTE_MINIMAL
-    reader = csv.reader((line for _, line in _open_lines(path, encoding, keepends=True)), delimiter=delimiter,
-                        quoting=quoting)
-    names = next(reader, None) if header else None
+    rows = _csv_records(path, (line for _, line in _open_lines(path, encoding, keepends=True)), delimiter, quoting)
+    names = next(rows, (1, 1, None))[2] if header else None
     if header and names is None:
         raise DataFormatError(path, None, "file is empty")
     t, y = (_column_index(c, names, path) for c in (text_column, label_column))
+    if t == y:
+        raise DataFormatError(path, None, f"data.text_column and data.label_column name the same column ({t}): the "
+                                          f"label would be read as the text too; give them two columns")
     width, examples = len(names) if names else None, []
-    for row in reader:
+    for first, last, row in rows:
         if not row:  # a blank line
             continue
         width = width or len(row)
+        spans = f" in a record running from this line to line {last}: a stray quote (\") opened a field that a " \
+                f"later quote closes (write a quote inside a field as \"\")" if last > first else ""
         if len(row) != width or max(t, y) >= width:
-            raise DataFormatError(path, reader.line_num, f"expected {width} fields (text in column {t}, label in "
-                                                         f"{y}), found {len(row)}")
-        examples.append(_text_example(path, reader.line_num, row[t], row[y], tokenizer))
+            raise DataFormatError(path, first, f"expected {width} fields (text in column {t}, label in {y}), found "
+                                               f"{len(row)}{spans}")
+        if spans and "\n" in row[y]:
+            raise DataFormatError(path, first, f"the label spans lines{spans}")
+        examples.append(_text_example(path, first, row[t], row[y], tokenizer))
     return _nonempty(examples, path)
+
+
+def _csv_records(path: Path, lines: Iterator[str], delimiter: str, quoting: int) -> Iterator[tuple[int, int, list]]:
+    """(first line, last line, fields) of each CSV/TSV record (a quoted field may hold line breaks), fields of any
+    size (csv's own limit is 128 KB); csv's errors name the line where their record starts."""
+    old = csv.field_size_limit(FIELD_SIZE_LIMIT)
+    try:
+        reader, first = csv.reader(lines, delimiter=delimiter, quoting=quoting), 1
+        while True:
+            try:
+                row = next(reader)
+            except StopIteration:
+                return
+            except csv.Error as e:
+                raise DataFormatError(path, first, f"{e} (in the record starting on this line)") from None
+            yield first, reader.line_num, row
+            first = reader.line_num + 1
+    finally:
+        csv.field_size_limit(old)
 
 
 def read_jsonl(path, text_column: str = "text", label_column: str = "label", encoding: str = "utf-8",
@@ -242,6 +282,9 @@ def read_jsonl(path, text_column: str = "text", label_column: str = "label", enc
     """One JSON object per line -> [{"tokens", "label"}]; the text is a string (split by ``tokenizer``) or a list
     of tokens (kept as they are), the label a string, number or boolean. Blank lines are skipped."""
     path = Path(path)
+    if text_column == label_column:
+        raise DataFormatError(path, None, f"data.text_column and data.label_column are both {text_column!r}: the "
+                                          f"label would be read as the text too; give them two keys")
     examples = []
     for line_no, line in _open_lines(path, encoding):
         if not line.strip():
@@ -356,21 +399,37 @@ def _check_iob2(path: Path, tags: list[str], lines: list[int]) -> None:
     """DataFormatError at the line of the first tag that is not valid IOB2 (module docstring)."""
     i = first_invalid_iob2(tags)
     if i is not None:
-        after = f"after {tags[i - 1]}" if i > 0 else "at the start of a sentence"
-        raise DataFormatError(path, lines[i], f"tag {tags[i]} {after} is not valid IOB2, which a CRF (model.crf) "
-                                              f"needs: an entity starts with B-{tags[i][2:]} (if the file is IOB1, "
-                                              f"set data.tag_scheme=iob1 to convert it)")
+        raise DataFormatError(path, lines[i], iob2_problem(tags, i))
 
 
 def _text_example(path: Path, line_no: int, text: str, label: str, tokenizer: str = SPLIT) -> dict:
+    for what, value in (("text", text), ("label", label)):
+        if (i := _lone_surrogate(value)) is not None:
+            raise DataFormatError(path, line_no, f"the {what} holds a lone surrogate ({value[i]!r} at character "
+                                                 f"{i + 1}), half of a character's UTF-16 escape: fix the escape")
     tokens = tokenize(text, tokenizer=tokenizer)
     if not tokens:
         raise DataFormatError(path, line_no, "empty text")
+    return {"tokens": tokens, "label": _label(path, line_no, label)}
+
+
+def _label(path: Path, line_no: int, label: str) -> str:
+    """The label stripped; an empty one and a missing-value marker (`MISSING`: NA, NULL, nan, ...) are errors."""
     if not label.strip():
         raise DataFormatError(path, line_no, "empty label")
-    if label.strip().lower() == "nan":
-        raise DataFormatError(path, line_no, f"label is {label.strip()!r} (a missing value?)")
-    return {"tokens": tokens, "label": label.strip()}
+    if label.strip() in MISSING or label.strip().lower() == "nan":
+        raise DataFormatError(path, line_no, f"label is {label.strip()!r} (a missing value?): a missing-value "
+                                             f"marker as pandas reads it, not a class; label the example or drop it")
+    return label.strip()
+
+
+def _lone_surrogate(text: str) -> int | None:
+    """Index of the first lone surrogate (U+D800-DFFF, JSON's "\\ud800"): not a character, no UTF-8 for it."""
+    try:
+        text.encode("utf-8")
+        return None
+    except UnicodeEncodeError as e:
+        return e.start
 
 
 def _nonempty(examples: list[dict], path: Path) -> list[dict]:

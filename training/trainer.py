@@ -186,7 +186,7 @@ def train_epochs(t: Trainer) -> int | None:
 def evaluate_dev(t: Trainer, stats: dict) -> float:
     """The dev metrics of the current weights, logged with the epoch's training stats; returns the select metric."""
     gold, pred = distributed.gather(*gold_and_predicted(t.model, t.loaders["validation"], t.device))
-    label_names = t.vocabs.label_names()
+    label_names = t.vocabs.scored_names()  # the model's labels, then those it never saw (errors)
     dev = metrics.compute(gold, pred, label_names)
     step = t.progress.step  # the x axis is the optimizer step everywhere, so resumed runs line up
     for k, v in [*(("train/" + k, v) for k, v in stats.items()), *(("dev/" + k, v) for k, v in dev.items())]:
@@ -315,8 +315,8 @@ def _evaluate_split(t: Trainer, split: str) -> dict:
     name = "dev" if split == "validation" else split
     gold, pred = distributed.gather(*gold_and_predicted(t.model, t.loaders[split], t.device))
     if distributed.is_main():
-        rundir.write_text(t.run_dir / f"report_{name}.txt", metrics.report(gold, pred, t.vocabs.label_names()))
-    return {f"{name}/{k}": v for k, v in metrics.compute(gold, pred, t.vocabs.label_names()).items()}
+        rundir.write_text(t.run_dir / f"report_{name}.txt", metrics.report(gold, pred, t.vocabs.scored_names()))
+    return {f"{name}/{k}": v for k, v in metrics.compute(gold, pred, t.vocabs.scored_names()).items()}
 
 
 def _flat_config(cfg: Config) -> dict:
