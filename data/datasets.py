@@ -84,7 +84,7 @@ class DataConfig:
         if self.format is not None and self.format not in FORMATS:
             raise ValueError(f"data.format must be one of {', '.join(FORMATS)}, got {self.format!r}")
         if (self.name not in DATASETS and self.hub_id is None
-                and not (self.train_file and (self.test_file or self.test_fraction))):
+                and not (self.train_file and (self.test_file or self.test_fraction is not None))):
             raise ValueError(f"dataset {self.name!r} is not a named one: set data.train_file and data.test_file "
                              f"(or data.test_fraction to hold a test split out of train_file)")
         self._check_split_settings()

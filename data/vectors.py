@@ -6,6 +6,7 @@ read as everything before the last D fields. Only the vocabulary's words are kep
 """
 from __future__ import annotations
 
+import math
 from pathlib import Path
 
 import torch
@@ -62,6 +63,10 @@ def load_vectors(path: str | Path, vocab: Vocab, weight: torch.Tensor) -> dict:
             vector = torch.tensor([float(v) for v in values])
         except ValueError:
             raise DataFormatError(path, line_no, "a vector value is not a number") from None
+        if not torch.isfinite(vector).all():
+            bad = next(v for v, x in zip(values, vector.tolist()) if not math.isfinite(x))
+            raise DataFormatError(path, line_no, f"the vector of {word!r} holds {bad} (not a finite number): it would "
+                                                 f"make the loss NaN; fix or drop that line of model.vectors")
         for i, is_exact in rows:
             vectors[i], found[i] = vector, is_exact
     if found:

@@ -95,6 +95,21 @@ def load_checkpoint(path: str | Path, required: tuple[str, ...] = RUN_KEYS) -> d
     return obj
 
 
+def load_weights(module: torch.nn.Module, state: dict, path: str | Path) -> None:
+    """``module.load_state_dict(state)``; weights that do not fit (missing, extra or reshaped keys: a checkpoint of
+    other code, or edited) are a CheckpointError naming ``path`` and the first keys at fault."""
+    own = module.state_dict()
+    shaped = [k for k in sorted(set(own) & set(state))
+              if not isinstance(state[k], torch.Tensor) or state[k].shape != own[k].shape]
+    problems = [f"{what} {', '.join(keys[:3])}{', ...' if len(keys) > 3 else ''}" for what, keys in (
+        ("no", sorted(set(own) - set(state))), ("unknown", sorted(set(state) - set(own))),
+        ("another shape for", shaped)) if keys]
+    if problems:
+        raise CheckpointError(f"{path}: its weights do not fit the model its config describes: {'; '.join(problems)} "
+                              f"(written by another version of this code, or edited?)")
+    module.load_state_dict(state)
+
+
 def _gist(e: Exception, *words: str) -> str:
     """The line of torch's long message that says what went wrong (one with any of ``words``, else the first),
     cut at its first sentence."""

@@ -29,11 +29,12 @@ from models.heads import balanced_class_weights
 from models.tasks import build_model
 from . import distributed, metrics, rundir, tensorboard, threads
 from .resume import check as check_resume, check_vocabs
-from .checkpoint import RESUME_KEYS, load_checkpoint, rng_state, save_checkpoint, set_rng_state
+from .checkpoint import (RESUME_KEYS, CheckpointError, load_checkpoint, load_weights, rng_state, save_checkpoint,
+                         set_rng_state)
 from .config import Config, load_config, to_dict
 from .loop import (NothingLearned, Progress, StopOnSignal, clock, finished, gold_and_predicted, make_optimizer,
                    make_scheduler, record_dev_score, train_one_epoch)
-from .run import check_device, resolve_device
+from .run import check_device, resolve_device, saved_config
 
 NUM_EXAMPLES = 5  # dev sentences shown with their predictions in TensorBoard
 
@@ -104,6 +105,7 @@ def fit(cfg: Config, run_dir: str | Path, resume: dict | None = None, overwrite:
 def resume_fit(run_dir: str | Path, overrides: list[str] = ()) -> dict:
     """Continue the run in run_dir from its last.pt (``overrides`` apply on top of its config, e.g. more epochs)."""
     resume = load_checkpoint(Path(run_dir) / "last.pt", RESUME_KEYS)
+    saved_config(resume["config"], Path(run_dir) / "last.pt")
     return fit(load_config(None, list(overrides), base=resume["config"]), run_dir, resume=resume)
 
 
@@ -270,8 +272,11 @@ def _class_weights(cfg: Config, train, label_names: dict) -> torch.Tensor | None
 
 def _restore(t: Trainer, resume: dict) -> None:
     """Weights, optimizer, lr schedule, progress and this rank's RNG states from last.pt."""
-    t.model.load_state_dict(resume["model"])
-    t.optimizer.load_state_dict(resume["optimizer"])
+    load_weights(t.model, resume["model"], t.run_dir / "last.pt")
+    try:
+        t.optimizer.load_state_dict(resume["optimizer"])
+    except (ValueError, KeyError) as e:
+        raise CheckpointError(f"{t.run_dir / 'last.pt'}: its optimizer state does not fit the model ({e})") from None
     if t.scheduler is not None and resume.get("scheduler"):
         t.scheduler.load_state_dict(resume["scheduler"])
     t.progress = Progress(**resume["progress"])
