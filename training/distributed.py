@@ -75,9 +75,10 @@ def launcher() -> str:
     if world_size() == 1:
         return "python" if shutil.which("python") == sys.executable else shlex.quote(sys.executable)
     per_node = int(os.environ.get("LOCAL_WORLD_SIZE", world_size()))
+    torchrun = os.environ.get("RNN_LAUNCHER", "torchrun")  # training/torchrun.py sets it: `python -m training.torchrun`
     if per_node == world_size():
-        return f"torchrun --nproc_per_node={per_node}"
-    return (f"(on each of the {world_size() // per_node} nodes) torchrun --nnodes={world_size() // per_node} "
+        return f"{torchrun} --nproc_per_node={per_node}"
+    return (f"(on each of the {world_size() // per_node} nodes) {torchrun} --nnodes={world_size() // per_node} "
             f"--nproc-per-node={per_node} --rdzv-backend=c10d --rdzv-endpoint=HOST:PORT")
 
 
