@@ -18,7 +18,7 @@ from typing import Optional
 
 import datasets
 
-from . import download, hub, label_checks, readers, tags, text
+from . import download, hub, label_checks, readers, tags, text, values
 from .config_checks import ConfigError, check_ranges
 from .encode import build_vocabs, numericalize
 from .readers import DataFormatError
@@ -278,7 +278,7 @@ def _generate(**gen_kwargs) -> datasets.Dataset:
 
 def _reader_code() -> str:
     """A hash of the reading code: `datasets` keys its cache by our generator only, not the functions it calls."""
-    return hashlib.sha1(b"".join(Path(m.__file__).read_bytes() for m in (readers, tags, text))).hexdigest()
+    return hashlib.sha1(b"".join(Path(m.__file__).read_bytes() for m in (readers, tags, text, values))).hexdigest()
 
 
 def load_splits(cfg: DataConfig, iob2: bool = False) -> datasets.DatasetDict:

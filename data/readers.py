@@ -28,31 +28,19 @@ from __future__ import annotations
 
 import csv
 import json
-import math
 from itertools import zip_longest
 from pathlib import Path
 from typing import Iterator
 
 from .tags import first_invalid_iob2, iob1_to_iob2, iob2_problem
 from .text import SPLIT, tokenize
+from .values import DataFormatError, csv_records, json_label, label_value, text_example
 
 CONLLU_COLUMNS = ("id", "form", "lemma", "upos", "xpos", "feats", "head", "deprel", "deps", "misc")
 TAG_SCHEMES = ("iob2", "iob1")  # iob1: convert to IOB2 while reading; iob2 (or any other tags): keep as written
 DOCSTART = "-DOCSTART-"
-FIELD_SIZE_LIMIT = 2**31 - 1  # a CSV/TSV field may be a whole document (csv's default limit: 128 KB)
 UNSPECIFIED = ("upos", "xpos", "head", "deprel", "deps")  # CoNLL-U columns where "_" means "not annotated"
-# A label that is one of these is a missing value, not a class: pandas' default NA strings (read_csv's na_values),
-# but "None", a real intent name in LUIS-style data, and "" (an empty label, its own error).
-MISSING = ("#N/A", "#N/A N/A", "#NA", "-1.#IND", "-1.#QNAN", "-NaN", "-nan", "1.#IND", "1.#QNAN", "<NA>", "N/A", "NA",
-           "NULL", "NaN", "n/a", "nan", "null")
 
-
-class DataFormatError(ValueError):
-    """A data file that does not have the expected format; the message names file and line."""
-
-    def __init__(self, path, line_no: int | None, message: str):
-        where = f"{path}:{line_no}" if line_no is not None else f"{path}"
-        super().__init__(f"{where}: {message}")
 
 
 def _open_lines(path: Path, encoding: str = "utf-8", keepends: bool = False) -> Iterator[tuple[int, str]]:
@@ -200,7 +188,7 @@ def read_seq_in_out(folder, check_iob2: bool = False, encoding: str = "utf-8", t
         tags = iob1_to_iob2(tags) if tag_scheme == "iob1" else tags
         if check_iob2:
             _check_iob2(files[1], tags, [line_no] * len(tags))
-        examples.append({"tokens": tokens, "tags": tags, "label": _label(files[2], line_no, label)})
+        examples.append({"tokens": tokens, "tags": tags, "label": label_value(files[2], line_no, label)})
     return _nonempty(examples, folder)
 
 
@@ -234,7 +222,7 @@ def read_delimited(path, delimiter: str = ",", text_column: str | int = "text", 
     """
     path = Path(path)
     quoting = csv.QUOTE_NONE if delimiter == "\t" else csv.QUOTE_MINIMAL
-    rows = _csv_records(path, (line for _, line in _open_lines(path, encoding, keepends=True)), delimiter, quoting)
+    rows = csv_records(path, (line for _, line in _open_lines(path, encoding, keepends=True)), delimiter, quoting)
     names = next(rows, (1, 1, None))[2] if header else None
     if header and names is None:
         raise DataFormatError(path, None, "file is empty")
@@ -254,27 +242,8 @@ def read_delimited(path, delimiter: str = ",", text_column: str | int = "text", 
                                                f"{len(row)}{spans}")
         if spans and "\n" in row[y]:
             raise DataFormatError(path, first, f"the label spans lines{spans}")
-        examples.append(_text_example(path, first, row[t], row[y], tokenizer))
+        examples.append(text_example(path, first, row[t], row[y], tokenizer))
     return _nonempty(examples, path)
-
-
-def _csv_records(path: Path, lines: Iterator[str], delimiter: str, quoting: int) -> Iterator[tuple[int, int, list]]:
-    """(first line, last line, fields) of each CSV/TSV record (a quoted field may hold line breaks), fields of any
-    size (csv's own limit is 128 KB); csv's errors name the line where their record starts."""
-    old = csv.field_size_limit(FIELD_SIZE_LIMIT)
-    try:
-        reader, first = csv.reader(lines, delimiter=delimiter, quoting=quoting), 1
-        while True:
-            try:
-                row = next(reader)
-            except StopIteration:
-                return
-            except csv.Error as e:
-                raise DataFormatError(path, first, f"{e} (in the record starting on this line)") from None
-            yield first, reader.line_num, row
-            first = reader.line_num + 1
-    finally:
-        csv.field_size_limit(old)
 
 
 def read_jsonl(path, text_column: str = "text", label_column: str = "label", encoding: str = "utf-8",
@@ -303,7 +272,7 @@ def read_jsonl(path, text_column: str = "text", label_column: str = "label", enc
         if not isinstance(text, str) or isinstance(obj[label_column], (dict, list)):
             raise DataFormatError(path, line_no, f"{text_column!r} must be a string or a list of strings and "
                                                  f"{label_column!r} a string, number or boolean")
-        examples.append(_text_example(path, line_no, text, _json_label(path, line_no, obj[label_column]),
+        examples.append(text_example(path, line_no, text, json_label(path, line_no, obj[label_column]),
                                       SPLIT if given else tokenizer))
     return _nonempty(examples, path)
 
@@ -382,54 +351,11 @@ def _column_index(column: str | int, names: list[str] | None, path: Path) -> int
     raise DataFormatError(path, 1 if names is not None else None, f"no column {column!r} in {where}")
 
 
-def _json_label(path: Path, line_no: int, value) -> str:
-    """A JSON label in its one string form (module docstring): 1, 1.0 and "1" -> "1"; true -> "true"."""
-    if value is None:
-        raise DataFormatError(path, line_no, "label is null (a missing value?)")
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, float):
-        if not math.isfinite(value):
-            raise DataFormatError(path, line_no, f"label is {value} (a missing value?)")
-        return str(int(value)) if value.is_integer() else repr(value)
-    return str(value)
-
-
 def _check_iob2(path: Path, tags: list[str], lines: list[int]) -> None:
     """DataFormatError at the line of the first tag that is not valid IOB2 (module docstring)."""
     i = first_invalid_iob2(tags)
     if i is not None:
         raise DataFormatError(path, lines[i], iob2_problem(tags, i))
-
-
-def _text_example(path: Path, line_no: int, text: str, label: str, tokenizer: str = SPLIT) -> dict:
-    for what, value in (("text", text), ("label", label)):
-        if (i := _lone_surrogate(value)) is not None:
-            raise DataFormatError(path, line_no, f"the {what} holds a lone surrogate ({value[i]!r} at character "
-                                                 f"{i + 1}), half of a character's UTF-16 escape: fix the escape")
-    tokens = tokenize(text, tokenizer=tokenizer)
-    if not tokens:
-        raise DataFormatError(path, line_no, "empty text")
-    return {"tokens": tokens, "label": _label(path, line_no, label)}
-
-
-def _label(path: Path, line_no: int, label: str) -> str:
-    """The label stripped; an empty one and a missing-value marker (`MISSING`: NA, NULL, nan, ...) are errors."""
-    if not label.strip():
-        raise DataFormatError(path, line_no, "empty label")
-    if label.strip() in MISSING or label.strip().lower() == "nan":
-        raise DataFormatError(path, line_no, f"label is {label.strip()!r} (a missing value?): a missing-value "
-                                             f"marker as pandas reads it, not a class; label the example or drop it")
-    return label.strip()
-
-
-def _lone_surrogate(text: str) -> int | None:
-    """Index of the first lone surrogate (U+D800-DFFF, JSON's "\\ud800"): not a character, no UTF-8 for it."""
-    try:
-        text.encode("utf-8")
-        return None
-    except UnicodeEncodeError as e:
-        return e.start
 
 
 def _nonempty(examples: list[dict], path: Path) -> list[dict]:

@@ -227,7 +227,7 @@ def test_column_settings_are_config_errors_naming_the_key(overrides, message):
 
 def test_yaml_of_the_wrong_shape_names_the_file(tmp_path):
     path = write(tmp_path, "list.yaml", "data: [1, 2]\n")
-    with pytest.raises(ConfigError, match=rf"^{path}: Merge error: list is not a subclass of DataConfig"):
+    with pytest.raises(ConfigError, match=rf"^config section 'data' in {path} must map settings to values"):
         load_config(path)
 
 
