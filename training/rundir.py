@@ -189,8 +189,8 @@ def _is_temporary(p: Path) -> bool:
 
 
 def _is_projector_step(p: Path) -> bool:
-    """TensorBoard's projector folder of a step: ``00039/word_embeddings/``."""
-    return p.name.isdigit() and p.is_dir() and not p.is_symlink() and (p / PROJECTOR[0]).is_dir()
+    """TensorBoard's projector folder of a step: ``00039/word_embeddings/`` (or a link to one: refused)."""
+    return p.name.isdigit() and (p / PROJECTOR[0]).is_dir()
 
 
 def _temporary_files(run_dir: Path) -> list[Path]:
@@ -204,7 +204,7 @@ def _remove_run_files(run_dir: Path) -> int:
     for p in own_entries(run_dir):
         if p.name == LOCK:
             continue
-        if _is_projector_step(p):
+        if _is_projector_step(p) and not p.is_symlink():
             inner = p / PROJECTOR[0]
             for f in (inner / name for name in PROJECTOR[1]):
                 if f.is_file():

@@ -28,12 +28,12 @@ from data.vocab import Vocabs
 from models.heads import balanced_class_weights
 from models.tasks import build_model
 from . import distributed, metrics, rundir, tensorboard, threads
-from .resume import check as check_resume, check_vocabs
 from .checkpoint import (RESUME_KEYS, CheckpointError, load_checkpoint, load_weights, rng_state, save_checkpoint,
                          set_rng_state)
 from .config import Config, load_config, to_dict
 from .loop import (NothingLearned, Progress, StopOnSignal, clock, finished, gold_and_predicted, make_optimizer,
                    make_scheduler, record_dev_score, train_one_epoch)
+from .resume import check as check_resume, check_vocabs
 from .run import check_device, resolve_device, saved_config
 
 NUM_EXAMPLES = 5  # dev sentences shown with their predictions in TensorBoard
@@ -308,10 +308,10 @@ def _train_one_epoch(t: Trainer, stop: StopOnSignal) -> dict:
         stats = train_one_epoch(t.train_model, t.loaders["train"], t.optimizer, t.cfg.train, t.writer, t.progress,
                                 t.device, stop)
     except FloatingPointError as e:
-        kept = [f"{t.run_dir / name}{' (start of epoch %d)' % t.progress.epoch if name == 'last.pt' else ''}"
-                for name in ("last.pt", "best.pt") if (t.run_dir / name).exists()]
-        raise Diverged(f"{e}. " + (f"The last good checkpoints stay: {' and '.join(kept)}." if kept else
-                                   "No checkpoint was saved (it diverged in epoch 1): lower train.lr?")) from None
+        if not (t.run_dir / "last.pt").exists():  # epoch 1 of a new run: nothing saved yet
+            raise Diverged(f"{e}. No checkpoint was saved yet: lower train.lr, or check model.vectors") from None
+        raise Diverged(f"{e}. The last good checkpoints stay: {t.run_dir / 'last.pt'} (start of epoch "
+                       f"{t.progress.epoch}) and {t.run_dir / 'best.pt'}.") from None
     return distributed.reduce_stats(stats)
 
 
