@@ -12,8 +12,10 @@ from pathlib import Path
 import torch
 
 from data.batching import EVAL_BATCH_SIZE, make_loader
-from data.datasets import prepare
+from data.config_checks import ConfigError
+from data.datasets import DATASETS, FORMATS, prepare
 from training import metrics
+from training.checkpoint import load_checkpoint
 from training.errors import run_cli
 from training.loop import gold_and_predicted
 from training.run import load_run, resolve_device
@@ -25,18 +27,34 @@ def main(argv=None) -> dict:
     p.add_argument("--split", default="test", choices=["train", "validation", "test"])
     p.add_argument("overrides", nargs="*", help="data.* overrides, e.g. data.root=/path/to/data")
     args = p.parse_intermixed_args(argv)
-
+    check_overrides(args.overrides, load_checkpoint(args.run_dir / "best.pt")["task"], args.run_dir)
     run = load_run(args.run_dir, args.overrides)
     threads.use(run.config.train.threads)  # the run's thread count: the same arithmetic as training's evaluation
     device = resolve_device(run.config.train.device if torch.cuda.is_available() else "cpu")  # a GPU run here: cpu
     dd, vocabs = prepare(run.config.data, run.vocabs)
-    label_names = vocabs.label_names()
+    label_names = vocabs.scored_names()  # the model's labels, then those of this split it never saw (errors)
     loader = make_loader(dd[args.split], EVAL_BATCH_SIZE, shuffle=False)
     gold, pred = gold_and_predicted(run.model.to(device), loader, device)
     results = metrics.compute(gold, pred, label_names)
     print(metrics.report(gold, pred, label_names))
     print(json.dumps({f"{args.split}/{k}": v for k, v in results.items()}, indent=2))
     return results
+
+
+def check_overrides(overrides: list[str], task: str, run_dir: Path) -> None:
+    """Only data.* settings: which data to evaluate on and where it is (the others describe the saved model), and
+    data of the run's ``task``."""
+    data = {k.strip()[5:]: v.strip() for k, _, v in (o.partition("=") for o in overrides) if k.startswith("data.")}
+    for o in overrides:
+        key = o.split("=", 1)[0].strip()
+        if not key.startswith("data."):
+            raise ConfigError(f"{key} (a command-line override): evaluate.py takes data.* overrides only, the data "
+                              f"to evaluate on; the model is the one the run saved (train a new run to change it)")
+    fmt = data.get("format") or DATASETS.get(data.get("name"), {}).get("format")
+    given = data.get("task") or FORMATS.get(fmt)
+    if given is not None and given != task:
+        raise ConfigError(f"{data.get('name', 'the data')!r} is {given} data, and the run in {run_dir} is a {task} "
+                          f"model: evaluate it on {task} data")
 
 
 if __name__ == "__main__":

@@ -31,6 +31,7 @@ import argparse
 import contextlib
 import json
 import sys
+import tempfile
 import warnings
 from pathlib import Path
 
@@ -41,6 +42,8 @@ from torch.export._patches import register_gru_while_loop_decomposition, registe
 from data import text
 from data.batching import MAX_WORD_LEN, Batch, collate
 from data.vocab import PAD_ID, UNK_ID
+from data.config_checks import ConfigError
+from training.checkpoint import write_atomic
 from training.errors import run_cli
 from training.run import Run, load_run
 
@@ -147,9 +150,9 @@ def export_model(model: nn.Module, vocab_size: int) -> torch.export.ExportedProg
     return program
 
 
-def export_onnx(program: torch.export.ExportedProgram, model: nn.Module, vocab_size: int, path: Path) -> None:
+def export_onnx(program: torch.export.ExportedProgram, model: nn.Module, vocab_size: int):
     """The same program as ONNX (inputs tokens, lengths[, chars]; output logits, or label_logits and tag_logits
-    for a joint model), checked with onnxruntime, saved to path.
+    for a joint model), checked with onnxruntime; returns its ModelProto (``.SerializeToString()``: the file).
 
     Inside the shape rules too: outside, the converter's decomposition pass silently fixes T to the example's.
     """
@@ -159,7 +162,7 @@ def export_onnx(program: torch.export.ExportedProgram, model: nn.Module, vocab_s
         onnx_program = torch.onnx.export(program, dynamo=True, verbose=False, output_names=list(names))
     forward = lambda *x: tuple(onnx_program(*x)) if len(names) > 1 else onnx_program(*x)[0]  # noqa: E731
     check("ONNX program", forward, model, vocab_size)
-    onnx_program.save(str(path))
+    return onnx_program.model_proto
 
 
 def crf_scores(model: nn.Module) -> dict | None:
@@ -214,23 +217,40 @@ def parse_args(argv=None):
 
 
 def main(argv=None) -> dict:
-    """Returns the paths written: {"program", "meta"} and "onnx" with --onnx."""
+    """Returns the paths written: {"program", "meta"} and "onnx" with --onnx. Each file is written atomically: a
+    symbolic link in its place is replaced, never written through."""
     args = parse_args(argv)
     if args.onnx:
         _check_onnx_packages()
     run = load_run(args.run_dir)
     out = args.out or run.path / "model.pt2"
-    out.parent.mkdir(parents=True, exist_ok=True)
-    program = export_model(run.model, len(run.vocabs.words))
-    torch.export.save(program, out)
     paths = {"program": out, "meta": out.parent / "export_meta.json"}
     if args.onnx:
         paths["onnx"] = out.with_suffix(".onnx")
-        export_onnx(program, run.model, len(run.vocabs.words), paths["onnx"])
+    _check_writable(paths)
+    program = export_model(run.model, len(run.vocabs.words))
+    write_atomic(out, lambda f: torch.export.save(program, f), "the exported program")
+    if args.onnx:
+        proto = export_onnx(program, run.model, len(run.vocabs.words))
+        write_atomic(paths["onnx"], lambda f: f.write(proto.SerializeToString()), "the ONNX program")
     meta = export_meta(run, out.name, paths["onnx"].name if args.onnx else None)
-    paths["meta"].write_text(json.dumps(meta, indent=1, ensure_ascii=False) + "\n")
+    write_atomic(paths["meta"], lambda f: f.write((json.dumps(meta, indent=1, ensure_ascii=False) + "\n").encode()))
     print("wrote " + ", ".join(str(p) for p in paths.values()))
     return paths
+
+
+def _check_writable(paths: dict[str, Path]) -> None:
+    """Before the export's work: no output is a folder, and their folder can be created and written to."""
+    for path in paths.values():
+        if path.is_dir():
+            raise ConfigError(f"{path}: is a folder; export.py writes files: give --out a file name, e.g. "
+                              f"--out {path / 'model.pt2'}")
+    folder = paths["program"].parent
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        tempfile.TemporaryFile(dir=folder).close()
+    except OSError as e:
+        raise OSError(e.errno, f"{folder}: cannot write the export there: {e.strerror or e}") from None
 
 
 def _check_onnx_packages() -> None:

@@ -17,11 +17,14 @@ import argparse
 import json
 import sys
 from pathlib import Path
-from typing import Iterable, Iterator
+from typing import BinaryIO, Iterable, Iterator
 
+from data.config_checks import ConfigError
+from data.readers import DataFormatError
 from data.text import SPLIT, tokenize
 from training.errors import run_cli
 from training.predictor import Predictor
+from training.run import check_device
 
 
 def format_text(result: dict) -> str:
@@ -47,6 +50,25 @@ def numbered_sentences(lines: Iterable[str], tokenizer: str = SPLIT) -> Iterator
     for line_no, line in enumerate(lines, start=1):
         if tokenize(line, tokenizer=tokenizer):
             yield line_no, line
+
+
+def input_lines(stream: BinaryIO, name: str) -> Iterator[str]:
+    """The lines of a UTF-8 byte stream (``name``: for messages) as text, without their line break (and the first
+    without a BOM). Text that is not UTF-8 is a DataFormatError naming the line: a UTF-16 byte order mark, a NUL byte
+    (binary data, or UTF-16/32 text) or bytes that do not decode."""
+    for line_no, raw in enumerate(stream, start=1):
+        if line_no == 1 and raw.startswith((b"\xff\xfe", b"\xfe\xff")):
+            raise DataFormatError(name, 1, "UTF-16 text (a UTF-16 byte order mark): predict.py reads UTF-8; convert "
+                                           "it first, e.g. iconv -f UTF-16 -t UTF-8")
+        if b"\0" in raw:
+            raise DataFormatError(name, line_no, "a NUL byte: binary data, or UTF-16/32 text; predict.py reads UTF-8 "
+                                                 "text, one sentence per line")
+        try:
+            line = raw.decode("utf-8")
+        except UnicodeDecodeError as e:
+            raise DataFormatError(name, line_no, f"not valid UTF-8 ({e.reason} at byte {e.start}): predict.py reads "
+                                                 f"UTF-8; convert it first, e.g. iconv -f LATIN1 -t UTF-8") from None
+        yield (line.removeprefix("\ufeff") if line_no == 1 else line).rstrip("\r\n")
 
 
 def chunks(items: Iterable, size: int) -> Iterator[list]:
@@ -78,18 +100,24 @@ def main(argv=None) -> int:
     Returns the number of sentences labelled.
     """
     args = parse_args(argv)
+    if args.batch_size < 1:
+        raise ConfigError(f"--batch-size must be >= 1, got {args.batch_size}")
+    check_device(args.device, "--device", "cpu")
+    if args.file == "-" and sys.stdin is None:
+        raise ConfigError("stdin is closed: give a FILE, or pipe text in (one sentence per line)")
     predictor = Predictor.from_run_dir(args.run_dir, device=args.device, batch_size=args.batch_size,
                                        pretokenized=args.pretokenized)
     fmt, count = PRINTERS[args.format], 0
-    stream = sys.stdin if args.file == "-" else open(args.file, encoding="utf-8-sig")  # -sig: drop a BOM
+    stream = sys.stdin.buffer if args.file == "-" else open(args.file, "rb")
+    lines = input_lines(stream, "stdin" if args.file == "-" else args.file)
     try:
-        for chunk in chunks(numbered_sentences(stream, predictor.tokenizer), args.batch_size):
+        for chunk in chunks(numbered_sentences(lines, predictor.tokenizer), args.batch_size):
             for (line_no, _), result in zip(chunk, predictor.predict([s for _, s in chunk])):
                 print(fmt({"line": line_no, **result}))
             sys.stdout.flush()
             count += len(chunk)
     finally:
-        if stream is not sys.stdin:
+        if args.file != "-":
             stream.close()
     return count
 

@@ -19,9 +19,10 @@ from typing import Optional
 
 import datasets
 
-from . import download, hub, label_checks, readers, tags, text
+from . import download, hub, label_checks, readers, tags, text, values
 from .config_checks import ConfigError, check_ranges
 from .encode import build_vocabs, numericalize
+from .readers import DataFormatError
 from .splits import hold_out_dev, split_one_file
 from .vocab import Vocabs
 
@@ -60,7 +61,8 @@ class DataConfig:
                                           # true for conllu/columns/seq_in_out, false (raw text) otherwise
     tokenizer: Optional[str] = None       # raw text -> tokens (data.text): whitespace | ptb | ptb_lower | ptb_straight;
                                           # None: the preset's, else whitespace if pretokenized, else ptb
-    tag_scheme: Optional[str] = None      # iob1: convert IOB1 tags to IOB2 while reading (columns format); iob2: keep
+    tag_scheme: Optional[str] = None      # iob1: convert IOB1 tags to IOB2 while reading (conllu, columns,
+                                          # seq_in_out); iob2 (default): keep. BIO tags must then be valid IOB2
     fine_labels: bool = False             # TREC: the 50-way fine label instead of the 6-way coarse one
     lowercase: bool = False               # lower-case tokens for the word vocabulary (chars keep the spelling)
     min_freq: int = 1                     # words seen fewer times in train become <unk>
@@ -81,8 +83,8 @@ class DataConfig:
             raise ValueError(f"unknown dataset {self.name!r}: {WHICH_DATA}")
         if self.format is not None and self.format not in FORMATS:
             raise ValueError(f"data.format must be one of {', '.join(FORMATS)}, got {self.format!r}")
-        if self.format is not None and self.hub_id is None and not (self.train_file and (self.test_file or
-                                                                                         self.test_fraction)):
+        if self.format is not None and self.hub_id is None and not (self.train_file and (
+                self.test_file or self.test_fraction is not None)):
             raise ValueError(f"data.format {self.format!r} reads your own files: set data.train_file and "
                              f"data.test_file (or data.test_fraction to hold a test split out of train_file)")
         self._check_split_settings()
@@ -232,7 +234,9 @@ def _format_options(cfg: DataConfig, fmt: str, raw: dict) -> dict:
         if column not in readers.CONLLU_COLUMNS:
             raise ConfigError(f"data.tag_column must be a CoNLL-U column ({', '.join(readers.CONLLU_COLUMNS)}), "
                               f"got {column!r}")
-        return {"tag_column": column}
+        return {"tag_column": column, "tag_scheme": setting(cfg, "tag_scheme") or "iob2"}
+    if fmt == "seq_in_out":
+        return {"tag_scheme": setting(cfg, "tag_scheme") or "iob2"}
     if fmt == "columns":
         try:
             return {"token_column": int(setting(cfg, "token_column") or 0),
@@ -294,7 +298,7 @@ def _generate(**gen_kwargs) -> datasets.Dataset:
 
 def _reader_code() -> str:
     """A hash of the reading code: `datasets` keys its cache by our generator only, not the functions it calls."""
-    return hashlib.sha1(b"".join(Path(m.__file__).read_bytes() for m in (readers, tags, text))).hexdigest()
+    return hashlib.sha1(b"".join(Path(m.__file__).read_bytes() for m in (readers, tags, text, values))).hexdigest()
 
 
 def load_splits(cfg: DataConfig, iob2: bool = False) -> datasets.DatasetDict:
@@ -341,16 +345,26 @@ def prepare(cfg: DataConfig, vocabs: Vocabs | None = None, chars: bool = False, 
     Raises DataFormatError if train has fewer than two classes (or tags) to learn.
     """
     dd = load_splits(cfg, iob2)
-    if vocabs is None:
+    built = vocabs is None
+    if built:
         vocabs = build_vocabs(dd["train"], cfg.min_freq, chars, cfg.lowercase)
         cut = cfg.limit if cfg.limit is not None and len(dd["train"]) >= cfg.limit else None
         label_checks.check_label_sets(vocabs, _train_source(cfg), cut)
         label_checks.check_vocabulary(vocabs, _train_source(cfg), cfg.min_freq)
-    for split in ("validation", "test"):
-        for field, vocab in vocabs.labels.items():
-            values = dd[split][field]
-            seen = {y for ys in values for y in ys} if field == "tags" else set(values)
-            unseen = sorted(seen - set(vocab.itos))
-            if unseen:
-                print(f"warning: {split} has {field} never seen in training (counted as errors): {unseen}")
+    label_checks.check_bio(dd, vocabs, lambda *where: _bio_error(cfg, *where))
+    vocabs.unseen = label_checks.unseen(dd, vocabs, SPLITS[1:] if built else SPLITS)  # train's are seen when built
     return numericalize(dd, vocabs, cfg.lowercase), vocabs
+
+
+def _bio_error(cfg: DataConfig, split: str, index: int, problem: str) -> DataFormatError:
+    """The error for sentence ``index`` of ``split``, whose tags break IOB2 (``problem``): the reader's, naming
+    path:line (the split's file read again, checked), else one naming the file and the sentence."""
+    if cfg.hub_id is not None:
+        return DataFormatError(cfg.hub_id, None, f"split {split!r}, sentence {index + 1}: {problem}")
+    paths = split_paths(cfg)
+    path = paths.get(split, paths["train"])  # a held-out split comes from train's file
+    try:
+        READERS[setting(cfg, "format")](path, **reader_options(cfg), check_iob2=True)
+    except DataFormatError as e:
+        return e
+    return DataFormatError(path, None, f"sentence {index + 1} of split {split!r}: {problem}")

@@ -4,8 +4,11 @@
     python -m data.download --list                      # every name, its source, checksum, where it is now
 
 pooch downloads (to a temporary file, kept only if its SHA-256 matches the registry's), caches and unzips;
-data/registry.py says what comes from where. Nothing here touches the network unless a download is asked for
-(this command, or ``data.download: true`` in a config). ``RNN_DATA_MIRROR=http://host:port/`` replaces the host
+data/registry.py says what comes from where. Each download then records the SHA-256 of every file of NAME in
+NAME/SHA256SUMS (`sha256sum -c` reads it too); whenever NAME is found there again (a training, --list), its files
+are checked against it: a file truncated or changed since is an error naming it, never data read silently.
+Nothing here touches the network unless a download is asked for (this command, or ``data.download: true`` in a
+config). ``RNN_DATA_MIRROR=http://host:port/`` replaces the host
 of every source URL, for a mirror laid out by the sources' URL paths (the tests serve one on 127.0.0.1).
 
 A named resource NAME is the folder NAME/ in the first data root that has it: ``data.root`` if set, else
@@ -15,7 +18,9 @@ default ~/.cache/rnn-template/data), which counts only once every file of NAME i
 from __future__ import annotations
 
 import argparse
+import hashlib
 import os
+import shlex
 import shutil
 import sys
 from pathlib import Path
@@ -30,6 +35,10 @@ from .registry import REGISTRY, Resource, Source, source_url
 DATA_ROOT_ENV, CACHE_ENV, MIRROR_ENV = "RNN_DATA_ROOT", "RNN_DATA_CACHE", "RNN_DATA_MIRROR"
 DEFAULT_CACHE = "~/.cache/rnn-template/data"
 SHARED_DATA = Path(__file__).resolve().parent.parent.parent / "shared" / "data"
+
+
+CHECKSUMS = "SHA256SUMS"  # NAME/SHA256SUMS: "<sha256>  <path>" per file of NAME, written by `fetch`
+_hashes: dict[tuple, str] = {}  # (path, size, mtime, inode) -> SHA-256: each file hashed once per process
 
 
 class ChecksumError(ValueError):
@@ -63,6 +72,7 @@ def locate(name: str, root: Optional[str] = None, download: bool = False) -> Pat
     roots = candidates(root)
     for c in roots:
         if (c / name).is_dir() and (c != cache_dir() or name not in REGISTRY or is_complete(REGISTRY[name], c)):
+            verify(name, c)
             return c
     resource = REGISTRY.get(name)
     looked = ", ".join(str(c / name) for c in roots)
@@ -103,12 +113,50 @@ def fetch(name: str, root: Optional[Path] = None, mirror: Optional[str] = None) 
             return root
         raise NoPublicSource(f"{name}: {resource.howto}")
     mirror = mirror if mirror is not None else os.environ.get(MIRROR_ENV)
+    for path in changed(name, root):  # since the download: fetched again
+        (root / name / path).unlink(missing_ok=True)
     for source in resource.sources:
         if source.path:
             _retrieve(name, source, source_url(source.url, mirror), root / name / source.path)
         elif not all((root / name / path).is_file() for _, path in source.members):
             _unzip(name, source, source_url(source.url, mirror), root / name)
+    folder = root / name
+    (folder / CHECKSUMS).write_text("".join(f"{_sha256(folder / f)}  {f}\n" for f in resource.files()))
     return root
+
+
+def changed(name: str, root: Path) -> list[str]:
+    """The files of ROOT/NAME whose SHA-256 is not the one NAME/SHA256SUMS recorded at download (a missing file
+    too); [] where nothing was recorded (a folder put there by hand, ../shared/data)."""
+    folder = root / name
+    try:
+        lines = (folder / CHECKSUMS).read_text().splitlines()
+    except FileNotFoundError:
+        return []
+    recorded = dict(reversed(line.split("  ", 1)) for line in lines if "  " in line)
+    return [f for f, sha in recorded.items() if not (folder / f).is_file() or _sha256(folder / f) != sha]
+
+
+def verify(name: str, root: Path) -> None:
+    """ChecksumError if a file of ROOT/NAME changed since its download (`changed`)."""
+    if bad := changed(name, root):
+        raise ChecksumError(f"{name}: {root / name / bad[0]} is not the file downloaded: its SHA-256 differs from "
+                            f"the one recorded in {root / name / CHECKSUMS} (truncated or edited since?); download it "
+                            f"again: python -m data.download {name}"
+                            + ("" if root in candidates()[-1:] else f" --root {shlex.quote(str(root))}"))
+
+
+def _sha256(path: Path) -> str:
+    """The file's SHA-256, hashed once per process while its size, mtime and inode stay the same."""
+    st = path.stat()
+    key = (str(path), st.st_size, st.st_mtime_ns, st.st_ino)
+    if key not in _hashes:
+        digest = hashlib.sha256()
+        with open(path, "rb") as f:
+            for block in iter(lambda: f.read(1 << 20), b""):
+                digest.update(block)
+        _hashes[key] = digest.hexdigest()
+    return _hashes[key]
 
 
 def _retrieve(name: str, source: Source, url: str, target: Path, processor=None):
@@ -141,19 +189,30 @@ def _unzip(name: str, source: Source, url: str, folder: Path) -> None:
 
 
 def _status(resource: Resource) -> str:
+    """Is a download checked against a SHA-256 the registry knows (the source's, not the files now: `changed`)?"""
     if not resource.sources:
         return "no public source"
     verified = sum(s.sha256 is not None for s in resource.sources)
-    return "SHA-256 verified" if verified == len(resource.sources) else \
-        "unverified" if not verified else f"{verified}/{len(resource.sources)} sources verified"
+    return "source SHA-256 known" if verified == len(resource.sources) else \
+        "source unverified" if not verified else f"{verified}/{len(resource.sources)} sources' SHA-256"
 
 
 def list_resources() -> str:
+    """One entry per resource: its source's checksum, where it is and whether its files are the ones downloaded."""
     rows = []
     for r in REGISTRY.values():
-        where = next((str(c / r.name) for c in candidates() if is_complete(r, c)), "not downloaded")
-        rows.append(f"{r.name:18} {r.kind:8} {_status(r):18} {where}\n{'':28}{r.origin}; licence: {r.licence}")
+        root = next((c for c in candidates() if is_complete(r, c)), None)
+        where = "not downloaded" if root is None else f"{root / r.name} ({_files_status(r.name, root)})"
+        rows.append(f"{r.name:18} {r.kind:8} {_status(r):21} {where}\n{'':28}{r.origin}; licence: {r.licence}")
     return "\n".join(rows)
+
+
+def _files_status(name: str, root: Path) -> str:
+    if not (root / name / CHECKSUMS).is_file():
+        return "no SHA-256 recorded there: not downloaded by this program"
+    if bad := changed(name, root):
+        return f"DAMAGED: {', '.join(bad)} changed since the download; fetch again: python -m data.download {name}"
+    return "every file as downloaded (SHA256SUMS)"
 
 
 def main(argv=None) -> int:
@@ -169,13 +228,16 @@ def main(argv=None) -> int:
     unknown = [n for n in args.names if n not in REGISTRY]
     if unknown:
         p.error(f"unknown name(s) {', '.join(unknown)}; known: {', '.join(REGISTRY)}")
+    if args.root and Path(args.root).exists() and not Path(args.root).is_dir():
+        print(f"error: --root {args.root}: is a file; give a folder (the files go to ROOT/NAME/)", file=sys.stderr)
+        return 1
     for name in args.names:
         try:
             root = fetch(name, Path(args.root) if args.root else None, args.mirror)
-        except (NoPublicSource, ChecksumError, ConnectionError) as e:
+        except (ChecksumError, ConfigError, OSError) as e:  # OSError: no public source, no connection, the disk
             print(f"error: {e}", file=sys.stderr)
             return 1
-        print(f"{name}: {root / name} ({_status(REGISTRY[name])})")
+        print(f"{name}: {root / name} ({_status(REGISTRY[name])}; {_files_status(name, root)})")
     return 0
 
 

@@ -2,7 +2,8 @@
 
 Columns added to every split: ``ids`` (word ids), ``length``, ``chars`` (one list of character ids per word, only
 with a character vocabulary), ``tag_ids`` (one per token) and/or ``label_ids`` (one per sentence). Labels never
-seen in training become ``UNSEEN_LABEL_ID`` (-1): no model can predict them, so they count as errors.
+seen in training (``Vocabs.unseen``) get the ids after the model's labels: no model predicts them, so every metric
+counts them as errors, each one a class of its own.
 """
 from __future__ import annotations
 
@@ -36,14 +37,16 @@ def encode_tokens(tokens: list[str], vocabs: Vocabs, lowercase: bool = False) ->
 
 
 def numericalize(dd: datasets.DatasetDict, vocabs: Vocabs, lowercase: bool = False) -> datasets.DatasetDict:
-    """Add the input columns (`encode_tokens`) and one id column per label field to every split."""
+    """Add the input columns (`encode_tokens`) and one id column per label field to every split (labels by
+    `Vocabs.scored_names`: an unseen one has an id past the model's)."""
+    scored = {field: Vocab(names, specials=False) for field, names in vocabs.scored_names().items()}
 
     def encode(ex):
         out = encode_tokens(ex["tokens"], vocabs, lowercase)
-        if "tags" in vocabs.labels:
-            out["tag_ids"] = vocabs.labels["tags"].encode(ex["tags"])
-        if "label" in vocabs.labels:
-            out["label_ids"] = vocabs.labels["label"].encode([ex["label"]])[0]
+        if "tags" in scored:
+            out["tag_ids"] = scored["tags"].encode(ex["tags"])
+        if "label" in scored:
+            out["label_ids"] = scored["label"].encode([ex["label"]])[0]
         return out
 
     return dd.map(encode, desc="numericalize")

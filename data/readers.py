@@ -28,27 +28,21 @@ from __future__ import annotations
 
 import csv
 import json
-import math
 import os
 import re
 from itertools import zip_longest
 from pathlib import Path
 from typing import Iterator
 
-from .tags import first_invalid_iob2, iob1_to_iob2
+from .tags import first_invalid_iob2, iob1_to_iob2, iob2_problem
 from .text import SPLIT, tokenize
+from .values import DataFormatError, csv_records, json_label, label_value, text_example
 
 CONLLU_COLUMNS = ("id", "form", "lemma", "upos", "xpos", "feats", "head", "deprel", "deps", "misc")
 TAG_SCHEMES = ("iob2", "iob1")  # iob1: convert to IOB2 while reading; iob2 (or any other tags): keep as written
 DOCSTART = "-DOCSTART-"
+UNSPECIFIED = ("upos", "xpos", "head", "deprel", "deps")  # CoNLL-U columns where "_" means "not annotated"
 
-
-class DataFormatError(ValueError):
-    """A data file that does not have the expected format; the message names file and line."""
-
-    def __init__(self, path, line_no: int | None, message: str):
-        where = f"{path}:{line_no}" if line_no is not None else f"{path}"
-        super().__init__(f"{where}: {message}")
 
 
 def _open_lines(path: Path, encoding: str = "utf-8", keepends: bool = False) -> Iterator[tuple[int, str]]:
@@ -100,12 +94,17 @@ def _sentences(path: Path, comments: bool = False, encoding: str = "utf-8") -> I
         yield block
 
 
-def read_conllu(path, tag_column: str = "upos", check_iob2: bool = False, encoding: str = "utf-8") -> list[dict]:
-    """CoNLL-U -> [{"tokens", "tags"}]. Skips comments, multiword ranges (``3-4``) and empty nodes (``8.1``)."""
+def read_conllu(path, tag_column: str = "upos", check_iob2: bool = False, encoding: str = "utf-8",
+                tag_scheme: str = "iob2") -> list[dict]:
+    """CoNLL-U -> [{"tokens", "tags"}]. Skips comments, multiword ranges (``3-4``) and empty nodes (``8.1``).
+
+    In the annotation columns of `UNSPECIFIED` (upos, xpos, head, deprel, deps) ``_`` means "not annotated": an
+    error naming the line, never a tag; in feats and misc it is the empty value, a tag of its own. ``tag_scheme``:
+    as in `read_columns`."""
     path = Path(path)
     if tag_column not in CONLLU_COLUMNS:
         raise ValueError(f"tag_column {tag_column!r} is not a CoNLL-U column; valid: {', '.join(CONLLU_COLUMNS)}")
-    col = CONLLU_COLUMNS.index(tag_column)
+    col, unspecified = CONLLU_COLUMNS.index(tag_column), "_" if tag_column in UNSPECIFIED else None
     examples = []
     for block in _sentences(path, comments=True, encoding=encoding):
         tokens, tags, lines = [], [], []
@@ -115,9 +114,13 @@ def read_conllu(path, tag_column: str = "upos", check_iob2: bool = False, encodi
                 raise DataFormatError(path, line_no, f"expected 10 tab-separated CoNLL-U fields, found {len(fields)}")
             if "-" in fields[0] or "." in fields[0]:  # multiword token range or empty node: not a word
                 continue
+            if fields[col] == unspecified:
+                raise DataFormatError(path, line_no, f"{tag_column} is '_' (not annotated in CoNLL-U): every word "
+                                                     f"needs a tag; annotate it, or choose another data.tag_column")
             tokens.append(fields[1])
             tags.append(fields[col])
             lines.append(line_no)
+        tags = iob1_to_iob2(tags) if tag_scheme == "iob1" else tags
         if check_iob2:
             _check_iob2(path, tags, lines)
         if tokens:
@@ -162,9 +165,10 @@ def read_columns(path, token_column: int = 0, tag_column: int = -1, tag_scheme: 
     return _nonempty(examples, path)
 
 
-def read_seq_in_out(folder, check_iob2: bool = False, encoding: str = "utf-8") -> list[dict]:
+def read_seq_in_out(folder, check_iob2: bool = False, encoding: str = "utf-8", tag_scheme: str = "iob2") -> list[dict]:
     """A folder with line-aligned ``seq.in`` (tokens), ``seq.out`` (one tag per token) and ``label`` (one per line)
-    -> [{"tokens", "tags", "label"}]. Token/tag count or line count mismatches name the file and line."""
+    -> [{"tokens", "tags", "label"}]. Token/tag count or line count mismatches name the file and line.
+    ``tag_scheme``: as in `read_columns`."""
     folder = Path(folder)
     files = [folder / name for name in ("seq.in", "seq.out", "label")]
     for f in files:
@@ -183,11 +187,10 @@ def read_seq_in_out(folder, check_iob2: bool = False, encoding: str = "utf-8") -
         if len(tags) != len(tokens):
             raise DataFormatError(files[1], line_no, f"{len(tags)} tags for the {len(tokens)} tokens of "
                                                      f"{files[0].name} line {line_no}")
-        if not label.strip():
-            raise DataFormatError(files[2], line_no, "empty label")
+        tags = iob1_to_iob2(tags) if tag_scheme == "iob1" else tags
         if check_iob2:
             _check_iob2(files[1], tags, [line_no] * len(tags))
-        examples.append({"tokens": tokens, "tags": tags, "label": label.strip()})
+        examples.append({"tokens": tokens, "tags": tags, "label": label_value(files[2], line_no, label)})
     return _nonempty(examples, folder)
 
 
@@ -221,21 +224,27 @@ def read_delimited(path, delimiter: str = ",", text_column: str | int = "text", 
     """
     path = Path(path)
     quoting = csv.QUOTE_NONE if delimiter == "\t" else csv.QUOTE_MINIMAL
-    reader = csv.reader((line for _, line in _open_lines(path, encoding, keepends=True)), delimiter=delimiter,
-                        quoting=quoting)
-    names = next(reader, None) if header else None
+    rows = csv_records(path, (line for _, line in _open_lines(path, encoding, keepends=True)), delimiter, quoting)
+    names = next(rows, (1, 1, None))[2] if header else None
     if header and names is None:
         raise DataFormatError(path, None, "file is empty")
     t, y = (_column_index(c, names, path) for c in (text_column, label_column))
+    if t == y:
+        raise DataFormatError(path, None, f"data.text_column and data.label_column name the same column ({t}): the "
+                                          f"label would be read as the text too; give them two columns")
     width, examples = len(names) if names else None, []
-    for row in reader:
+    for first, last, row in rows:
         if not row:  # a blank line
             continue
         width = width or len(row)
+        spans = f" in a record running from this line to line {last}: a stray quote (\") opened a field that a " \
+                f"later quote closes (write a quote inside a field as \"\")" if last > first else ""
         if len(row) != width or max(t, y) >= width:
-            raise DataFormatError(path, reader.line_num, f"expected {width} fields (text in column {t}, label in "
-                                                         f"{y}), found {len(row)}")
-        examples.append(_text_example(path, reader.line_num, row[t], row[y], tokenizer))
+            raise DataFormatError(path, first, f"expected {width} fields (text in column {t}, label in {y}), found "
+                                               f"{len(row)}{spans}")
+        if spans and "\n" in row[y]:
+            raise DataFormatError(path, first, f"the label spans lines{spans}")
+        examples.append(text_example(path, first, row[t], row[y], tokenizer))
     return _nonempty(examples, path)
 
 
@@ -244,6 +253,9 @@ def read_jsonl(path, text_column: str = "text", label_column: str = "label", enc
     """One JSON object per line -> [{"tokens", "label"}]; the text is a string (split by ``tokenizer``) or a list
     of tokens (kept as they are), the label a string, number or boolean. Blank lines are skipped."""
     path = Path(path)
+    if text_column == label_column:
+        raise DataFormatError(path, None, f"data.text_column and data.label_column are both {text_column!r}: the "
+                                          f"label would be read as the text too; give them two keys")
     examples = []
     for line_no, line in _open_lines(path, encoding):
         if not line.strip():
@@ -262,7 +274,7 @@ def read_jsonl(path, text_column: str = "text", label_column: str = "label", enc
         if not isinstance(text, str) or isinstance(obj[label_column], (dict, list)):
             raise DataFormatError(path, line_no, f"{text_column!r} must be a string or a list of strings and "
                                                  f"{label_column!r} a string, number or boolean")
-        examples.append(_text_example(path, line_no, text, _json_label(path, line_no, obj[label_column]),
+        examples.append(text_example(path, line_no, text, json_label(path, line_no, obj[label_column]),
                                       SPLIT if given else tokenizer))
     return _nonempty(examples, path)
 
@@ -358,38 +370,11 @@ def _column_index(column: str | int, names: list[str] | None, path: Path) -> int
     raise DataFormatError(path, 1 if names is not None else None, f"no column {column!r} in {where}")
 
 
-def _json_label(path: Path, line_no: int, value) -> str:
-    """A JSON label in its one string form (module docstring): 1, 1.0 and "1" -> "1"; true -> "true"."""
-    if value is None:
-        raise DataFormatError(path, line_no, "label is null (a missing value?)")
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, float):
-        if not math.isfinite(value):
-            raise DataFormatError(path, line_no, f"label is {value} (a missing value?)")
-        return str(int(value)) if value.is_integer() else repr(value)
-    return str(value)
-
-
 def _check_iob2(path: Path, tags: list[str], lines: list[int]) -> None:
     """DataFormatError at the line of the first tag that is not valid IOB2 (module docstring)."""
     i = first_invalid_iob2(tags)
     if i is not None:
-        after = f"after {tags[i - 1]}" if i > 0 else "at the start of a sentence"
-        raise DataFormatError(path, lines[i], f"tag {tags[i]} {after} is not valid IOB2, which a CRF (model.crf) "
-                                              f"needs: an entity starts with B-{tags[i][2:]} (if the file is IOB1, "
-                                              f"set data.tag_scheme=iob1 to convert it)")
-
-
-def _text_example(path: Path, line_no: int, text: str, label: str, tokenizer: str = SPLIT) -> dict:
-    tokens = tokenize(text, tokenizer=tokenizer)
-    if not tokens:
-        raise DataFormatError(path, line_no, "empty text")
-    if not label.strip():
-        raise DataFormatError(path, line_no, "empty label")
-    if label.strip().lower() == "nan":
-        raise DataFormatError(path, line_no, f"label is {label.strip()!r} (a missing value?)")
-    return {"tokens": tokens, "label": label.strip()}
+        raise DataFormatError(path, lines[i], iob2_problem(tags, i))
 
 
 def _nonempty(examples: list[dict], path: Path) -> list[dict]:

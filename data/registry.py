@@ -13,9 +13,12 @@ from dataclasses import dataclass
 from typing import Optional
 from urllib.parse import urlsplit
 
+from .config_checks import ConfigError
+
 UD_EWT = "https://raw.githubusercontent.com/UniversalDependencies/UD_English-EWT/4c89b5833a70aa5ed3a00bad2f23f57992cc7df8"
 ATIS = "https://raw.githubusercontent.com/MiuLab/SlotGated-SLU/61f0307c729b1fad479ef1de94aa5ac5dee601b0/data/atis"
 TREC = "https://cogcomp.seas.upenn.edu/Data/QA/QC"
+MIRROR_SCHEMES = ("http", "https", "ftp")  # what pooch downloads from
 GLOVE_6B = "https://nlp.stanford.edu/data/glove.6B.zip"
 FASTTEXT_EN = "https://dl.fbaipublicfiles.com/fasttext/vectors-english/wiki-news-300d-1M.vec.zip"
 
@@ -111,6 +114,7 @@ def source_url(url: str, mirror: Optional[str]) -> str:
     stripped), e.g. http://127.0.0.1:8000/ + /Data/QA/QC/TREC_10.label."""
     if not mirror:
         return url
-    if urlsplit(mirror).scheme not in ("http", "https", "ftp", "file"):
-        raise ValueError(f"a mirror is a base URL such as http://127.0.0.1:8000/, got {mirror!r} ($RNN_DATA_MIRROR)")
+    if urlsplit(mirror).scheme not in MIRROR_SCHEMES or not urlsplit(mirror).netloc:
+        raise ConfigError(f"a mirror is a base URL such as http://127.0.0.1:8000/ ({', '.join(MIRROR_SCHEMES)}), got "
+                          f"{mirror!r} (--mirror or $RNN_DATA_MIRROR)")
     return mirror.rstrip("/") + urlsplit(url).path

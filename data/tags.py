@@ -25,7 +25,12 @@ def iob1_to_iob2(tags: list[str]) -> list[str]:
 def is_bio(tag_names: Iterable[str]) -> bool:
     """True when every tag is ``O`` or ``B-X``/``I-X`` and at least one is not ``O`` (entity-level metrics apply)."""
     names = list(tag_names)
-    return any(t != "O" for t in names) and all(t == "O" or t[:2] in ("B-", "I-") and len(t) > 2 for t in names)
+    return any(t != "O" for t in names) and all(map(bio_tag, names))
+
+
+def bio_tag(tag: str) -> bool:
+    """``O``, ``B-X`` or ``I-X``."""
+    return tag == "O" or tag[:2] in ("B-", "I-") and len(tag) > 2
 
 
 def first_invalid_iob2(tags: list[str]) -> int | None:
@@ -35,3 +40,11 @@ def first_invalid_iob2(tags: list[str]) -> int | None:
         if tag.startswith("I-") and (i == 0 or tags[i - 1] not in ("B-" + tag[2:], tag)):
             return i
     return None
+
+
+def iob2_problem(tags: list[str], i: int) -> str:
+    """What is wrong with ``tags[i]``, the `first_invalid_iob2` of a sentence, and what to do (for error messages)."""
+    after = f"after {tags[i - 1]}" if i > 0 else "at the start of a sentence"
+    return (f"tag {tags[i]} {after} is not valid IOB2: an entity starts with B-{tags[i][2:]} (strict IOB2 scoring "
+            f"would not count this one, and a CRF cannot tag it); if the file is IOB1, set data.tag_scheme=iob1 to "
+            f"convert it")

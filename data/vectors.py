@@ -6,6 +6,7 @@ read as everything before the last D fields. Only the vocabulary's words are kep
 """
 from __future__ import annotations
 
+import math
 from pathlib import Path
 
 import torch
@@ -28,6 +29,20 @@ def _vector_lines(path: Path, dim: int):
             raise DataFormatError(path, line_no, f"expected a word and {dim} numbers (model.embed_dim), "
                                                  f"found {len(fields)} fields")
         yield line_no, " ".join(fields[:-dim]), fields[-dim:]
+
+
+def _vector(path: Path, line_no: int, word: str, values: list[str]) -> torch.Tensor:
+    """(D,) from a line's numbers; one that is not a number, or not finite (it would make the loss NaN), is an
+    error naming the line."""
+    try:
+        vector = torch.tensor([float(v) for v in values])
+    except ValueError:
+        raise DataFormatError(path, line_no, "a vector value is not a number") from None
+    if not torch.isfinite(vector).all():
+        bad = next(v for v, x in zip(values, vector.tolist()) if not math.isfinite(x))
+        raise DataFormatError(path, line_no, f"the vector of {word!r} holds {bad} (not a finite number): it would "
+                                             f"make the loss NaN; fix or drop that line of model.vectors")
+    return vector
 
 
 @torch.no_grad()
@@ -58,10 +73,7 @@ def load_vectors(path: str | Path, vocab: Vocab, weight: torch.Tensor) -> dict:
         rows += [(i, False) for i in lower.get(word, []) if i not in found and i != exact.get(word)]
         if not rows:
             continue
-        try:
-            vector = torch.tensor([float(v) for v in values])
-        except ValueError:
-            raise DataFormatError(path, line_no, "a vector value is not a number") from None
+        vector = _vector(path, line_no, word, values)
         for i, is_exact in rows:
             vectors[i], found[i] = vector, is_exact
     if found:

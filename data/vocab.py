@@ -6,7 +6,7 @@ from typing import Iterable
 
 PAD, UNK = "<pad>", "<unk>"
 PAD_ID, UNK_ID = 0, 1
-UNSEEN_LABEL_ID = -1  # a dev/test label never seen in training: no model predicts it, so it counts as an error
+UNSEEN_LABEL_ID = -1  # `Vocab.encode` of a label not in a label set (numericalize gives it an id of its own)
 
 
 class Vocab:
@@ -58,6 +58,9 @@ class Vocabs:
 
     ``labels`` maps "label" (sentence label) and/or "tags" (token tags) to a closed label Vocab; which fields are
     there is the task: {"tags"} tagging, {"label"} classification, both joint. Saved as plain dicts in checkpoints.
+    ``unseen`` (not saved): per field, the labels of the data being evaluated that training never saw
+    (`data.datasets.prepare` sets it); they get the ids after the model's, so every metric scores them as classes
+    that are never predicted.
     """
 
     def __init__(self, words: Vocab, labels: dict[str, Vocab], chars: Vocab | None = None):
@@ -65,9 +68,15 @@ class Vocabs:
         if not labels or unknown:
             raise ValueError(f"label fields must be among {LABEL_FIELDS}, got {sorted(labels)}")
         self.words, self.labels, self.chars = words, dict(labels), chars
+        self.unseen: dict[str, list[str]] = {}
 
     def label_names(self) -> dict[str, list[str]]:
+        """The model's labels per field (its outputs, in order)."""
         return {field: vocab.itos for field, vocab in self.labels.items()}
+
+    def scored_names(self) -> dict[str, list[str]]:
+        """The labels metrics score, per field: the model's, then the `unseen` ones (ids from len(model's) on)."""
+        return {field: vocab.itos + self.unseen.get(field, []) for field, vocab in self.labels.items()}
 
     @property
     def num_chars(self) -> int:

@@ -1,5 +1,6 @@
 """ATIS joint intent + slots: the seq.in/seq.out/label reader on the real files (SOURCE.md counts), labels unseen
-in training mapped to -1 and counted as errors; and a joint model end to end through train.main (fixture slots)."""
+in training given ids past the model's and counted as errors; and a joint model end to end through train.main
+(fixture slots)."""
 import json
 
 import pytest
@@ -7,7 +8,6 @@ import pytest
 import evaluate
 from data import readers
 from data.datasets import DataConfig, prepare, task_of
-from data.vocab import UNSEEN_LABEL_ID
 from training.checkpoint import load_checkpoint
 
 # SOURCE.md: utterances, tokens, distinct intents, distinct slot tags
@@ -37,17 +37,18 @@ def test_first_example(shared_data):
 
 
 @pytest.mark.needs_data("atis")
-def test_unseen_labels_map_to_the_unseen_id(capsys):
+def test_unseen_labels_get_ids_past_the_models(capsys):
     cfg = DataConfig(name="atis")
     assert task_of(cfg) == "joint"
     dd, vocabs = prepare(cfg)
-    assert UNSEEN_LABEL_ID == -1
     assert "test has label never seen in training" in capsys.readouterr().out
-    test = dd["test"]
+    test, intents = dd["test"], len(vocabs.labels["label"])
     unseen_intents = [y for y, ex in zip(test["label_ids"], test["label"]) if ex in UNSEEN_TEST_INTENTS]
-    assert len(unseen_intents) == sum(y == -1 for y in test["label_ids"]) == 5 and set(unseen_intents) == {-1}
-    unseen_tags = {t for ids, tags in zip(test["tag_ids"], test["tags"]) for i, t in zip(ids, tags) if i == -1}
-    assert unseen_tags == UNSEEN_TEST_TAGS
+    assert len(unseen_intents) == sum(y >= intents for y in test["label_ids"]) == 5
+    names = vocabs.scored_names()["label"]
+    assert {names[y] for y in unseen_intents} == UNSEEN_TEST_INTENTS <= set(vocabs.unseen["label"])
+    unseen_tags = {t for ids, tags in zip(test["tag_ids"], test["tags"]) for i, t in zip(ids, tags) if i >= 120}
+    assert unseen_tags == UNSEEN_TEST_TAGS <= set(vocabs.unseen["tags"])
     assert set(vocabs.labels) == {"label", "tags"} and len(vocabs.labels["tags"]) == 120
 
 

@@ -241,3 +241,53 @@ def test_named_vectors_and_data_download_through_the_mirror(tmp_path, cache, sha
     vectors = cache / "glove.6B.100d" / "glove.6B.100d.txt"
     assert f"vectors {vectors}: {{'words': " in capsys.readouterr().out and (cache / "trec").is_dir()
     assert download.vectors_file("glove.6B.100d", dim=100) == vectors  # now found, without the server
+
+
+def tiny_sst2_mirror(folder: Path) -> Path:
+    """SST-2.zip (the registry's unverified source) of three tiny TSV files, laid out by its URL path."""
+    source = REGISTRY["sst2"].sources[0]
+    target = mirror_path(folder, source.url)
+    target.parent.mkdir(parents=True)
+    words = "good bad fine awful".split() * 5
+    rows = "sentence\tlabel\n" + "".join(f"{w} film\t{i % 2}\n" for i, w in enumerate(words))
+    with zipfile.ZipFile(target, "w") as z:
+        for member, _ in source.members:
+            z.writestr(member, rows)
+    return folder
+
+
+def test_a_file_damaged_after_its_download_is_refused_and_listed(tmp_path, cache, monkeypatch, capsys):
+    """issue 26: checksums recorded at download mean the files are whole when read, and --list says so."""
+    with serve(tiny_sst2_mirror(tmp_path / "mirror")) as (url, _):
+        assert download.main(["sst2", "--mirror", url]) == 0
+        assert "sst2: " in capsys.readouterr().out
+        sums = (cache / "sst2" / "SHA256SUMS").read_text()
+        assert f"{sha256(cache / 'sst2' / 'train.tsv')}  train.tsv\n" in sums
+        assert len(load_splits(DataConfig(name="sst2"))["test"]) == 20
+        train_tsv = cache / "sst2" / "train.tsv"
+        train_tsv.write_bytes(train_tsv.read_bytes()[:50])         # truncated: a full disk, a copy cut short
+        with pytest.raises(download.ChecksumError, match=rf"^sst2: {train_tsv} is not the file downloaded: its "
+                                                         r"SHA-256 differs from the one recorded in .*SHA256SUMS "
+                                                         r"\(truncated or edited since\?\); download it again: "
+                                                         r"python -m data.download sst2$"):
+            load_splits(DataConfig(name="sst2"))
+        assert download.main(["--list"]) == 0
+        line = next(x for x in capsys.readouterr().out.splitlines() if x.startswith("sst2 "))
+        assert "DAMAGED: train.tsv changed since the download" in line and "SHA-256 verified" not in line
+        assert download.main(["sst2", "--mirror", url]) == 0    # fetched again, whole
+    splits = load_splits(DataConfig(name="sst2"))
+    assert len(splits["train"]) + len(splits["validation"]) == 20
+
+
+@pytest.mark.parametrize("args,message", [
+    (["trec", "--mirror", "127.0.0.1:8000"], "error: a mirror is a base URL such as http://127.0.0.1:8000/ (http, "
+                                             "https, ftp), got '127.0.0.1:8000' (--mirror or $RNN_DATA_MIRROR)"),
+    (["trec", "--mirror", "file:///srv/mirror"], "error: a mirror is a base URL such as http://"),
+    (["trec", "--root", "FILE"], "error: --root FILE: is a file; give a folder (the files go to ROOT/NAME/)"),
+])
+def test_download_arguments_that_cannot_work_are_one_line(tmp_path, cache, capsys, args, message):
+    (tmp_path / "FILE").write_text("not a folder")
+    args = [str(tmp_path / "FILE") if a == "FILE" else a for a in args]
+    assert download.main(args) == 1
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and err[0].startswith(message.replace("FILE", str(tmp_path / "FILE")))

@@ -49,9 +49,12 @@ def test_non_bio_tags_get_no_entity_metrics():
 
 
 def test_unseen_gold_labels_are_errors():
-    # -1: a label never seen in training (data.vocab.UNSEEN_LABEL_ID)
+    # -1: a label never seen in training, without a name (data.vocab.UNSEEN_LABEL_ID)
     m = metrics.compute({"label": [0, -1, 1]}, {"label": [0, 0, 1]}, {"label": ["a", "b"]})
     assert m["accuracy"] == pytest.approx(2 / 3)
+    # "c" (id 2): a label never seen in training, named after the model's (Vocabs.scored_names): a class in macro-F1
+    m = metrics.compute({"label": [0, 2, 1]}, {"label": [0, 0, 1]}, {"label": ["a", "b", "c"]})
+    assert m["accuracy"] == pytest.approx(2 / 3) and m["macro_f1"] == pytest.approx((2 / 3 + 1 + 0) / 3)
     gold, pred = [[ID["B-LOC"], -1, ID["O"]]], [[ID["B-LOC"], ID["B-LOC"], ID["O"]]]
     m = metrics.compute({"tags": gold}, {"tags": pred}, {"tags": TAGS})
     # gold entities LOC + <unseen>; predicted LOC, LOC: one right -> P = R = 1/2

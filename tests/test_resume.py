@@ -1,6 +1,7 @@
 """Kill a run, resume it, and get exactly what an uninterrupted run with the same seed gets (CPU)."""
 import json
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -90,7 +91,8 @@ def test_signal_saves_mid_epoch_and_resume_is_exact(tmp_path, args, reference, s
     proc.send_signal(sig)
     out, _ = proc.communicate(timeout=60)
     assert proc.returncode == 128 + sig, out
-    assert f"Resume with: python train.py --resume {run}" in out
+    python = "python" if shutil.which("python") == sys.executable else sys.executable  # the interpreter used
+    assert f"Resume with: {python} train.py --resume {run}" in out
     progress = load_checkpoint(run / "last.pt")["progress"]
     assert progress["epoch"] == 2 and progress["batch"] > 0     # saved in the middle of epoch 2
 

@@ -2,6 +2,7 @@
 (issue 14). CI runs as root, where permissions do not stop writes and no disk is small: the read-only run dir
 and the full disk are the OSError raised at the write call (monkeypatch), as the kernel would."""
 import errno
+import os
 import shutil
 import subprocess
 import sys
@@ -50,7 +51,8 @@ def test_unfinished_run_and_other_files_are_kept(finished, tmp_path):
     mine = tmp_path / "mine"
     mine.mkdir()
     (mine / "notes.txt").write_text("mine")
-    with pytest.raises(RunDirError, match=r"already holds files \(notes.txt\); give --overwrite"):
+    with pytest.raises(RunDirError, match=r"already holds files \(notes.txt\) and no run of train.py \(no .lock\): "
+                                          r"--overwrite replaces only a run, never other files; choose another"):
         train.main([*TINY, "--run-dir", str(mine)])
     assert [p.name for p in mine.iterdir()] == ["notes.txt"]
 
@@ -71,7 +73,7 @@ def test_second_training_gets_the_holders_pid(tmp_path):
     finally:
         holder.kill()
         holder.wait()
-    rundir.check(run, None, {}, False)                          # the kernel dropped the lock with its holder
+    rundir.check(run, False, False)                             # the kernel dropped the lock with its holder
     rundir.claim(run, False, False)
     rundir.release(run)
 
@@ -164,16 +166,19 @@ def test_full_disk_names_the_checkpoint_and_keeps_the_old_one(tmp_path, monkeypa
 
 
 def test_full_disk_at_the_end_names_the_file(tmp_path, monkeypatch):
-    run, real_write = tmp_path / "run", Path.write_text
+    run, real_mkstemp = tmp_path / "run", checkpoint.tempfile.mkstemp
 
-    def full(path, *args, **kwargs):  # the disk fills up just before metrics.json
-        if path.name == "metrics.json":
-            raise OSError(errno.ENOSPC, "No space left on device")
-        return real_write(path, *args, **kwargs)
-    monkeypatch.setattr(Path, "write_text", full)
+    def full(*args, prefix="", **kwargs):  # the disk fills up just before metrics.json: writes get ENOSPC
+        fd, name = real_mkstemp(*args, prefix=prefix, **kwargs)
+        if prefix == ".metrics.json.":
+            dev_full = os.open("/dev/full", os.O_WRONLY)
+            os.dup2(dev_full, fd)
+            os.close(dev_full)
+        return fd, name
+    monkeypatch.setattr(checkpoint.tempfile, "mkstemp", full)
     with pytest.raises(OSError, match=rf"^\[Errno 28\] {run / 'metrics.json'}: cannot write: No space left on device$"):
         train.main([*TINY, "--run-dir", str(run)])
-    assert (run / "best.pt").exists() and (run / "report_test.txt").exists()
+    assert (run / "best.pt").exists() and (run / "report_test.txt").exists() and not list(run.glob(".*.tmp"))
 
 
 def test_read_only_run_dir_is_one_line_naming_it(tmp_path, monkeypatch):

@@ -10,6 +10,7 @@ import pickle
 import random
 import tempfile
 from pathlib import Path
+from typing import BinaryIO, Callable
 
 import numpy as np
 import torch
@@ -24,27 +25,44 @@ class CheckpointError(ValueError):
 
 
 def save_checkpoint(obj: dict, path: str | Path) -> None:
-    """Atomic write; an OSError (disk full, read-only directory) names ``path`` and leaves no temporary file."""
+    """Atomic write (`write_atomic`); an OSError (disk full, read-only directory) names ``path``."""
+    write_atomic(path, lambda f: torch.save(obj, f), "the checkpoint")
+
+
+def write_atomic(path: str | Path, write: Callable[[BinaryIO], object], what: str = "") -> None:
+    """``write(f)`` into a temporary file beside ``path`` (``.NAME.XXXX.tmp``), flush, fsync, then ``os.replace``:
+    a crash mid-write keeps the previous file, and a symbolic link at ``path`` is replaced, never written through.
+    An OSError (disk full, read-only directory; torch.save's own error on a full disk too) names ``path`` and
+    ``what`` was written, and leaves no temporary file."""
     path = Path(path)
     tmp = None
     try:
         fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
         with os.fdopen(fd, "wb") as f:
-            torch.save(obj, f)
+            write(f)
             f.flush()
             os.fsync(f.fileno())
         os.replace(tmp, path)
     except BaseException as e:
         if tmp is not None:
             Path(tmp).unlink(missing_ok=True)
-        if isinstance(e, OSError):
-            raise OSError(e.errno, f"{path}: cannot write the checkpoint: {e.strerror or e}") from e
+        if (cause := _os_error(e)) is not None:
+            raise OSError(cause.errno, f"{path}: cannot write{' ' + what if what else ''}: "
+                                       f"{cause.strerror or cause}") from e
         raise
     dir_fd = os.open(path.parent, os.O_RDONLY)  # make the rename itself durable
     try:
         os.fsync(dir_fd)
     finally:
         os.close(dir_fd)
+
+
+def _os_error(e: BaseException) -> OSError | None:
+    """``e`` if it is an OSError, else the OSError it was raised while handling: torch.save reports a full disk as
+    RuntimeError("unexpected pos ...") with the ENOSPC OSError only as its context."""
+    while e is not None and not isinstance(e, OSError):
+        e = e.__cause__ or e.__context__
+    return e
 
 
 def load_checkpoint(path: str | Path, required: tuple[str, ...] = RUN_KEYS) -> dict:
@@ -75,6 +93,21 @@ def load_checkpoint(path: str | Path, required: tuple[str, ...] = RUN_KEYS) -> d
         raise CheckpointError(f"{path}: not a checkpoint of this project's train.py: no "
                               f"{', '.join(map(repr, missing))} (keys: {', '.join(map(str, obj)) or 'none'})")
     return obj
+
+
+def load_weights(module: torch.nn.Module, state: dict, path: str | Path) -> None:
+    """``module.load_state_dict(state)``; weights that do not fit (missing, extra or reshaped keys: a checkpoint of
+    other code, or edited) are a CheckpointError naming ``path`` and the first keys at fault."""
+    own = module.state_dict()
+    shaped = [k for k in sorted(set(own) & set(state))
+              if not isinstance(state[k], torch.Tensor) or state[k].shape != own[k].shape]
+    problems = [f"{what} {', '.join(keys[:3])}{', ...' if len(keys) > 3 else ''}" for what, keys in (
+        ("no", sorted(set(own) - set(state))), ("unknown", sorted(set(state) - set(own))),
+        ("another shape for", shaped)) if keys]
+    if problems:
+        raise CheckpointError(f"{path}: its weights do not fit the model its config describes: {'; '.join(problems)} "
+                              f"(written by another version of this code, or edited?)")
+    module.load_state_dict(state)
 
 
 def _gist(e: Exception, *words: str) -> str:

@@ -19,6 +19,8 @@ from __future__ import annotations
 
 import atexit
 import os
+import shlex
+import shutil
 import sys
 from contextlib import contextmanager
 
@@ -26,7 +28,7 @@ import torch
 import torch.distributed as dist
 from torch.nn.parallel import DistributedDataParallel
 
-from .loop import Progress, StopOnSignal
+from .loop import StopOnSignal
 
 _cpu_group = None  # gloo group for small CPU-side exchanges (stop flags, Python objects): no GPU sync
 
@@ -61,14 +63,22 @@ def is_main() -> bool:
     return rank() == 0
 
 
+def resume_command(run_dir) -> str:
+    """The command that resumes ``run_dir`` with as many processes (the resume hint), paths quoted for a shell."""
+    script = sys.argv[0] if os.path.basename(sys.argv[0]) == "train.py" else "train.py"
+    return f"{launcher()} {shlex.quote(script)} --resume {shlex.quote(str(run_dir))}"
+
+
 def launcher() -> str:
-    """How to start this run again with as many processes: for the resume hint."""
+    """How to start this run again with as many processes: this interpreter (`python` when that is the one on the
+    PATH), or torchrun."""
     if world_size() == 1:
-        return "python"
+        return "python" if shutil.which("python") == sys.executable else shlex.quote(sys.executable)
     per_node = int(os.environ.get("LOCAL_WORLD_SIZE", world_size()))
+    torchrun = os.environ.get("RNN_LAUNCHER", "torchrun")  # training/torchrun.py sets it: `python -m training.torchrun`
     if per_node == world_size():
-        return f"torchrun --nproc_per_node={per_node}"
-    return (f"(on each of the {world_size() // per_node} nodes) torchrun --nnodes={world_size() // per_node} "
+        return f"{torchrun} --nproc_per_node={per_node}"
+    return (f"(on each of the {world_size() // per_node} nodes) {torchrun} --nnodes={world_size() // per_node} "
             f"--nproc-per-node={per_node} --rdzv-backend=c10d --rdzv-endpoint=HOST:PORT")
 
 
@@ -148,15 +158,6 @@ def own_rng_state(state: dict) -> dict:
     """The inverse of `rng_states`: the state this rank saved (rank 0's for a single process)."""
     ranks = state.get("ranks")
     return ranks[rank()] if ranks and len(ranks) == world_size() else state
-
-
-def check_progress(progress: Progress) -> None:
-    """A run resumed mid-epoch must use the same number of processes: `progress.batch` counts steps, and a
-    step takes one batch per rank. At an epoch's start any number will do."""
-    if progress.batch > 0 and progress.world_size != world_size():
-        raise SystemExit(f"this run stopped mid-epoch with {progress.world_size} process(es); resume it with "
-                         f"torchrun --nproc_per_node={progress.world_size}, not {world_size()}")
-    progress.world_size = world_size()
 
 
 class _StopOnAnyRank(StopOnSignal):

@@ -11,9 +11,10 @@ Gold and predictions come as ``{field: values}`` (`data.batching.Batch.gold`, th
 The entity scores are entity-level micro averages, seqeval in strict IOB2 mode (`strict_iob2`); a joint model's
 slot scores are the tag field's, prefixed (slot_accuracy, slot_macro_f1, slot_f1, slot_precision, slot_recall).
 
-A gold label never seen in training has id -1 (`data.vocab.UNSEEN_LABEL_ID`): no prediction equals it, so it is
-an error everywhere. For seqeval it becomes the tag ``B-<unseen>``, a one-token entity no prediction can match
-(for an unseen ``I-X`` tag this splits the gold entity in two: its ``B-X`` part alone can still be matched).
+A gold label never seen in training has an id past the model's labels, and its name in the label list
+(`data.vocab.Vocabs.scored_names`): no prediction equals it, so it is an error everywhere and a class of its own in
+macro-F1, the report and the confusion matrix; an unseen ``B-ORG I-ORG`` is one gold entity. (An id of -1,
+`data.vocab.UNSEEN_LABEL_ID`, an unseen label without a name, is an error too: for seqeval the tag ``B-<unseen>``.)
 """
 from __future__ import annotations
 
@@ -22,7 +23,7 @@ from itertools import chain
 
 from seqeval.metrics import classification_report as entity_report
 from seqeval.metrics import f1_score as entity_f1, precision_score, recall_score
-from seqeval.scheme import IOB2
+from seqeval.scheme import IOB2, Entities
 from sklearn.metrics import accuracy_score, classification_report, confusion_matrix, f1_score
 
 from data.config_checks import ConfigError
@@ -135,8 +136,7 @@ def report(gold: dict, pred: dict, label_names: dict[str, list[str]]) -> str:
         text = classification_report(g, p, labels=ids, target_names=names, digits=4, zero_division=0)
         parts.append(f"{title}\n{text}")
         if field == "tags" and is_bio(names):
-            parts.append("== entities (seqeval, strict IOB2) ==\n"
-                         + strict_iob2(entity_report, gold[field], pred[field], names, digits=4))
+            parts.append("== entities (seqeval, strict IOB2) ==\n" + _entity_report(gold[field], pred[field], names))
         if len(names) <= MAX_CONFUSION:
             parts.append(_confusion_text(confusion_matrix(g, p, labels=ids), names))
         else:
@@ -144,6 +144,13 @@ def report(gold: dict, pred: dict, label_names: dict[str, list[str]]) -> str:
     if len(label_names) > 1:
         parts.append(f"exact match (every field right): {exact_match(gold, {f: pred[f] for f in gold}):.4f}\n")
     return "\n".join(parts)
+
+
+def _entity_report(gold: list[list[int]], pred: list[list[int]], names: list[str]) -> str:
+    """seqeval's per-type report (strict IOB2), or a line saying there is no entity to report (where seqeval fails)."""
+    if not any(Entities(tag_strings(seqs, names), IOB2).unique_tags for seqs in (gold, pred)):
+        return "(no entity in the gold or the predicted tags)\n"
+    return strict_iob2(entity_report, gold, pred, names, digits=4)
 
 
 def mean_std(values: list[float]) -> str:

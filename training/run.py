@@ -15,7 +15,7 @@ from torch import nn
 from data.datasets import resolve_text
 from data.vocab import Vocabs
 from models.tasks import build_model
-from .checkpoint import load_checkpoint
+from .checkpoint import CheckpointError, load_checkpoint, load_weights
 from .config import Config, ConfigError, load_config
 
 
@@ -37,12 +37,23 @@ def load_run(run_dir: str | Path, overrides: list[str] = (), device: str | torch
     """
     path = Path(run_dir)
     ckpt = load_checkpoint(path / "best.pt")
+    saved_config(ckpt["config"], path / "best.pt")
     cfg = load_config(base=ckpt["config"], overrides=list(overrides))
     cfg.data = resolve_text(cfg.data, ckpt["config"]["data"])
     vocabs = Vocabs.from_dict(ckpt)
     model = build_model(ckpt["task"], len(vocabs.words), vocabs.label_names(), cfg.model, vocabs.num_chars)
-    model.load_state_dict(ckpt["model"])
+    load_weights(model, ckpt["model"], path / "best.pt")
     return Run(model.to(device).eval(), vocabs, cfg, ckpt["task"], path, ckpt["config"])
+
+
+def saved_config(config: dict, path: Path) -> Config:
+    """The config a checkpoint stores, checked: one this code cannot read (a key of newer code, a value out of
+    range) is a CheckpointError naming ``path``."""
+    try:
+        return load_config(base=config)
+    except ConfigError as e:
+        raise CheckpointError(f"{path}: its config does not fit this code ({e}): a checkpoint of another version "
+                              f"of it?") from None
 
 
 def resolve_device(name: str) -> torch.device:
@@ -62,12 +73,17 @@ def check_amp(amp: bool, device: torch.device) -> None:
                           f"{torch.backends.cpu.get_cpu_capability()}); set train.amp=false")
 
 
-def check_device(name: str) -> None:
-    """Training starts only on a device this machine has (a saved run loads anywhere: evaluate, predict)."""
-    if name == "auto" or (device := torch.device(name)).type != "cuda":
+def check_device(name: str, setting: str = "train.device", instead: str = "auto or cpu") -> None:
+    """Training (``train.device``) and predict.py (``--device``) start only on a device this machine has (a saved
+    run loads anywhere)."""
+    try:
+        device = torch.device("cpu" if name == "auto" else name)
+    except RuntimeError:
+        raise ConfigError(f"{setting}={name}: not a device (cpu, cuda, cuda:N)") from None
+    if device.type != "cuda":
         return
     if not torch.cuda.is_available():
-        raise ConfigError(f"train.device={name}: this machine has no CUDA device (torch {torch.__version__}); "
-                          f"use train.device=auto or cpu")
+        raise ConfigError(f"{setting}={name}: this machine has no CUDA device (torch {torch.__version__}); "
+                          f"use {setting}={instead}")
     if device.index is not None and device.index >= torch.cuda.device_count():
-        raise ConfigError(f"train.device={name}: this machine has {torch.cuda.device_count()} CUDA device(s)")
+        raise ConfigError(f"{setting}={name}: this machine has {torch.cuda.device_count()} CUDA device(s)")

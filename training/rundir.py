@@ -1,30 +1,31 @@
-"""A run directory belongs to one run.
+"""A run directory belongs to one run, and the program writes only its own files there (docs/rundir.md).
 
 - `check`, before any work and writing nothing: a directory another training holds is refused (naming its
-  pid); so is one that already holds a run or other files, unless ``--overwrite``; a ``--resume`` must keep
-  the data and model settings of its last.pt, and that last.pt must agree with the run's config.yaml and
-  best.pt (a checkpoint copied from another run is refused).
-- `check_vocabs`, once the data is read: a resume must find the words and labels its last.pt was trained on.
+  pid); so is one that already holds a run or other files, unless ``--overwrite``, which replaces only a run
+  (a directory with this project's ``.lock``), never a folder of other files; and so is one where a file the
+  run would write is a symbolic link (a received run dir must not make the program write outside it).
+  A ``--resume``'s own checks are `training.resume`'s.
 - `claim`, when the work starts: create the directory, lock it (``fcntl.flock`` on RUN_DIR/.lock, which holds
   the pid; the kernel drops the lock when the process ends, however it ends), remove the temporary files of
-  saves that were killed (``.last.pt.*.tmp``), and with ``--overwrite`` the previous run's files.
-- `write_text`: a run file whose write fails (disk full, read-only) is named in the OSError.
+  saves that were killed (``.last.pt.*.tmp``), and with ``--overwrite`` the previous run's files (`RUN_FILES`,
+  TensorBoard's events and projector folders; nothing else).
+- `write_text`: atomic, so a link is replaced and never written through; a failed write names the file.
 """
 from __future__ import annotations
 
 import fcntl
 import os
-import shutil
+import re
+import shlex
 from pathlib import Path
 
-from omegaconf import OmegaConf
-
-from .checkpoint import load_checkpoint
+from .checkpoint import write_atomic
 
 LOCK = ".lock"
-TMP_FILES = ".*.pt.*.tmp"  # training/checkpoint.py's temporary names
-RUN_FILES = ("*.pt", "metrics.json", "report_*.txt", "config.yaml", "events.out.tfevents.*", "projector_config.pbtxt")
-RESUME_FREE = {"data.root"}  # where the files are, not what they are: a resume may move them
+RUN_FILES = ("best.pt", "last.pt", "metrics.json", "report_dev.txt", "report_test.txt", "config.yaml",
+             "projector_config.pbtxt", "model.pt2", "export_meta.json", "model.onnx")  # export.py's too
+EVENTS = "events.out.tfevents.*"  # TensorBoard's, a new name per writer
+PROJECTOR = ("word_embeddings", ("tensors.tsv", "metadata.tsv"))  # STEP/word_embeddings/{tensors,metadata}.tsv
 _held: dict[Path, int] = {}  # run dir -> fd of its lock, for the trainings of this process
 
 
@@ -32,34 +33,16 @@ class RunDirError(RuntimeError):
     """A run directory that this training may not use; the message names it and says what to do."""
 
 
-def check(run_dir: Path, resume: dict | None, cfg: dict, overwrite: bool) -> None:
-    """Refuse ``run_dir`` if another training holds it, if it holds something (unless ``overwrite`` or resuming),
-    or if ``resume`` (last.pt) does not belong to it or to ``cfg`` (the config dict). Writes nothing."""
+def check(run_dir: Path, resuming: bool, overwrite: bool) -> None:
+    """Refuse ``run_dir`` if another training holds it, if a file of the run there is a symbolic link, or if it
+    holds something (unless ``overwrite`` and it is a run, or ``resuming``). Writes nothing."""
     release(run_dir)  # a lock this process still holds comes from a training that raised (one at a time)
     if (pid := _holder(run_dir)) is not None:
         raise RunDirError(f"{run_dir}: another training is using it (pid {pid}); wait for it to end, or choose "
                           f"another --run-dir")
-    if resume is None:
-        if not overwrite:
-            _check_unused(run_dir)
-        return
-    for section in ("data", "model"):
-        for key in _differing(section, cfg, resume["config"]):
-            now, then = cfg[section].get(key), resume["config"][section].get(key)
-            raise RunDirError(f"--resume {run_dir}: {section}.{key} is {now!r} here but {then!r} in its last.pt; "
-                              f"a resume trains the same model on the same data (only train.* settings may "
-                              f"change): start a new run for this")
-    _check_belongs(run_dir, resume)
-
-
-def check_vocabs(run_dir: Path, vocabs, resume: dict) -> None:
-    """The vocabularies built from the data now must be those of last.pt (else its ids would mean other words
-    and labels, or point past the model's outputs)."""
-    now = vocabs.to_dict()
-    for key in ("labels", "words", "chars"):
-        if now[key] != resume[key]:
-            raise RunDirError(f"--resume {run_dir}: the training data is not the data of its last.pt: "
-                              f"{_difference(key, now[key], resume[key])}; resume with that data, or start a new run")
+    if run_dir.exists() and not run_dir.is_dir():
+        raise RunDirError(f"{run_dir}: exists and is not a directory")
+    _check_contents(run_dir, resuming, overwrite)
 
 
 def claim(run_dir: Path, resuming: bool, overwrite: bool) -> None:
@@ -68,7 +51,7 @@ def claim(run_dir: Path, resuming: bool, overwrite: bool) -> None:
     release(run_dir)  # a lock this process still holds comes from a training that raised (one at a time)
     try:
         run_dir.mkdir(parents=True, exist_ok=True)
-        fd = os.open(run_dir / LOCK, os.O_RDWR | os.O_CREAT, 0o644)
+        fd = os.open(run_dir / LOCK, os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW, 0o644)  # a link: ELOOP, not its target
     except OSError as e:
         raise RunDirError(f"{run_dir}: cannot create the run directory or its lock file: {e.strerror}") from None
     try:
@@ -78,11 +61,10 @@ def claim(run_dir: Path, resuming: bool, overwrite: bool) -> None:
         raise RunDirError(f"{run_dir}: another training is using it (pid {_read_pid(run_dir)}); wait for it to "
                           f"end, or choose another --run-dir") from None
     _held[run_dir.resolve()] = fd
-    if not (resuming or overwrite):
-        _check_unused(run_dir)  # again, under the lock: another training may have finished here meanwhile
+    _check_contents(run_dir, resuming, overwrite)  # again, under the lock: another training may have ended here
     os.ftruncate(fd, 0)
     os.write(fd, f"{os.getpid()}\n".encode())
-    leftovers = sorted(run_dir.glob(TMP_FILES))
+    leftovers = _temporary_files(run_dir)
     for f in leftovers:
         f.unlink()
     if leftovers:
@@ -93,11 +75,9 @@ def claim(run_dir: Path, resuming: bool, overwrite: bool) -> None:
 
 
 def write_text(path: Path, text: str) -> None:
-    """``path.write_text(text)``; an OSError (disk full, read-only directory) names the path."""
-    try:
-        path.write_text(text)
-    except OSError as e:
-        raise OSError(e.errno, f"{path}: cannot write: {e.strerror or e}") from e
+    """``path``'s new content, written atomically (a link at ``path`` is replaced, its target untouched); an
+    OSError (disk full, read-only directory) names the path."""
+    write_atomic(path, lambda f: f.write(text.encode()))
 
 
 def release(run_dir: Path) -> None:
@@ -107,11 +87,30 @@ def release(run_dir: Path) -> None:
         os.close(fd)
 
 
+def is_run(run_dir: Path) -> bool:
+    """Did a training of this project start here? Every one writes ``.lock`` (a file holding its pid) first."""
+    lock = run_dir / LOCK
+    try:
+        return lock.is_file() and not lock.is_symlink() and re.fullmatch(r"\d*\n?", lock.read_text()) is not None
+    except (OSError, UnicodeDecodeError):
+        return False
+
+
+def own_entries(run_dir: Path) -> list[Path]:
+    """What a training (or export.py) writes in ``run_dir`` that is there now: `RUN_FILES`, the lock, temporary
+    files of saves, TensorBoard events and the projector's step folders. Everything else is the user's."""
+    if not run_dir.is_dir():
+        return []
+    names = {LOCK, *RUN_FILES}
+    return sorted(p for p in run_dir.iterdir() if p.name in names or p.match(EVENTS) or _is_temporary(p)
+                  or _is_projector_step(p))
+
+
 def _holder(run_dir: Path) -> str | None:
     """The pid written in the lock file if another process holds the lock, else None."""
     try:
-        fd = os.open(run_dir / LOCK, os.O_RDONLY)
-    except (FileNotFoundError, NotADirectoryError):
+        fd = os.open(run_dir / LOCK, os.O_RDONLY | os.O_NOFOLLOW)
+    except OSError:  # none, not a directory, or a link (refused by `_refuse_links`)
         return None
     try:
         fcntl.flock(fd, fcntl.LOCK_SH | fcntl.LOCK_NB)
@@ -129,73 +128,92 @@ def _read_pid(run_dir: Path) -> str:
         return "unknown"
 
 
+def _check_contents(run_dir: Path, resuming: bool, overwrite: bool) -> None:
+    _refuse_links(run_dir)
+    if overwrite:
+        _check_replaceable(run_dir)
+    elif not resuming:
+        _check_unused(run_dir)
+
+
+def _refuse_links(run_dir: Path) -> None:
+    """A file the run writes (or --overwrite removes) must not be a symbolic link: it would be written through."""
+    own = own_entries(run_dir)
+    steps = [p for p in own if p.is_dir() and not p.is_symlink()]
+    links = [p for p in own + [q for s in steps for q in s.rglob("*")] if p.is_symlink()]
+    if links:
+        names = ", ".join(str(p.relative_to(run_dir)) for p in links)
+        raise RunDirError(f"{run_dir}: {names}: a symbolic link where the run writes its files; the program "
+                          f"never writes through links, outside its run dir: remove the link (or put a copy of the "
+                          f"file it points to in its place), or choose another --run-dir")
+
+
 def _check_unused(run_dir: Path) -> None:
     """A new training may use a directory that is missing, empty, or holds only what a failed start left."""
-    if run_dir.exists() and not run_dir.is_dir():
-        raise RunDirError(f"{run_dir}: exists and is not a directory")
     if not run_dir.is_dir():
         return
-    started = (run_dir / LOCK).exists()  # then config.yaml is one of ours
+    started = is_run(run_dir)  # then config.yaml is one of ours
     found = sorted(p.name for p in run_dir.iterdir()
-                   if p.name != LOCK and not p.match(TMP_FILES) and not (started and p.name == "config.yaml"))
+                   if p.name != LOCK and not _is_temporary(p) and not (started and p.name == "config.yaml"))
     if not found:
         return
+    if not started:
+        raise RunDirError(f"{run_dir}: already holds files ({_some(found)}) and no run of train.py (no .lock): "
+                          f"--overwrite replaces only a run, never other files; choose another --run-dir (a new "
+                          f"or empty folder)")
     if (run_dir / "metrics.json").exists():
         what, hint = "a finished run (metrics.json)", ""
     elif (run_dir / "last.pt").exists():
-        what, hint = "an unfinished run (last.pt)", f", --resume {run_dir} to continue it"
+        what, hint = "an unfinished run (last.pt)", f", --resume {shlex.quote(str(run_dir))} to continue it"
     else:
-        what, hint = f"files ({', '.join(found[:5])}{', ...' if len(found) > 5 else ''})", ""
+        what, hint = f"files ({_some(found)})", " (files it did not write stay)"
     raise RunDirError(f"{run_dir}: already holds {what}; give --overwrite to replace it{hint}, or choose another "
                       f"--run-dir")
 
 
-def _check_belongs(run_dir: Path, last: dict) -> None:
-    """last.pt agrees with the run's config.yaml (data and model sections) and best.pt (task, vocabularies)."""
-    if (run_dir / "config.yaml").is_file():
-        written = OmegaConf.to_container(OmegaConf.load(run_dir / "config.yaml"))
-        for section in ("data", "model"):
-            if _differing(section, written, last["config"]):
-                raise RunDirError(f"{run_dir / 'last.pt'} is not this run's: its {section} settings differ from "
-                                  f"{run_dir / 'config.yaml'}")
-    if (run_dir / "best.pt").is_file():
-        best = load_checkpoint(run_dir / "best.pt")
-        for key in ("task", "labels", "words", "chars"):
-            if best.get(key) != last.get(key):
-                raise RunDirError(f"{run_dir / 'last.pt'} is not this run's: its {key} differ from "
-                                  f"{run_dir / 'best.pt'}'s")
+def _check_replaceable(run_dir: Path) -> None:
+    """--overwrite replaces a run: a directory without one, but with files, is the user's and is refused."""
+    if run_dir.is_dir() and not is_run(run_dir) and (found := sorted(p.name for p in run_dir.iterdir())):
+        raise RunDirError(f"{run_dir}: --overwrite replaces a run of train.py, and this folder holds none (no "
+                          f".lock), only other files ({_some(found)}): nothing of it is removed; choose another "
+                          f"--run-dir (a new or empty folder)")
 
 
-def _differing(section: str, a: dict, b: dict) -> list[str]:
-    """The keys of config section ``section`` whose values differ between config dicts a and b. A key only one of
-    them has is a setting added since the other was saved (it takes its default there): not a difference."""
-    x, y = a.get(section) or {}, b.get(section) or {}
-    return [k for k in sorted(set(x) & set(y)) if x[k] != y[k] and f"{section}.{k}" not in RESUME_FREE]
+def _some(names: list[str]) -> str:
+    return ", ".join(names[:5]) + (", ..." if len(names) > 5 else "")
 
 
-def _difference(key: str, now: dict | None, then: dict | None) -> str:
-    if key == "labels":
-        for field in sorted(set(now) | set(then)):
-            new, old = set(now.get(field, {}).get("itos", [])), set(then.get(field, {}).get("itos", []))
-            if new != old:
-                return (f"{field} {sorted(new - old)[:10]} are new, {sorted(old - new)[:10]} are gone "
-                        f"({len(new)} now, {len(old)} in last.pt)")
-        return "the labels are in another order"
-    if key == "words":
-        return f"the vocabulary differs ({len(now['itos'])} words now, {len(then['itos'])} in last.pt)"
-    return "the character vocabulary differs"
+def _is_temporary(p: Path) -> bool:
+    """A temporary file of an atomic write (training/checkpoint.py): ``.best.pt.k2x9a.tmp``."""
+    return p.name.endswith(".tmp") and any(p.name.startswith(f".{name}.") for name in RUN_FILES)
+
+
+def _is_projector_step(p: Path) -> bool:
+    """TensorBoard's projector folder of a step: ``00039/word_embeddings/`` (or a link to one: refused)."""
+    return p.name.isdigit() and (p / PROJECTOR[0]).is_dir()
+
+
+def _temporary_files(run_dir: Path) -> list[Path]:
+    return [p for p in own_entries(run_dir) if _is_temporary(p)]
 
 
 def _remove_run_files(run_dir: Path) -> int:
-    """Delete what a training writes (checkpoints, metrics, reports, TensorBoard events and projector folders);
-    other files stay."""
+    """Delete what a training writes (`own_entries` but the lock); in a projector folder only its two files (the
+    folder goes if that empties it). Other files stay."""
     removed = 0
-    for pattern in RUN_FILES:
-        for f in run_dir.glob(pattern):
-            f.unlink()
-            removed += 1
-    for d in run_dir.iterdir():  # the projector's step folders: 00039/word_embeddings/...
-        if d.is_dir() and d.name.isdigit() and (d / "word_embeddings").is_dir():
-            shutil.rmtree(d)
+    for p in own_entries(run_dir):
+        if p.name == LOCK:
+            continue
+        if _is_projector_step(p) and not p.is_symlink():
+            inner = p / PROJECTOR[0]
+            for f in (inner / name for name in PROJECTOR[1]):
+                if f.is_file():
+                    f.unlink()
+                    removed += 1
+            for d in (inner, p):
+                if not any(d.iterdir()):
+                    d.rmdir()
+        else:
+            p.unlink()
             removed += 1
     return removed

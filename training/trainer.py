@@ -28,11 +28,13 @@ from data.vocab import Vocabs
 from models.heads import balanced_class_weights
 from models.tasks import build_model
 from . import distributed, metrics, rundir, tensorboard, threads
-from .checkpoint import RESUME_KEYS, load_checkpoint, rng_state, save_checkpoint, set_rng_state
+from .checkpoint import (RESUME_KEYS, CheckpointError, load_checkpoint, load_weights, rng_state, save_checkpoint,
+                         set_rng_state)
 from .config import Config, load_config, to_dict
 from .loop import (NothingLearned, Progress, StopOnSignal, clock, finished, gold_and_predicted, make_optimizer,
                    make_scheduler, record_dev_score, stop_reason, train_one_epoch)
-from .run import check_amp, check_device, resolve_device
+from .resume import check as check_resume, check_vocabs
+from .run import check_amp, check_device, resolve_device, saved_config
 
 NUM_EXAMPLES = 5  # dev sentences shown with their predictions in TensorBoard
 
@@ -88,14 +90,22 @@ def fit(cfg: Config, run_dir: str | Path, resume: dict | None = None, overwrite:
         t.writer.close()
         print(f"\n{signal.Signals(signum).name}: stopped after step {t.progress.step} (epoch {t.progress.epoch}, "
               f"batch {t.progress.batch}); saved {t.run_dir / 'last.pt'}.\n"
-              f"Resume with: {distributed.launcher()} train.py --resume {t.run_dir}")
+              f"Resume with: {distributed.resume_command(t.run_dir)}")
         return {"interrupted": signum}
-    return finish(t)
+    try:
+        return finish(t)
+    except KeyboardInterrupt:  # Ctrl-C after the training: best.pt and last.pt are saved, only the evaluation is lost
+        t.writer.close()
+        print(f"\nSIGINT: stopped during the final evaluation; the training is over and saved "
+              f"({t.run_dir / 'best.pt'}, {t.run_dir / 'last.pt'}).\n"
+              f"Evaluate with: {distributed.resume_command(t.run_dir)}   (it trains nothing)")
+        return {"interrupted": signal.SIGINT}
 
 
 def resume_fit(run_dir: str | Path, overrides: list[str] = ()) -> dict:
     """Continue the run in run_dir from its last.pt (``overrides`` apply on top of its config, e.g. more epochs)."""
     resume = load_checkpoint(Path(run_dir) / "last.pt", RESUME_KEYS)
+    saved_config(resume["config"], Path(run_dir) / "last.pt")
     return fit(load_config(None, list(overrides), base=resume["config"]), run_dir, resume=resume)
 
 
@@ -122,8 +132,10 @@ def setup(cfg: Config, run_dir: str | Path, resume: dict | None, overwrite: bool
     device = distributed.setup(resolve_device(cfg.train.device))  # torchrun: join the group (cuda:LOCAL_RANK)
     check_amp(cfg.train.amp, device)
     run_dir = Path(distributed.broadcast_object(str(run_dir)))  # rank 0's: a default name holds the start time
-    if distributed.is_main():
-        rundir.check(run_dir, resume, to_dict(cfg), overwrite)
+    if distributed.is_main():  # nothing written before these
+        rundir.check(run_dir, bool(resume), overwrite)
+        if resume:
+            check_resume(run_dir, to_dict(cfg), resume, distributed.world_size())
     set_seed(cfg.train.seed + distributed.rank())  # own dropout per rank; DDP gives every rank rank 0's weights
     dd, vocabs, vectors = _data(cfg, resume, run_dir)
     metric = metrics.check_select_metric(cfg.train.select_metric, vocabs.label_names())
@@ -141,7 +153,7 @@ def setup(cfg: Config, run_dir: str | Path, resume: dict | None, overwrite: bool
     if resume:
         _restore(t, resume)
     coverage = None if resume else _init_embeddings(t, vectors)
-    distributed.check_progress(t.progress)
+    t.progress.world_size = distributed.world_size()  # a mid-epoch resume needs as many (training/resume.py)
     t.train_model = distributed.wrap(model, device)  # DDP or the model itself
     print(f"{task} on {describe(cfg.data)}: {', '.join(f'{k} {len(v)}' for k, v in dd.items())} | vocab "
           f"{len(vocabs.words)} | labels {', '.join(f'{k} {len(v)}' for k, v in vocabs.label_names().items())} | "
@@ -177,7 +189,7 @@ def train_epochs(t: Trainer) -> int | None:
 def evaluate_dev(t: Trainer, stats: dict) -> float:
     """The dev metrics of the current weights, logged with the epoch's training stats; returns the select metric."""
     gold, pred = distributed.gather(*gold_and_predicted(t.model, t.loaders["validation"], t.device))
-    label_names = t.vocabs.label_names()
+    label_names = t.vocabs.scored_names()  # the model's labels, then those it never saw (errors)
     dev = metrics.compute(gold, pred, label_names)
     step = t.progress.step  # the x axis is the optimizer step everywhere, so resumed runs line up
     for k, v in [*(("train/" + k, v) for k, v in stats.items()), *(("dev/" + k, v) for k, v in dev.items())]:
@@ -232,7 +244,7 @@ def _data(cfg: Config, resume: dict | None, run_dir: Path) -> tuple[dict, Vocabs
             vectors_file(cfg.model.vectors, cfg.data.root, cfg.data.download, cfg.model.embed_dim)  # a file or a name
         dd, vocabs = prepare(cfg.data, chars=cfg.model.char_filters > 0, iob2=cfg.model.crf)
     if resume:
-        rundir.check_vocabs(run_dir, vocabs, resume)
+        check_vocabs(run_dir, vocabs, resume)
     return dd, vocabs, vectors
 
 
@@ -263,8 +275,11 @@ def _class_weights(cfg: Config, train, label_names: dict) -> torch.Tensor | None
 
 def _restore(t: Trainer, resume: dict) -> None:
     """Weights, optimizer, lr schedule, progress and this rank's RNG states from last.pt."""
-    t.model.load_state_dict(resume["model"])
-    t.optimizer.load_state_dict(resume["optimizer"])
+    load_weights(t.model, resume["model"], t.run_dir / "last.pt")
+    try:
+        t.optimizer.load_state_dict(resume["optimizer"])
+    except (ValueError, KeyError) as e:
+        raise CheckpointError(f"{t.run_dir / 'last.pt'}: its optimizer state does not fit the model ({e})") from None
     if t.scheduler is not None and resume.get("scheduler"):
         t.scheduler.load_state_dict(resume["scheduler"])
     t.progress = Progress(**resume["progress"])
@@ -296,6 +311,8 @@ def _train_one_epoch(t: Trainer, stop: StopOnSignal) -> dict:
         stats = train_one_epoch(t.train_model, t.loaders["train"], t.optimizer, t.cfg.train, t.writer, t.progress,
                                 t.device, stop)
     except FloatingPointError as e:
+        if not (t.run_dir / "last.pt").exists():  # epoch 1 of a new run: nothing saved yet
+            raise Diverged(f"{e}. No checkpoint was saved yet: lower train.lr, or check model.vectors") from None
         raise Diverged(f"{e}. The last good checkpoints stay: {t.run_dir / 'last.pt'} (start of epoch "
                        f"{t.progress.epoch}) and {t.run_dir / 'best.pt'}.") from None
     return distributed.reduce_stats(stats)
@@ -306,8 +323,8 @@ def _evaluate_split(t: Trainer, split: str) -> dict:
     name = "dev" if split == "validation" else split
     gold, pred = distributed.gather(*gold_and_predicted(t.model, t.loaders[split], t.device))
     if distributed.is_main():
-        rundir.write_text(t.run_dir / f"report_{name}.txt", metrics.report(gold, pred, t.vocabs.label_names()))
-    return {f"{name}/{k}": v for k, v in metrics.compute(gold, pred, t.vocabs.label_names()).items()}
+        rundir.write_text(t.run_dir / f"report_{name}.txt", metrics.report(gold, pred, t.vocabs.scored_names()))
+    return {f"{name}/{k}": v for k, v in metrics.compute(gold, pred, t.vocabs.scored_names()).items()}
 
 
 def _flat_config(cfg: Config) -> dict:

@@ -1,0 +1,102 @@
+"""What a ``--resume`` may change: what keeps the run's meaning (docs/rundir.md). Checked before anything is written.
+
+- `check`, with the config and last.pt: a setting may differ from last.pt's only if it is in `FREE` (where the data
+  is, how long to train, where and how fast), or in `AT_EPOCH_START` when the run stopped between two epochs;
+  a run stopped mid-epoch resumes with as many processes. last.pt must agree with the run's config.yaml and best.pt
+  (a checkpoint copied from another run is refused).
+- `check_vocabs`, once the data is read: a resume must find the words and labels its last.pt was trained on.
+
+Every other setting is fixed: ``data.*`` and ``model.*`` make another model on other data; ``train.lr``,
+``train.weight_decay`` live in last.pt's optimizer state and ``train.lr_decay``, ``train.lr_patience`` in its
+schedule's (a new value would be silently ignored); ``train.select_metric`` would compare a new metric with the old
+one's best score; ``train.clip_norm`` is part of the recipe.
+"""
+from __future__ import annotations
+
+from pathlib import Path
+
+from omegaconf import OmegaConf
+
+from .checkpoint import load_checkpoint
+from .rundir import RunDirError
+
+FREE = {"data.root", "data.download", "train.epochs", "train.patience", "train.max_steps", "train.max_minutes",
+        "train.log_every", "train.device", "train.threads", "train.num_workers", "train.device_data", "train.amp"}
+AT_EPOCH_START = {"train.batch_size", "train.seed"}  # they order an epoch's batches: a position inside one is theirs
+SECTIONS = ("data", "model", "train")
+
+
+def check(run_dir: Path, cfg: dict, last: dict, world_size: int) -> None:
+    """Refuse a resume of ``run_dir`` from ``last`` (last.pt's dict) with ``cfg`` (the config dict with the
+    overrides) if it changes what the run means, or if ``last`` is not the run's. Writes nothing."""
+    mid_epoch = last["progress"]["batch"] > 0
+    for key in _differing(cfg, last["config"]):
+        if key in FREE or (key in AT_EPOCH_START and not mid_epoch):
+            continue
+        section, name = key.split(".")
+        now, then = cfg[section].get(name), last["config"][section].get(name)
+        raise RunDirError(f"--resume {run_dir}: {key} is {now!r} here but {then!r} in its last.pt; {_why(key)}: "
+                          f"start a new run for this")
+    saved = last["progress"].get("world_size", 1)
+    if mid_epoch and saved != world_size:
+        raise RunDirError(f"--resume {run_dir}: it stopped mid-epoch with {saved} process(es), this is {world_size}; "
+                          f"resume it with torchrun --nproc_per_node={saved} (a step takes one batch per process)")
+    _check_belongs(run_dir, last)
+
+
+def check_vocabs(run_dir: Path, vocabs, resume: dict) -> None:
+    """The vocabularies built from the data now must be those of last.pt (else its ids would mean other words
+    and labels, or point past the model's outputs)."""
+    now = vocabs.to_dict()
+    for key in ("labels", "words", "chars"):
+        if now[key] != resume[key]:
+            raise RunDirError(f"--resume {run_dir}: the training data is not the data of its last.pt: "
+                              f"{_difference(key, now[key], resume[key])}; resume with that data, or start a new run")
+
+
+def _why(key: str) -> str:
+    if key.startswith(("data.", "model.")):
+        return "a resume trains the same model on the same data (only train.* settings may change)"
+    if key in AT_EPOCH_START:
+        return "it stopped mid-epoch, and the rest of that epoch is in its batch order (change it at an epoch's start)"
+    return (f"a resume continues the same training (it may change {', '.join(sorted(FREE))}; "
+            f"{' and '.join(sorted(AT_EPOCH_START))} between epochs)")
+
+
+def _check_belongs(run_dir: Path, last: dict) -> None:
+    """last.pt agrees with the run's config.yaml (data and model sections) and best.pt (task, vocabularies)."""
+    if (run_dir / "config.yaml").is_file():
+        written = OmegaConf.to_container(OmegaConf.load(run_dir / "config.yaml"))
+        for section in ("data", "model"):
+            if [k for k in _differing(written, last["config"], (section,)) if k not in FREE]:
+                raise RunDirError(f"{run_dir / 'last.pt'} is not this run's: its {section} settings differ from "
+                                  f"{run_dir / 'config.yaml'}")
+    if (run_dir / "best.pt").is_file():
+        best = load_checkpoint(run_dir / "best.pt")
+        for key in ("task", "labels", "words", "chars"):
+            if best.get(key) != last.get(key):
+                raise RunDirError(f"{run_dir / 'last.pt'} is not this run's: its {key} differ from "
+                                  f"{run_dir / 'best.pt'}'s")
+
+
+def _differing(a: dict, b: dict, sections: tuple[str, ...] = SECTIONS) -> list[str]:
+    """The keys ("section.key") whose values differ between config dicts a and b, data first. A key only one of
+    them has is a setting added since the other was saved (it takes its default there): not a difference."""
+    keys = []
+    for section in sections:
+        x, y = a.get(section) or {}, b.get(section) or {}
+        keys += [f"{section}.{k}" for k in sorted(set(x) & set(y)) if x[k] != y[k]]
+    return keys
+
+
+def _difference(key: str, now: dict | None, then: dict | None) -> str:
+    if key == "labels":
+        for field in sorted(set(now) | set(then)):
+            new, old = set(now.get(field, {}).get("itos", [])), set(then.get(field, {}).get("itos", []))
+            if new != old:
+                return (f"{field} {sorted(new - old)[:10]} are new, {sorted(old - new)[:10]} are gone "
+                        f"({len(new)} now, {len(old)} in last.pt)")
+        return "the labels are in another order"
+    if key == "words":
+        return f"the vocabulary differs ({len(now['itos'])} words now, {len(then['itos'])} in last.pt)"
+    return "the character vocabulary differs"
