@@ -6,13 +6,14 @@ import pytest
 import torch
 
 from data.batching import Batch, make_loader
-from data.datasets import DataConfig, prepare
+from data.datasets import prepare
 from data.device_loader import make_device_loader
+from tests.fixtures import TINY, fixture_data
 from training.config import ConfigError, load_config
 
-SPLITS = [(DataConfig(name="ud_en_ewt", limit=300), True),    # tags + chars (words longer than MAX_WORD_LEN)
-          (DataConfig(name="atis", limit=300), True),         # joint: a label and tags per sentence
-          (DataConfig(name="trec", limit=300), False)]        # a label, no chars
+SPLITS = [("pos", True),          # tags + chars
+          ("slots", True),        # joint: a label and tags per sentence
+          ("questions", False)]   # a label, no chars
 
 
 def same_batch(a: Batch, b: Batch) -> bool:
@@ -23,10 +24,10 @@ def same_batch(a: Batch, b: Batch) -> bool:
     return a.lengths.device.type == "cpu"
 
 
-@pytest.mark.parametrize("cfg,chars", SPLITS, ids=["ud_en_ewt", "atis", "trec"])
+@pytest.mark.parametrize("layout,chars", SPLITS, ids=[layout for layout, _ in SPLITS])
 @pytest.mark.parametrize("shuffle,replicas,rank", [(True, 1, 0), (False, 1, 0), (True, 2, 1), (False, 2, 1)])
-def test_the_same_batches_in_the_same_order(cfg, chars, shuffle, replicas, rank):
-    dd, _ = prepare(cfg, chars=chars)
+def test_the_same_batches_in_the_same_order(layout, chars, shuffle, replicas, rank):
+    dd, _ = prepare(load_config(TINY, fixture_data(layout)).data, chars=chars)
     ds = dd["train"]
     args = dict(seed=3, num_replicas=replicas, rank=rank)
     collated, sliced = make_loader(ds, 16, shuffle, **args), make_device_loader(ds, 16, shuffle, "cpu", **args)
