@@ -338,7 +338,8 @@ def _classes(folder: Path, kind: str, classes: list[str] | None) -> list[tuple[s
     found = {}
     for label, path in zip(_file_labels(paths) if kind == "file" else [p.name for p in paths], paths):
         if label in found:
-            raise DataFormatError(path, None, f"gives the label {label!r} as {found[label].name} does: rename one")
+            raise DataFormatError(path, None, f"gives the label {label!r} (its name without the extension) as "
+                                              f"{found[label].name} does: rename one")
         found[label] = path
     missing = sorted(set(classes or ()) - set(found))
     if missing or not found:
@@ -346,18 +347,22 @@ def _classes(folder: Path, kind: str, classes: list[str] | None) -> list[tuple[s
     return [(label, found[label]) for label in sorted(found) if classes is None or label in classes]
 
 
+EXTENSIONS = {"txt", "text", "tsv", "csv", "json", "jsonl", "tok", "dat"}  # never a class label
+
+
 def _file_labels(paths: list[Path]) -> list[str]:
-    """Class labels from file names: the dot-separated parts that differ between the files. ``sports.txt``,
-    ``politics.txt`` -> sports, politics; ``subj.objective``, ``subj.subjective`` -> objective, subjective;
-    ``rt-polarity.neg``, ``rt-polarity.pos`` -> neg, pos. A single file: its name without extension."""
+    """Class labels from file names: the name without its extension (``sports.txt`` -> sports); where those are
+    all one, the dot-separated part that differs (``subj.objective``, ``subj.subjective`` -> objective, subjective;
+    ``rt-polarity.neg``, ``rt-polarity.pos`` -> neg, pos), unless that part is a file extension (``pos.txt``,
+    ``pos.tsv``: both stay ``pos``, which `_classes` refuses)."""
+    stems = [p.stem for p in paths]
+    if len(set(stems)) == len(stems) or len(paths) < 2:
+        return stems
     parts = [p.name.split(".") for p in paths]
-    if len(parts) < 2:
-        return [p.stem for p in paths]
-    head = len(os.path.commonprefix(parts))
-    tail = len(os.path.commonprefix([q[::-1] for q in parts]))
-    shortest = min(len(q) for q in parts)
-    head, tail = min(head, shortest - 1), min(tail, shortest - 1 - min(head, shortest - 1))
-    return [".".join(q[head:len(q) - tail]) for q in parts]
+    head = min(len(os.path.commonprefix(parts)), *(len(q) - 1 for q in parts))
+    tail = min(len(os.path.commonprefix([q[::-1] for q in parts])), *(len(q) - 1 - head for q in parts))
+    labels = [".".join(q[head:len(q) - tail]) for q in parts]
+    return stems if EXTENSIONS & {label.lower() for label in labels} else labels
 
 
 def _column_index(column: str | int, names: list[str] | None, path: Path) -> int:

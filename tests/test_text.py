@@ -28,7 +28,8 @@ def test_hand_written_text_gets_the_datasets_tokens(row):
         assert got == row["tokens"]
 
 
-@pytest.mark.parametrize("dataset,at_most", [("trec", 0.05), ("sst2", 0.05)])
+@pytest.mark.parametrize("dataset,at_most", [pytest.param("trec", 0.05, marks=pytest.mark.needs_data("trec")),
+                                             pytest.param("sst2", 0.05, marks=pytest.mark.needs_data("sst2"))])
 def test_hand_written_words_are_words_of_the_training_set(dataset, at_most):
     """Typed questions split on whitespace hit unknown words (`aspen?`, `what's`); the preset tokenizer's do not."""
     train = load_splits(DataConfig(name=dataset))["train"]["tokens"]
@@ -42,7 +43,9 @@ def test_hand_written_words_are_words_of_the_training_set(dataset, at_most):
     assert unknown(text.SPLIT) > 0.2        # measured: 55 of 190 (TREC), 21 of 53 (SST-2)
 
 
-@pytest.mark.parametrize("dataset,at_least", [("trec", 0.99), ("sst2", 0.985)])  # measured 99.8% / 99.2%
+@pytest.mark.parametrize("dataset,at_least", [pytest.param("trec", 0.99, marks=pytest.mark.needs_data("trec")),
+                                              pytest.param("sst2", 0.985, marks=pytest.mark.needs_data("sst2"))])
+# measured 99.8% / 99.2%
 def test_moses_detokenized_test_files_retokenize_to_the_files_tokens(dataset, at_least):
     test = load_splits(DataConfig(name=dataset))["test"]["tokens"]
     tokenizer = tokenizer_of(DataConfig(name=dataset))
@@ -100,6 +103,7 @@ def test_bad_settings_name_the_key():
         DataConfig(name="ud_en_ewt", pretokenized=False)
 
 
+@pytest.mark.needs_data("trec", "sst2", "ud_en_ewt")
 def test_library_benchmark_reproduces_the_readme_agreement(capsys):
     from benchmarks import tokenizers
 
