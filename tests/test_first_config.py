@@ -31,10 +31,14 @@ def test_a_csv_config_without_a_name_trains_on_the_users_files_only(tmp_path, mo
     assert "name: null" in config and "validation_file: null" in config and "tokenizer: ptb" in config
 
 
-def test_an_empty_config_names_what_to_set(tmp_path):
-    (tmp_path / "empty.yaml").write_text("")
+def test_a_config_without_data_names_what_to_set(tmp_path):
+    """Once an empty config trained UD EWT (data.name's old default) and said nothing."""
+    (tmp_path / "model_only.yaml").write_text("model: {hidden_size: 8}\n")
     with pytest.raises(ConfigError, match=r"^no data given: set data.name to a named dataset \(atis, .*\), or for "
                                           r"your own files data.format with data.train_file and data.test_file"):
+        load_config(tmp_path / "model_only.yaml")
+    (tmp_path / "empty.yaml").write_text("")
+    with pytest.raises(ConfigError, match=r"empty: a config maps sections to settings, at least its data"):
         load_config(tmp_path / "empty.yaml")
 
 
