@@ -8,9 +8,10 @@ CONFIG ?= configs/trec.yaml
 # torch is the multi-GB CUDA build: `make train TORCH_INDEX=https://download.pytorch.org/whl/cpu` for the CPU one.
 TORCH_INDEX ?=
 
-.PHONY: setup setup-dev train test lint
+.PHONY: setup setup-dev setup-vectors train test lint
 setup: $(VENV)/.installed
 setup-dev: $(VENV)/.installed-dev
+setup-vectors: $(VENV)/.installed-vectors   # optional: glove.6B.50d offline (requirements-vectors.txt, 76 MB)
 
 $(VENV)/.installed: requirements.txt
 	python3 -m venv $(VENV)
@@ -20,6 +21,10 @@ $(VENV)/.installed: requirements.txt
 
 $(VENV)/.installed-dev: $(VENV)/.installed requirements-dev.txt
 	$(PY) -m pip install -q -r requirements-dev.txt
+	touch $@
+
+$(VENV)/.installed-vectors: $(VENV)/.installed requirements-vectors.txt
+	$(PY) -m pip install -q -r requirements-vectors.txt
 	touch $@
 
 train: setup

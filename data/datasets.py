@@ -14,7 +14,7 @@ import dataclasses
 import hashlib
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Optional
+from typing import Optional, Sequence
 
 import datasets
 
@@ -310,19 +310,21 @@ def load_splits(cfg: DataConfig, iob2: bool = False) -> datasets.DatasetDict:
     return dd
 
 
-def prepare(cfg: DataConfig, vocabs: Vocabs | None = None, chars: bool = False, iob2: bool = False):
+def prepare(cfg: DataConfig, vocabs: Vocabs | None = None, chars: bool = False, iob2: bool = False,
+            frozen_words: Sequence[str] = ()):
     """Load, build vocabularies from train (unless given, e.g. from a checkpoint), numericalise.
 
     Args:
         chars: also build the character vocabulary and a ``chars`` column (for the char-CNN); ignored when
             ``vocabs`` is given (its ``chars`` decides).
         iob2: tags must be valid IOB2 (for a CRF); see `load_splits`.
+        frozen_words: pretrained vectors' words to add after train's (``model.vectors_vocab``; `build_vocabs`).
     Returns (DatasetDict with ids/length/tag_ids/label_ids[/chars] columns, vocabs).
     Raises DataFormatError if train has fewer than two classes (or tags) to learn.
     """
     dd = load_splits(cfg, iob2)
     if vocabs is None:
-        vocabs = build_vocabs(dd["train"], cfg.min_freq, chars, cfg.lowercase)
+        vocabs = build_vocabs(dd["train"], cfg.min_freq, chars, cfg.lowercase, frozen_words)
         cut = cfg.limit if cfg.limit is not None and len(dd["train"]) >= cfg.limit else None
         label_checks.check_label_sets(vocabs, _train_source(cfg), cut)
         label_checks.check_vocabulary(vocabs, _train_source(cfg), cfg.min_freq)
