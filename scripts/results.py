@@ -80,8 +80,9 @@ def table(results: dict | None = None) -> str:
     dates, commits = sorted({r["date"] for r in runs}), sorted({r["commit"] for r in runs})
     caption = (f"{results['machine']}; runs of {', '.join(dates)} at commit {', '.join(commits)} (every run: "
                f"[docs/results.json](docs/results.json)). Seed 1 is what the command gives; goals are judged on the "
-               f"mean over seeds; test split unless noted; no pretrained vectors. Training time: the loop's own clock "
-               f"(data loading and evaluation aside).")
+               f"mean over seeds; test split unless noted; no pretrained vectors unless the row says GloVe "
+               f"(glove.6B.50d, `model.vectors`). Training time: the loop's own clock (data loading and evaluation "
+               f"aside).")
     head = ["| dataset, metric | seed 1 | mean ± std | target | stretch | epochs (best), seed 1 | training, seed 1 | "
             "command |", "|---|---|---|---|---|---|---|---|"]
     body = [row for g in results["groups"] if g.get("headline", True) for row in table_rows(g)]

@@ -69,8 +69,10 @@ def test_the_readme_table_is_the_one_made_from_docs_results_json():
 
 
 def test_every_group_has_its_seeds_and_every_run_its_provenance():
+    """Seeds 1..N; a group whose last seeds are still training shows "k of N seeds" (its runs land as they end)."""
     for g in results.load()["groups"]:
-        assert sorted(r["seed"] for r in g["runs"]) == list(range(1, g["seeds"] + 1)), g["name"]
+        seeds = sorted(r["seed"] for r in g["runs"])
+        assert seeds == list(range(1, len(seeds) + 1)) and 1 <= len(seeds) <= g["seeds"], g["name"]
         for r in g["runs"]:
             assert r["commit"] and r["command"] and r["date"] and r["machine"] and r["train_seconds"] > 0, r["run"]
             assert "--seeds" in r["command"] or "train.py" in r["command"], r["run"]
