@@ -11,9 +11,10 @@ TORCH_INDEX ?=
 LOGDIR ?= runs
 PORT   ?= 6006
 
-.PHONY: setup setup-dev train test lint tensorboard
+.PHONY: setup setup-dev setup-vectors train test lint tensorboard
 setup: $(VENV)/.installed
 setup-dev: $(VENV)/.installed-dev
+setup-vectors: $(VENV)/.installed-vectors   # optional: glove.6B.50d offline (requirements-vectors.txt, 76 MB)
 
 $(VENV)/.installed: requirements.txt
 	python3 -m venv $(VENV)
@@ -23,6 +24,10 @@ $(VENV)/.installed: requirements.txt
 
 $(VENV)/.installed-dev: $(VENV)/.installed requirements-dev.txt
 	$(PY) -m pip install -q -r requirements-dev.txt
+	touch $@
+
+$(VENV)/.installed-vectors: $(VENV)/.installed requirements-vectors.txt
+	$(PY) -m pip install -q -r requirements-vectors.txt
 	touch $@
 
 # data.download=true: a named dataset that no data root holds is fetched from its source first (SHA-256 checked,

@@ -15,7 +15,7 @@ import dataclasses
 import hashlib
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Optional
+from typing import Optional, Sequence
 
 import datasets
 
@@ -23,6 +23,7 @@ from . import download, hub, label_checks, readers, tags, text, values
 from .config_checks import ConfigError, check_ranges
 from .encode import build_vocabs, numericalize
 from .readers import DataFormatError
+from .sentence_split import hold_out_sentences
 from .splits import hold_out_dev, split_one_file
 from .vocab import Vocabs
 
@@ -67,6 +68,9 @@ class DataConfig:
     lowercase: bool = False               # lower-case tokens for the word vocabulary (chars keep the spelling)
     min_freq: int = 1                     # words seen fewer times in train become <unk>
     dev_fraction: float = 0.1             # held out from train when a dataset has no dev split (TREC, SST-2)
+    dev_sentences: bool = False           # phrase-level train (SST-2: every phrase of each sentence): the held-out
+                                          # dev split is dev_fraction of the whole sentences instead of random rows,
+                                          # and train drops the phrases found only in them (data/sentence_split.py)
     limit: Optional[int] = None           # keep only the first `limit` examples of each split (tests, smoke runs)
     hub_id: Optional[str] = None          # a `datasets.load_dataset` path instead of a format: a Hub id, a local
                                           # folder, or a builder (parquet, csv, json) reading data.*_file
@@ -327,27 +331,32 @@ def load_splits(cfg: DataConfig, iob2: bool = False) -> datasets.DatasetDict:
     elif cfg.test_fraction is not None:
         raise ConfigError(f"{describe(cfg)} has a test split: data.test_fraction is for data without one")
     if "validation" not in splits:  # fixed seed: the same dev set whatever the training seed
-        splits["train"], splits["validation"] = hold_out_dev(splits["train"], cfg.dev_fraction)
+        hold_out = hold_out_sentences if cfg.dev_sentences else hold_out_dev
+        splits["train"], splits["validation"] = hold_out(splits["train"], cfg.dev_fraction)
+    elif cfg.dev_sentences:
+        raise ConfigError(f"data.dev_sentences holds dev out of train: dataset {cfg.name!r} has a dev split")
     dd = datasets.DatasetDict({split: splits[split] for split in SPLITS})
     if cfg.limit is not None:
         dd = datasets.DatasetDict({k: v.select(range(min(cfg.limit, len(v)))) for k, v in dd.items()})
     return dd
 
 
-def prepare(cfg: DataConfig, vocabs: Vocabs | None = None, chars: bool = False, iob2: bool = False):
+def prepare(cfg: DataConfig, vocabs: Vocabs | None = None, chars: bool = False, iob2: bool = False,
+            frozen_words: Sequence[str] = ()):
     """Load, build vocabularies from train (unless given, e.g. from a checkpoint), numericalise.
 
     Args:
         chars: also build the character vocabulary and a ``chars`` column (for the char-CNN); ignored when
             ``vocabs`` is given (its ``chars`` decides).
         iob2: tags must be valid IOB2 (for a CRF); see `load_splits`.
+        frozen_words: pretrained vectors' words to add after train's (``model.vectors_vocab``; `build_vocabs`).
     Returns (DatasetDict with ids/length/tag_ids/label_ids[/chars] columns, vocabs).
     Raises DataFormatError if train has fewer than two classes (or tags) to learn.
     """
     dd = load_splits(cfg, iob2)
     built = vocabs is None
     if built:
-        vocabs = build_vocabs(dd["train"], cfg.min_freq, chars, cfg.lowercase)
+        vocabs = build_vocabs(dd["train"], cfg.min_freq, chars, cfg.lowercase, frozen_words)
         cut = cfg.limit if cfg.limit is not None and len(dd["train"]) >= cfg.limit else None
         label_checks.check_label_sets(vocabs, _train_source(cfg), cut)
         label_checks.check_vocabulary(vocabs, _train_source(cfg), cfg.min_freq)

@@ -7,6 +7,8 @@ counts them as errors, each one a class of its own.
 """
 from __future__ import annotations
 
+from typing import Sequence
+
 import datasets
 
 from .chars import build_char_vocab, encode_chars
@@ -14,11 +16,15 @@ from .text import normalize
 from .vocab import LABEL_FIELDS, Vocab, Vocabs
 
 
-def build_vocabs(train: datasets.Dataset, min_freq: int, chars: bool = False, lowercase: bool = False) -> Vocabs:
-    """Words (PAD, UNK, then words seen >= min_freq times, lower-cased if asked), characters (of the words as
-    written) if asked, one label set per label field present in the data; all from train only."""
+def build_vocabs(train: datasets.Dataset, min_freq: int, chars: bool = False, lowercase: bool = False,
+                 frozen_words: Sequence[str] = ()) -> Vocabs:
+    """Words (PAD, UNK, then words seen >= min_freq times, lower-cased if asked, then ``frozen_words`` not among
+    them: pretrained vectors' words, `Vocab.with_frozen`), characters (of the words as written) if asked, one label
+    set per label field present in the data; all from train only (but the frozen words)."""
     tokens = train["tokens"]
     words = Vocab.build((normalize(t, lowercase) for t in tokens), min_freq=min_freq)
+    if frozen_words:
+        words = words.with_frozen(frozen_words)
     labels = {}
     for field in LABEL_FIELDS:
         if field in train.column_names:

@@ -10,14 +10,20 @@ UNSEEN_LABEL_ID = -1  # `Vocab.encode` of a label not in a label set (numericali
 
 
 class Vocab:
-    """Token vocabulary with PAD=0 and UNK=1, or (``specials=False``) a closed label set."""
+    """Token vocabulary with PAD=0 and UNK=1, or (``specials=False``) a closed label set.
 
-    def __init__(self, itos: list[str], specials: bool = True):
+    ``frozen``: the last ``frozen`` words are not from train but from pretrained vectors (``model.vectors_vocab``);
+    the model keeps their rows at the vectors' values, never trained (`models.encoder.Encoder`)."""
+
+    def __init__(self, itos: list[str], specials: bool = True, frozen: int = 0):
         self.itos = list(itos)
         self.specials = specials
+        self.frozen = frozen
         self.stoi = {s: i for i, s in enumerate(self.itos)}
         if len(self.stoi) != len(self.itos):
             raise ValueError("vocabulary has duplicate entries")
+        if not 0 <= frozen <= len(self.itos) - (2 if specials else 0):
+            raise ValueError(f"{frozen} frozen words in a vocabulary of {len(self.itos)}")
 
     @classmethod
     def build(cls, sequences: Iterable[Iterable[str]], min_freq: int = 1, specials: bool = True) -> "Vocab":
@@ -29,6 +35,11 @@ class Vocab:
             counts.pop(PAD, None), counts.pop(UNK, None)
         words = sorted((w for w, c in counts.items() if c >= min_freq), key=lambda w: (-counts[w], w))
         return cls(([PAD, UNK] if specials else []) + words, specials)
+
+    def with_frozen(self, words: Iterable[str]) -> "Vocab":
+        """This vocabulary followed by ``words`` it lacks (in their order), marked frozen."""
+        extra = [w for w in dict.fromkeys(words) if w not in self.stoi and w not in (PAD, UNK)]
+        return Vocab(self.itos + extra, self.specials, self.frozen + len(extra))
 
     def __len__(self) -> int:
         return len(self.itos)
@@ -43,11 +54,12 @@ class Vocab:
         return [self.itos[i] for i in ids]
 
     def to_dict(self) -> dict:
-        return {"itos": self.itos, "specials": self.specials}
+        """{"itos", "specials"}, and "frozen" when there are frozen words (older checkpoints have none)."""
+        return {"itos": self.itos, "specials": self.specials, **({"frozen": self.frozen} if self.frozen else {})}
 
     @classmethod
     def from_dict(cls, d: dict) -> "Vocab":
-        return cls(d["itos"], d["specials"])
+        return cls(d["itos"], d["specials"], d.get("frozen", 0))
 
 
 LABEL_FIELDS = ("label", "tags")  # an example's label fields: one per sentence, one per token

@@ -54,8 +54,14 @@ class EncoderConfig:
     char_filters: int = 0       # > 0: a character CNN adds this many features to each word's embedding; 0: off
     char_dim: int = 30          # character embedding size (char-CNN only)
     char_kernel: int = 3        # characters per convolution window, odd (char-CNN only)
-    vectors: Optional[str] = None  # pretrained word vectors (GloVe/word2vec/fastText text format, embed_dim wide)
-                                   # to start the vocabulary's words from; read once by train.py, then in checkpoints
+    vectors: Optional[str] = None  # pretrained word vectors (GloVe/word2vec/fastText text format, embed_dim wide, or
+                                   # glove.6B.50d from its package) to start the vocabulary's words from; read once
+                                   # by train.py, then in checkpoints
+    freeze_vectors: bool = False   # with vectors: the word embedding is never trained (Kim's "static"): found words
+                                   # keep their vectors, the others their random start; False: fine-tuned
+    vectors_vocab: int = 0         # with vectors: add the vectors' first (most frequent) N words that train lacks to
+                                   # the vocabulary, at their vectors and never trained, so a test word unseen in
+                                   # train gets its vector, not <unk>; 0: train's words only
 
     def __post_init__(self):
         if self.rnn not in RNN_TYPES:
@@ -65,7 +71,11 @@ class EncoderConfig:
         if self.rnn_path not in RNN_PATHS:
             raise ValueError(f"model.rnn_path must be one of {RNN_PATHS}, got {self.rnn_path!r}")
         check_ranges("model", self, {"embed_dim": ">= 1", "hidden_size": ">= 1", "num_layers": ">= 1",
-                                     "char_filters": ">= 0", "char_dim": ">= 1", "char_kernel": ">= 1"})
+                                     "char_filters": ">= 0", "char_dim": ">= 1", "char_kernel": ">= 1",
+                                     "vectors_vocab": ">= 0"})
+        if (self.freeze_vectors or self.vectors_vocab) and not self.vectors:
+            raise ValueError("model.freeze_vectors and model.vectors_vocab are for pretrained vectors: set "
+                             "model.vectors")
         if self.char_kernel % 2 != 1:
             raise ValueError(f"model.char_kernel must be odd (a window centred on each character), "
                              f"got {self.char_kernel}")
@@ -82,14 +92,19 @@ class Encoder(nn.Module):
         vocab_size: words, PAD and UNK included.
         cfg: the encoder's settings.
         num_chars: size of the character vocabulary; required (> 0) when ``cfg.char_filters > 0``.
+        frozen_words: the vocabulary's last words that only pretrained vectors know (`data.vocab.Vocab.frozen`):
+            their rows are the buffer ``frozen_embedding`` (F, E), saved with the model, never trained, outside
+            the optimizer (400k x 50 rows under Adam would cost more than the model).
     """
 
-    def __init__(self, vocab_size: int, cfg: EncoderConfig, num_chars: int = 0):
+    def __init__(self, vocab_size: int, cfg: EncoderConfig, num_chars: int = 0, frozen_words: int = 0):
         super().__init__()
         self.cfg = cfg
         self.num_directions = 2 if cfg.bidirectional else 1
         self.output_size = self.num_directions * cfg.hidden_size  # D*H
-        self.embedding = nn.Embedding(vocab_size, cfg.embed_dim, padding_idx=PAD_ID)
+        self.embedding = nn.Embedding(vocab_size - frozen_words, cfg.embed_dim, padding_idx=PAD_ID)
+        self.embedding.weight.requires_grad_(not cfg.freeze_vectors)
+        self.register_buffer("frozen_embedding", torch.zeros(frozen_words, cfg.embed_dim) if frozen_words else None)
         self.char_cnn = None
         if cfg.char_filters > 0:
             if num_chars < 1:
@@ -116,7 +131,7 @@ class Encoder(nn.Module):
         if self.training and self.cfg.word_dropout > 0:
             drop = torch.rand(tokens.shape, device=tokens.device) < self.cfg.word_dropout
             tokens = tokens.masked_fill(drop & (tokens != PAD_ID), UNK_ID)
-        x = self.embedding(tokens)                                                # (B, T, E)
+        x = self.embed(tokens)                                                    # (B, T, E)
         if self.char_cnn is not None:
             if chars is None:
                 raise ValueError("this encoder has a char-CNN: the batch needs chars (B, T, C)")
@@ -126,6 +141,15 @@ class Encoder(nn.Module):
         output, h_n = run(x, lengths)                        # (B, T, D*H), (D*L, B, H)
         sentence = torch.cat([h_n[-2], h_n[-1]], dim=-1) if self.num_directions == 2 else h_n[-1]  # (B, D*H)
         return self.dropout(output), self.dropout(sentence)
+
+    def embed(self, tokens: torch.Tensor) -> torch.Tensor:
+        """(B, T) ids -> (B, T, E): trained rows from ``embedding``, ids past them from ``frozen_embedding``."""
+        if self.frozen_embedding is None:
+            return self.embedding(tokens)
+        trained = self.embedding.num_embeddings
+        x = self.embedding(tokens.clamp(max=trained - 1))                       # (B, T, E)
+        extra = nn.functional.embedding((tokens - trained).clamp(min=0), self.frozen_embedding)  # (B, T, E)
+        return torch.where((tokens < trained).unsqueeze(-1), x, extra)
 
     def run_packed(self, x: torch.Tensor, lengths: torch.Tensor):
         """The reference: (B, T, E) -> output (B, T, D*H) zero at pads, h_n (D*L, B, H) at each last real step."""

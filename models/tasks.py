@@ -130,7 +130,7 @@ class JointModel(nn.Module):
 
 
 def build_model(task: str, vocab_size: int, label_names: dict[str, list[str]], cfg: ModelConfig,
-                num_chars: int = 0, class_weights: torch.Tensor | None = None) -> nn.Module:
+                num_chars: int = 0, class_weights: torch.Tensor | None = None, frozen_words: int = 0) -> nn.Module:
     """Sizes that come from data are passed explicitly, next to the model's own config.
 
     Args:
@@ -143,8 +143,9 @@ def build_model(task: str, vocab_size: int, label_names: dict[str, list[str]], c
         class_weights: for ``cfg.class_weights="balanced"``, the (C,) sentence-label loss weights from the
             training labels (`models.heads.balanced_class_weights`); None there: ones, as a place for a
             checkpoint's saved weights (``load_state_dict`` fills them). Ignored by taggers.
+        frozen_words: the vocabulary's pretrained-only words (`data.vocab.Vocab.frozen`), never trained.
     """
-    encoder = Encoder(vocab_size, cfg, num_chars)
+    encoder = Encoder(vocab_size, cfg, num_chars, frozen_words)
     crf, slot_weight = getattr(cfg, "crf", False), getattr(cfg, "slot_weight", 1.0)
     smoothing = getattr(cfg, "label_smoothing", 0.0)
     if getattr(cfg, "class_weights", "none") == "none":

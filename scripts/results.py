@@ -49,11 +49,12 @@ def minutes(seconds: float) -> str:
     return f"{int(seconds // 60)} min {int(seconds % 60):02d} s"
 
 
-def goal(mean: float, metric: dict, kind: str) -> str:
-    """"95.0: met" / "95.8: not met" for the mean over seeds, or "-" when the metric has no such goal."""
+def goal(mean: float, metric: dict, kind: str, partial: bool = False) -> str:
+    """"95.0: met" / "95.8: not met" for the mean over seeds ("... so far" while seeds are missing), or "-" when the
+    metric has no such goal."""
     if metric.get(kind) is None:
         return "-"
-    return f"{metric[kind]}: {'met' if 100 * mean >= metric[kind] else 'not met'}"
+    return f"{metric[kind]}: {'met' if 100 * mean >= metric[kind] else 'not met'}{' so far' if partial else ''}"
 
 
 def table_rows(group: dict) -> list[str]:
@@ -67,9 +68,11 @@ def table_rows(group: dict) -> list[str]:
     for m in group["metrics"]:
         values = [r[m["key"]] for r in runs]
         mean = statistics.mean(values)
+        partial = len(runs) < group["seeds"]
         rows.append(f"| {group['title']}, {m['name']} | **{100 * seed1[m['key']]:.2f}** | {mean_std(values)} "
-                    f"({seeds}) | {goal(mean, m, 'target')} | {goal(mean, m, 'stretch')} | {seed1['epochs']} "
-                    f"({seed1['best_epoch']}) | {minutes(seed1['train_seconds'])} | `{group['command']}` |")
+                    f"({seeds}) | {goal(mean, m, 'target', partial)} | {goal(mean, m, 'stretch', partial)} | "
+                    f"{seed1['epochs']} ({seed1['best_epoch']}) | {minutes(seed1['train_seconds'])} | "
+                    f"`{group['command']}` |")
     return rows
 
 
@@ -80,8 +83,9 @@ def table(results: dict | None = None) -> str:
     dates, commits = sorted({r["date"] for r in runs}), sorted({r["commit"] for r in runs})
     caption = (f"{results['machine']}; runs of {', '.join(dates)} at commit {', '.join(commits)} (every run: "
                f"[docs/results.json](docs/results.json)). Seed 1 is what the command gives; goals are judged on the "
-               f"mean over seeds; test split unless noted; no pretrained vectors. Training time: the loop's own clock "
-               f"(data loading and evaluation aside).")
+               f"mean over seeds; test split unless noted; no pretrained vectors unless the row says GloVe "
+               f"(glove.6B.50d, `model.vectors`). Training time: the loop's own clock (data loading and evaluation "
+               f"aside).")
     head = ["| dataset, metric | seed 1 | mean ± std | target | stretch | epochs (best), seed 1 | training, seed 1 | "
             "command |", "|---|---|---|---|---|---|---|---|"]
     body = [row for g in results["groups"] if g.get("headline", True) for row in table_rows(g)]

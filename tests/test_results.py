@@ -22,8 +22,8 @@ def group(*runs: dict) -> dict:
 def test_a_row_has_seed_1_the_mean_over_seeds_and_the_goals_judged_on_the_mean():
     (row,) = results.table_rows(group(run(2, 0.90), run(1, 0.92, epochs=12)))
     cells = [c.strip() for c in row.strip("|").split("|")]
-    assert cells == ["G, accuracy", "**92.00**", "91.00 ±1.41 (2 of 3 seeds)", "91.0: met", "93.0: not met",
-                     "12 (10)", "2 min 05 s", "`python train.py c.yaml`"]
+    assert cells == ["G, accuracy", "**92.00**", "91.00 ±1.41 (2 of 3 seeds)", "91.0: met so far",
+                     "93.0: not met so far", "12 (10)", "2 min 05 s", "`python train.py c.yaml`"]
 
 
 def test_a_group_without_a_seed_1_run_cannot_be_tabled():
@@ -69,8 +69,10 @@ def test_the_readme_table_is_the_one_made_from_docs_results_json():
 
 
 def test_every_group_has_its_seeds_and_every_run_its_provenance():
+    """Seeds 1..N; a group whose last seeds are still training shows "k of N seeds" (its runs land as they end)."""
     for g in results.load()["groups"]:
-        assert sorted(r["seed"] for r in g["runs"]) == list(range(1, g["seeds"] + 1)), g["name"]
+        seeds = sorted(r["seed"] for r in g["runs"])
+        assert seeds == list(range(1, len(seeds) + 1)) and 1 <= len(seeds) <= g["seeds"], g["name"]
         for r in g["runs"]:
             assert r["commit"] and r["command"] and r["date"] and r["machine"] and r["train_seconds"] > 0, r["run"]
             assert "--seeds" in r["command"] or "train.py" in r["command"], r["run"]

@@ -41,7 +41,8 @@ def load_run(run_dir: str | Path, overrides: list[str] = (), device: str | torch
     cfg = load_config(base=ckpt["config"], overrides=list(overrides))
     cfg.data = resolve_text(cfg.data, ckpt["config"]["data"])
     vocabs = Vocabs.from_dict(ckpt)
-    model = build_model(ckpt["task"], len(vocabs.words), vocabs.label_names(), cfg.model, vocabs.num_chars)
+    model = build_model(ckpt["task"], len(vocabs.words), vocabs.label_names(), cfg.model, vocabs.num_chars,
+                        frozen_words=vocabs.words.frozen)
     load_weights(model, ckpt["model"], path / "best.pt")
     return Run(model.to(device).eval(), vocabs, cfg, ckpt["task"], path, ckpt["config"])
 

@@ -76,7 +76,7 @@ def log_examples(writer, model, examples: list[dict], label_names: dict[str, lis
 
 def log_embeddings(writer, model, words, step: int, max_words: int = 2000) -> None:
     """The most frequent words' embeddings, for the projector (PAD and UNK included)."""
-    n = min(max_words, len(words))
+    n = min(max_words, len(words), model.encoder.embedding.num_embeddings)
     writer.add_embedding(model.encoder.embedding.weight[:n].detach().cpu(), metadata=words.itos[:n],
                          tag="word_embeddings", global_step=step)
 

@@ -22,7 +22,7 @@ from torch.utils.tensorboard import SummaryWriter
 from data.batching import EVAL_BATCH_SIZE, make_loader
 from data.datasets import describe, prepare, resolve_text, task_of
 from data.device_loader import make_device_loader
-from data.download import vectors_file
+from data.vector_sources import open_vectors
 from data.vectors import load_vectors
 from data.vocab import Vocabs
 from models.heads import balanced_class_weights
@@ -146,7 +146,7 @@ def setup(cfg: Config, run_dir: str | Path, resume: dict | None, overwrite: bool
     weights = _class_weights(cfg, dd["train"], vocabs.label_names())
     task = task_of(cfg.data)
     model = build_model(task, len(vocabs.words), vocabs.label_names(), cfg.model, vocabs.num_chars,
-                        weights).to(device)
+                        weights, vocabs.words.frozen).to(device)
     optimizer = make_optimizer(model, cfg.train)
     t = Trainer(cfg, run_dir, task, dd, vocabs, metric, model, model, optimizer,
                 make_scheduler(optimizer, cfg.train), Progress(), loaders, distributed.NoWriter(), device, num_threads)
@@ -236,16 +236,26 @@ def set_seed(seed: int) -> None:
     torch.manual_seed(seed)
 
 
-def _data(cfg: Config, resume: dict | None, run_dir: Path) -> tuple[dict, Vocabs, str | None]:
+def _data(cfg: Config, resume: dict | None, run_dir: Path) -> tuple[dict, Vocabs, object]:
     """Datasets and vocabularies (rank 0 fills the datasets cache and downloads, the others then read it), and the
-    pretrained vectors' file for a new run that names some."""
+    pretrained vectors' source for a new run that names some (`data.vector_sources`). With model.vectors_vocab,
+    the vectors' first words join the vocabulary, frozen (a resumed run takes them from its last.pt)."""
     with distributed.main_first():
         vectors = None if resume or not cfg.model.vectors else \
-            vectors_file(cfg.model.vectors, cfg.data.root, cfg.data.download, cfg.model.embed_dim)  # a file or a name
-        dd, vocabs = prepare(cfg.data, chars=cfg.model.char_filters > 0, iob2=cfg.model.crf)
+            open_vectors(cfg.model.vectors, cfg.data.root, cfg.data.download, cfg.model.embed_dim)  # file, name
+        dd, vocabs = prepare(cfg.data, chars=cfg.model.char_filters > 0, iob2=cfg.model.crf,
+                             frozen_words=_frozen_words(cfg, resume, vectors))
     if resume:
         check_vocabs(run_dir, vocabs, resume)
     return dd, vocabs, vectors
+
+
+def _frozen_words(cfg: Config, resume: dict | None, vectors) -> list[str]:
+    """The vectors' words that join the vocabulary frozen (model.vectors_vocab): its first N, or last.pt's."""
+    if resume:
+        itos, frozen = resume["words"]["itos"], resume["words"].get("frozen", 0)
+        return itos[len(itos) - frozen:] if frozen else []
+    return vectors.words(cfg.model.vectors_vocab) if cfg.model.vectors_vocab else []
 
 
 def _loaders(cfg: Config, dd: dict, device: torch.device) -> dict:
@@ -287,16 +297,17 @@ def _restore(t: Trainer, resume: dict) -> None:
     print(f"resuming {t.run_dir} at epoch {t.progress.epoch}, batch {t.progress.batch} (step {t.progress.step})")
 
 
-def _init_embeddings(t: Trainer, vectors: str | None) -> str | None:
+def _init_embeddings(t: Trainer, vectors) -> dict | None:
     """A new run's word embeddings from pretrained vectors, if the config names some; returns their coverage."""
     if not vectors:
         return None
-    coverage = load_vectors(vectors, t.vocabs.words, t.model.encoder.embedding.weight)
+    encoder = t.model.encoder
+    coverage = load_vectors(vectors, t.vocabs.words, encoder.embedding.weight, encoder.frozen_embedding)
     print(f"vectors {vectors}: {coverage}")
     return coverage
 
 
-def _open_writer(t: Trainer, resume: dict | None, coverage: str | None) -> None:
+def _open_writer(t: Trainer, resume: dict | None, coverage: dict | None) -> None:
     """Rank 0's TensorBoard writer (a resumed run drops the events logged after its last.pt)."""
     if distributed.is_main():
         t.writer = SummaryWriter(t.run_dir, purge_step=t.progress.step if resume else None)
