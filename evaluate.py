@@ -11,12 +11,11 @@ from pathlib import Path
 
 import torch
 
+from errors import ConfigError, run_cli
 from data.batching import EVAL_BATCH_SIZE, make_loader
-from data.config_checks import ConfigError
 from data.datasets import DATASETS, FORMATS, prepare
 from training import metrics
 from training.checkpoint import load_checkpoint
-from training.errors import run_cli
 from training.loop import gold_and_predicted
 from training.run import load_run, resolve_device
 

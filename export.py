@@ -39,12 +39,11 @@ import torch
 from torch import nn
 from torch.export._patches import register_gru_while_loop_decomposition, register_lstm_while_loop_decomposition
 
+from errors import ConfigError, run_cli
 from data import text
 from data.batching import MAX_WORD_LEN, Batch, collate
 from data.vocab import PAD_ID, UNK_ID
-from data.config_checks import ConfigError
 from training.checkpoint import write_atomic
-from training.errors import run_cli
 from training.run import Run, load_run
 
 SHAPE_RULES = {"lstm": register_lstm_while_loop_decomposition, "gru": register_gru_while_loop_decomposition}

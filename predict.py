@@ -19,10 +19,8 @@ import sys
 from pathlib import Path
 from typing import BinaryIO, Iterable, Iterator
 
-from data.config_checks import ConfigError
-from data.readers import DataFormatError
+from errors import ConfigError, DataFormatError, run_cli
 from data.text import SPLIT, tokenize
-from training.errors import run_cli
 from training.predictor import Predictor
 from training.run import check_device
 

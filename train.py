@@ -12,13 +12,12 @@ from __future__ import annotations
 
 from training import threads  # noqa: F401  first: sets OpenMP's wait policy before torch loads (training/threads.py)
 import argparse
-import sys
 import time
 from pathlib import Path
 
+from errors import run_cli
 from training.config import load_config
-from training.errors import run_cli
-from training.trainer import Diverged, fit, resume_fit
+from training.trainer import fit, resume_fit
 
 
 def parse_args(argv=None):
@@ -41,13 +40,10 @@ def parse_args(argv=None):
 def main(argv=None) -> dict:
     """Returns the final metrics, or {"interrupted": signal number} if a signal stopped the run."""
     args = parse_args(argv)
-    try:
-        if args.resume:
-            return resume_fit(args.resume, args.overrides)
-        run_dir = args.run_dir or f"runs/{Path(args.config).stem}-{time.strftime('%Y%m%d-%H%M%S')}"
-        return fit(load_config(args.config, args.overrides), run_dir, overwrite=args.overwrite)
-    except Diverged as e:
-        sys.exit(str(e))
+    if args.resume:
+        return resume_fit(args.resume, args.overrides)
+    run_dir = args.run_dir or f"runs/{Path(args.config).stem}-{time.strftime('%Y%m%d-%H%M%S')}"
+    return fit(load_config(args.config, args.overrides), run_dir, overwrite=args.overwrite)
 
 
 if __name__ == "__main__":

@@ -19,10 +19,9 @@ from typing import Optional, Sequence
 
 import datasets
 
+from errors import ConfigError, DataFormatError, check_ranges
 from . import download, hub, label_checks, readers, tags, text, values
-from .config_checks import ConfigError, check_ranges
 from .encode import build_vocabs, numericalize
-from .readers import DataFormatError
 from .sentence_split import hold_out_sentences
 from .splits import hold_out_dev, split_one_file
 from .vocab import Vocabs

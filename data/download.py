@@ -29,7 +29,7 @@ from typing import Optional
 import pooch
 import requests
 
-from .config_checks import ConfigError
+from errors import ConfigError, UserError
 from .registry import REGISTRY, Resource, Source, source_url
 
 DATA_ROOT_ENV, CACHE_ENV, MIRROR_ENV = "RNN_DATA_ROOT", "RNN_DATA_CACHE", "RNN_DATA_MIRROR"
@@ -41,8 +41,8 @@ CHECKSUMS = "SHA256SUMS"  # NAME/SHA256SUMS: "<sha256>  <path>" per file of NAME
 _hashes: dict[tuple, str] = {}  # (path, size, mtime, inode) -> SHA-256: each file hashed once per process
 
 
-class ChecksumError(ValueError):
-    pass
+class ChecksumError(UserError, ValueError):
+    """A download (or a cached file) whose SHA-256 is not the registry's; the message names the file."""
 
 
 class NoPublicSource(FileNotFoundError):

@@ -20,8 +20,7 @@ from pathlib import Path
 
 import datasets
 
-from .config_checks import ConfigError
-from .readers import DataFormatError
+from errors import ConfigError, DataFormatError
 from .text import SPLIT, tokenize
 
 SPLITS = ("train", "validation", "test")

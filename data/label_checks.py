@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from typing import Callable
 
-from .readers import DataFormatError
+from errors import DataFormatError
 from .tags import bio_tag, first_invalid_iob2, iob2_problem, is_bio
 from .vocab import Vocabs
 

@@ -34,9 +34,10 @@ from itertools import zip_longest
 from pathlib import Path
 from typing import Iterator
 
+from errors import DataFormatError
 from .tags import first_invalid_iob2, iob1_to_iob2, iob2_problem
 from .text import SPLIT, tokenize
-from .values import DataFormatError, csv_records, json_label, label_value, text_example
+from .values import csv_records, json_label, label_value, text_example
 
 CONLLU_COLUMNS = ("id", "form", "lemma", "upos", "xpos", "feats", "head", "deprel", "deps", "misc")
 TAG_SCHEMES = ("iob2", "iob1")  # iob1: convert to IOB2 while reading; iob2 (or any other tags): keep as written

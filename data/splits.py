@@ -15,8 +15,8 @@ from collections import Counter
 
 import datasets
 from sklearn.model_selection import train_test_split
+from errors import ConfigError
 
-from .config_checks import ConfigError
 
 SPLIT_SEED = 1234
 

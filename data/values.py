@@ -9,6 +9,7 @@ import math
 from pathlib import Path
 from typing import Iterator
 
+from errors import DataFormatError
 from .text import SPLIT, tokenize
 
 FIELD_SIZE_LIMIT = 2**31 - 1  # a CSV/TSV field may be a whole document (csv's default limit: 128 KB)
@@ -16,14 +17,6 @@ FIELD_SIZE_LIMIT = 2**31 - 1  # a CSV/TSV field may be a whole document (csv's d
 # but "None", a real intent name in LUIS-style data, and "" (an empty label, its own error).
 MISSING = ("#N/A", "#N/A N/A", "#NA", "-1.#IND", "-1.#QNAN", "-NaN", "-nan", "1.#IND", "1.#QNAN", "<NA>", "N/A", "NA",
            "NULL", "NaN", "n/a", "nan", "null")
-
-
-class DataFormatError(ValueError):
-    """A data file that does not have the expected format; the message names file and line."""
-
-    def __init__(self, path, line_no: int | None, message: str):
-        where = f"{path}:{line_no}" if line_no is not None else f"{path}"
-        super().__init__(f"{where}: {message}")
 
 
 def csv_records(path: Path, lines: Iterator[str], delimiter: str, quoting: int) -> Iterator[tuple[int, int, list]]:

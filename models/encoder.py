@@ -23,7 +23,7 @@ import torch
 from torch import _VF, nn
 from torch.nn.utils.rnn import pack_padded_sequence, pad_packed_sequence
 
-from data.config_checks import check_ranges
+from errors import check_ranges
 from data.vocab import PAD_ID, UNK_ID
 from .char_cnn import CharCNN
 

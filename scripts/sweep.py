@@ -9,6 +9,7 @@ stopped. Pick a variant by its dev score; the test column is what you report. Wr
 """
 from __future__ import annotations
 
+from errors import Diverged
 from training import threads  # noqa: F401  first: OpenMP's wait policy before torch loads (training/threads.py)
 import argparse
 import statistics
@@ -17,7 +18,7 @@ from pathlib import Path
 
 from training.config import load_config
 from training.metrics import mean_std, resolve_select_metric
-from training.trainer import Diverged, fit_or_reuse
+from training.trainer import fit_or_reuse
 
 
 def parse_variant(text: str) -> tuple[str, list[str]]:

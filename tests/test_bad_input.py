@@ -8,15 +8,14 @@ from pathlib import Path
 import pytest
 import torch
 
+from errors import ConfigError, DataFormatError, RunDirError
 import evaluate
 import train
 from data import readers
 from data.datasets import DataConfig, load_splits
-from data.readers import DataFormatError
 from training.predictor import Predictor
 from training.checkpoint import load_checkpoint, save_checkpoint
-from training.config import ConfigError, load_config
-from training.rundir import RunDirError
+from training.config import load_config
 
 ROOT = Path(__file__).resolve().parent.parent
 

@@ -2,7 +2,8 @@ from pathlib import Path
 
 import pytest
 
-from training.config import Config, ConfigError, load_config
+from errors import ConfigError
+from training.config import Config, load_config
 
 CONFIGS = sorted((Path(__file__).resolve().parent.parent / "configs").glob("*.yaml"))
 

@@ -5,11 +5,12 @@ from dataclasses import fields
 import pytest
 import torch
 
+from errors import ConfigError
 from data.batching import Batch, make_loader
 from data.datasets import prepare
 from data.device_loader import make_device_loader
 from tests.fixtures import TINY, fixture_data
-from training.config import ConfigError, load_config
+from training.config import load_config
 
 SPLITS = [("pos", True),          # tags + chars
           ("slots", True),        # joint: a label and tags per sentence

@@ -5,10 +5,10 @@ import json
 
 import pytest
 
+from errors import ConfigError
 import predict
 import train
 from data import readers
-from data.config_checks import ConfigError
 from tests.fixtures import FIXTURES, fixture_data
 from training.config import load_config
 from training.loop import Progress, TrainConfig, stop_reason

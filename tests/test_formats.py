@@ -4,10 +4,10 @@ import json
 
 import pytest
 
+from errors import DataFormatError
 import train
 from data import readers
 from data.datasets import DataConfig, load_splits, task_of
-from data.readers import DataFormatError
 from training.config import load_config
 
 CONLLU = """# sent_id = 1

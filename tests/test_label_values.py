@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 
+from errors import DataFormatError
 import train
 from data import readers
-from data.readers import DataFormatError
 from own_data import NER, SENTENCES, classification, tagging
 
 

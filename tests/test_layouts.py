@@ -9,10 +9,10 @@ import numpy as np
 import pytest
 import torch
 
+from errors import DataFormatError
 import train
 from data import readers
 from data.datasets import DataConfig, load_splits, task_of
-from data.readers import DataFormatError
 from training.config import load_config
 from tests.fixtures import CLEAR_DATA, TINY
 

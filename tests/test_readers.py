@@ -3,9 +3,9 @@ from collections import Counter
 
 import pytest
 
+from errors import DataFormatError
 from data import readers
 from data.datasets import DataConfig, load_splits
-from data.readers import DataFormatError
 
 
 @pytest.mark.needs_data("ud_en_ewt")

@@ -5,8 +5,9 @@ import json
 import pytest
 import torch
 
+from errors import NothingLearned
 import train
-from training.loop import NothingLearned, Progress, TrainConfig, finished, make_scheduler, record_dev_score
+from training.loop import Progress, TrainConfig, finished, make_scheduler, record_dev_score
 
 
 def replay(scores: list[float], **settings) -> list[dict]:

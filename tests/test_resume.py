@@ -12,6 +12,7 @@ import pytest
 import torch
 
 from training.checkpoint import load_checkpoint
+from errors import Diverged
 from tests.fixtures import FIXTURES
 from training.loop import without_times
 
@@ -111,6 +112,6 @@ def test_nan_loss_stops_naming_the_step_and_keeps_checkpoints(tmp_path):
     last["model"]["encoder.rnn.weight_ih_l0"].fill_(float("nan"))  # weights gone bad, as after a divergence
     torch.save(last, run / "last.pt")
     before = {name: (run / name).read_bytes() for name in ("best.pt", "last.pt")}
-    with pytest.raises(SystemExit, match=rf"loss is NaN or infinite at step {steps + 1} \(epoch 2\)"):
+    with pytest.raises(Diverged, match=rf"loss is NaN or infinite at step {steps + 1} \(epoch 2\)"):
         train.main(["--resume", str(run), "train.epochs=2"])
     assert {name: (run / name).read_bytes() for name in before} == before  # nothing overwritten

@@ -5,10 +5,10 @@ from pathlib import Path
 
 import pytest
 
+from errors import RunDirError
 import train
 from own_data import classification
 from training.checkpoint import load_checkpoint, save_checkpoint
-from training.rundir import RunDirError
 
 
 def snapshot(folder: Path) -> dict:

@@ -11,10 +11,10 @@ from pathlib import Path
 import pytest
 import torch
 
+from errors import CheckpointError, RunDirError
 import train
 from training import checkpoint, rundir
-from training.checkpoint import CheckpointError, load_checkpoint, save_checkpoint
-from training.rundir import RunDirError
+from training.checkpoint import load_checkpoint, save_checkpoint
 
 ROOT = Path(__file__).resolve().parent.parent
 TINY = ["configs/tiny.yaml", "train.epochs=1"]

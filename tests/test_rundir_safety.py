@@ -4,10 +4,10 @@ from pathlib import Path
 
 import pytest
 
+from errors import RunDirError
 import export
 import train
 from own_data import classification
-from training.rundir import RunDirError
 
 
 def tree(folder: Path) -> dict:

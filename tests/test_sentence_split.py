@@ -1,9 +1,9 @@
 """data.dev_sentences: a dev split of whole sentences out of phrase-level data (SST-2's train), on a tiny file."""
 import pytest
 
+from errors import ConfigError
 from data.datasets import DataConfig, load_splits
 from data.sentence_split import roots
-from training.config import ConfigError
 
 # Two "sentences" with their phrases (as SST-2 lists them), and one phrase shared by both.
 ROWS = [("a fine film", 1), ("fine film", 1), ("fine", 1), ("film", 1), ("a dull film , sadly", 0),

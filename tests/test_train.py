@@ -5,9 +5,9 @@ import pytest
 import torch
 from tensorboard.backend.event_processing.event_accumulator import EventAccumulator
 
+from errors import ConfigError
 import evaluate
 import train
-from data.config_checks import ConfigError
 from training.checkpoint import load_checkpoint
 from training.loop import without_times
 from tests.fixtures import fixture_data

@@ -9,16 +9,16 @@ from pathlib import Path
 import pytest
 import torch
 
+from errors import CheckpointError, ConfigError, DataFormatError
 import evaluate
 import export
 import predict
 import train
 from data import readers
-from data.readers import DataFormatError
 from own_data import classification, tagging
 from training import checkpoint, trainer
-from training.checkpoint import CheckpointError, load_checkpoint, save_checkpoint
-from training.config import ConfigError, load_config
+from training.checkpoint import load_checkpoint, save_checkpoint
+from training.config import load_config
 from training.run import load_run
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -4,12 +4,13 @@ its vector), and how a cased vocabulary meets lower-cased vectors; the config ch
 import pytest
 import torch
 
+from errors import ConfigError
 import train
 from data.vectors import load_vectors
 from data.vocab import UNK_ID, Vocab
 from models.encoder import Encoder, EncoderConfig
 from training.checkpoint import load_checkpoint
-from training.config import ConfigError, load_config
+from training.config import load_config
 from training.run import load_run
 
 DIM = 4

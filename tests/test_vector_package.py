@@ -9,8 +9,8 @@ import pyarrow.parquet as pq
 import pytest
 import torch
 
+from errors import ConfigError
 from data import vector_sources
-from data.config_checks import ConfigError
 from data.vector_sources import PackageVectors, TextVectors, open_vectors
 from data.vectors import load_vectors
 from data.vocab import Vocab

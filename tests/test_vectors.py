@@ -3,8 +3,8 @@ coverage reported, headers and malformed lines handled; and through train.main w
 import pytest
 import torch
 
+from errors import DataFormatError
 import train
-from data.readers import DataFormatError
 from data.vectors import load_vectors
 from data.vocab import Vocab
 from training.checkpoint import load_checkpoint

@@ -14,14 +14,11 @@ from typing import BinaryIO, Callable
 
 import numpy as np
 import torch
+from errors import CheckpointError
 
 
 RUN_KEYS = ("model", "config", "task", "words", "labels")  # what best.pt holds: enough to rebuild the model
 RESUME_KEYS = (*RUN_KEYS, "optimizer", "scheduler", "progress", "rng")  # last.pt: also where training stands
-
-
-class CheckpointError(ValueError):
-    """A file that is not a checkpoint this project wrote; the message names the path and what is wrong."""
 
 
 def save_checkpoint(obj: dict, path: str | Path) -> None:

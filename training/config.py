@@ -11,7 +11,7 @@ import yaml
 from omegaconf import DictConfig, ListConfig, OmegaConf
 from omegaconf.errors import ConfigKeyError, OmegaConfBaseException
 
-from data.config_checks import ConfigError
+from errors import ConfigError
 from data.datasets import DataConfig, require_data
 from models.tasks import ModelConfig
 from .loop import TrainConfig

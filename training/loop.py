@@ -12,7 +12,7 @@ from typing import Union
 import torch
 from tqdm.auto import tqdm
 
-from data.config_checks import check_ranges
+from errors import check_ranges
 from . import metrics
 from .threads import resolve as resolve_threads
 
@@ -98,10 +98,6 @@ def without_times(results: dict) -> dict:
     """metrics.json less its clocks (train_seconds, eval_seconds, save_seconds): what two runs of the same config
     on the same machine must share, bit for bit."""
     return {k: v for k, v in results.items() if not k.endswith("_seconds")}
-
-
-class NothingLearned(RuntimeError):
-    """Training ended with a best dev score of 0 (e.g. no entity ever found): a failed run, not a result."""
 
 
 def make_scheduler(optimizer: torch.optim.Optimizer, cfg: TrainConfig):

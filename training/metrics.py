@@ -26,7 +26,7 @@ from seqeval.metrics import f1_score as entity_f1, precision_score, recall_score
 from seqeval.scheme import IOB2, Entities
 from sklearn.metrics import accuracy_score, classification_report, confusion_matrix, f1_score
 
-from data.config_checks import ConfigError
+from errors import ConfigError
 from data.tags import is_bio
 from data.vocab import UNSEEN_LABEL_ID
 

@@ -17,8 +17,8 @@ from pathlib import Path
 
 from omegaconf import OmegaConf
 
+from errors import RunDirError
 from .checkpoint import load_checkpoint
-from .rundir import RunDirError
 
 FREE = {"data.root", "data.download", "train.epochs", "train.patience", "train.max_steps", "train.max_minutes",
         "train.log_every", "train.device", "train.threads", "train.num_workers", "train.device_data", "train.amp"}

@@ -12,11 +12,12 @@ from pathlib import Path
 import torch
 from torch import nn
 
+from errors import CheckpointError, ConfigError
 from data.datasets import resolve_text
 from data.vocab import Vocabs
 from models.tasks import build_model
-from .checkpoint import CheckpointError, load_checkpoint, load_weights
-from .config import Config, ConfigError, load_config
+from .checkpoint import load_checkpoint, load_weights
+from .config import Config, load_config
 
 
 @dataclass

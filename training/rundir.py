@@ -19,6 +19,7 @@ import re
 import shlex
 from pathlib import Path
 
+from errors import RunDirError
 from .checkpoint import write_atomic
 
 LOCK = ".lock"
@@ -27,10 +28,6 @@ RUN_FILES = ("best.pt", "last.pt", "metrics.json", "report_dev.txt", "report_tes
 EVENTS = "events.out.tfevents.*"  # TensorBoard's, a new name per writer
 PROJECTOR = ("word_embeddings", ("tensors.tsv", "metadata.tsv"))  # STEP/word_embeddings/{tensors,metadata}.tsv
 _held: dict[Path, int] = {}  # run dir -> fd of its lock, for the trainings of this process
-
-
-class RunDirError(RuntimeError):
-    """A run directory that this training may not use; the message names it and says what to do."""
 
 
 def check(run_dir: Path, resuming: bool, overwrite: bool) -> None:

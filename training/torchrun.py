@@ -19,9 +19,8 @@ import sys
 from torch.distributed import run as torchrun
 from torch.distributed.elastic.multiprocessing.api import SignalException
 from torch.distributed.elastic.multiprocessing.errors import ChildFailedError
+from errors import ConfigError, run_cli
 
-from data.config_checks import ConfigError
-from training.errors import run_cli
 
 LAUNCHER_ENV = "RNN_LAUNCHER"  # how the workers' resume hint names the launcher (training/distributed.py)
 

@@ -19,6 +19,7 @@ import torch
 from omegaconf import OmegaConf
 from torch.utils.tensorboard import SummaryWriter
 
+from errors import CheckpointError, Diverged, NothingLearned
 from data.batching import EVAL_BATCH_SIZE, make_loader
 from data.datasets import describe, prepare, resolve_text, task_of
 from data.device_loader import make_device_loader
@@ -28,19 +29,14 @@ from data.vocab import Vocabs
 from models.heads import balanced_class_weights
 from models.tasks import build_model
 from . import distributed, metrics, rundir, tensorboard, threads
-from .checkpoint import (RESUME_KEYS, CheckpointError, load_checkpoint, load_weights, rng_state, save_checkpoint,
-                         set_rng_state)
+from .checkpoint import RESUME_KEYS, load_checkpoint, load_weights, rng_state, save_checkpoint, set_rng_state
 from .config import Config, load_config, to_dict
-from .loop import (NothingLearned, Progress, StopOnSignal, clock, finished, gold_and_predicted, make_optimizer,
-                   make_scheduler, record_dev_score, stop_reason, train_one_epoch)
+from .loop import (Progress, StopOnSignal, clock, finished, gold_and_predicted, make_optimizer, make_scheduler,
+                   record_dev_score, stop_reason, train_one_epoch)
 from .resume import check as check_resume, check_vocabs
 from .run import check_amp, check_device, resolve_device, saved_config
 
 NUM_EXAMPLES = 5  # dev sentences shown with their predictions in TensorBoard
-
-
-class Diverged(RuntimeError):
-    """The training loss stopped being finite; the message names the step and the checkpoints that stay."""
 
 
 @dataclass
