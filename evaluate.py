@@ -13,7 +13,9 @@ import torch
 
 from errors import ConfigError, run_cli
 from data.batching import EVAL_BATCH_SIZE, make_loader
-from data.datasets import DATASETS, FORMATS, prepare
+from data.datasets import prepare
+from data.formats import layout
+from data.config import preset
 from training import metrics
 from training.checkpoint import load_checkpoint
 from training.loop import gold_and_predicted
@@ -49,8 +51,8 @@ def check_overrides(overrides: list[str], task: str, run_dir: Path) -> None:
         if not key.startswith("data."):
             raise ConfigError(f"{key} (a command-line override): evaluate.py takes data.* overrides only, the data "
                               f"to evaluate on; the model is the one the run saved (train a new run to change it)")
-    fmt = data.get("format") or DATASETS.get(data.get("name"), {}).get("format")
-    given = data.get("task") or FORMATS.get(fmt)
+    fmt = data.get("format") or ((preset(data["name"]) or {}).get("format") if "name" in data else None)
+    given = data.get("task") or (layout(fmt).task if fmt else None)
     if given is not None and given != task:
         raise ConfigError(f"{data.get('name', 'the data')!r} is {given} data, and the run in {run_dir} is a {task} "
                           f"model: evaluate it on {task} data")

@@ -26,7 +26,8 @@ import torch
 from torch.utils.tensorboard import SummaryWriter
 
 from data.batching import make_loader
-from data.datasets import prepare, task_of
+from data.datasets import prepare
+from data.config import task_of
 from data.device_loader import make_device_loader
 from models.tasks import build_model
 from training.config import load_config

@@ -44,7 +44,8 @@ import torch
 from torch.utils.tensorboard import SummaryWriter
 
 from data.batching import INPUT_COLUMNS, LABEL_PAD, MAX_WORD_LEN, Batch, make_loader
-from data.datasets import prepare, task_of
+from data.datasets import prepare
+from data.config import task_of
 from data.device_loader import make_device_loader
 from data.vocab import PAD_ID
 from models.tasks import build_model

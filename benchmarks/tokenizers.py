@@ -13,7 +13,8 @@ from __future__ import annotations
 import time
 from pathlib import Path
 
-from data.datasets import DataConfig, load_splits, split_paths
+from data.datasets import load_splits, split_paths
+from data.config import DataConfig
 from data.typed import PTB_QUOTES, as_typed, ud_sentences
 
 

@@ -10,7 +10,7 @@ A tokenizer is a name (``data.tokenizer``) for two steps, both recorded in ``exp
 
 | name | normalisation | split | quotes | for |
 |---|---|---|---|---|
-| whitespace | none | str.split | as written | pre-tokenised text, runs saved before this setting |
+| whitespace | none | str.split | as written | pre-tokenised text |
 | ptb | quotes, dashes, ellipsis, spaces | NLTK | PTB: `` and '' | TREC; the default for your raw text |
 | ptb_lower | the same, then lower-cased | NLTK | PTB | SST-2 (GLUE's text is lower-cased) |
 | ptb_straight | quotes and spaces, 1:1 | NLTK | " | UD EWT, CoNLL-2003 (they write ") |

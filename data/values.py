@@ -1,4 +1,4 @@
-"""What a field of a data file may hold, for the readers (data/readers.py): a label is a value, not a missing-value
+"""What a field of a data file may hold, for the readers (data/formats/): a label is a value, not a missing-value
 marker (pandas' strings, JSON's null and NaN); text holds characters (not a lone surrogate); a CSV/TSV record may span
 lines and hold fields of any size. A field that breaks these is a `DataFormatError` naming file and line.
 """
@@ -39,7 +39,7 @@ def csv_records(path: Path, lines: Iterator[str], delimiter: str, quoting: int) 
 
 
 def json_label(path: Path, line_no: int, value) -> str:
-    """A JSON label in its one string form (data/readers.py's docstring): 1, 1.0 and "1" -> "1"; true -> "true"."""
+    """A JSON label in its one string form (`read_jsonl`): 1, 1.0 and "1" -> "1"; true -> "true"."""
     if value is None:
         raise DataFormatError(path, line_no, "label is null (a missing value?)")
     if isinstance(value, bool):

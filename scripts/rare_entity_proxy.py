@@ -13,7 +13,8 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from data.datasets import DataConfig, data_root
+from data.named import data_root
+from data.config import DataConfig
 
 FILES = {"eng.train": True, "eng.testa": False, "eng.testb": False}  # file -> cut to --train-sentences
 

@@ -23,7 +23,8 @@ import json
 from pathlib import Path
 
 from training import threads  # noqa: F401  first: OpenMP's wait policy before torch loads
-from data.datasets import DataConfig, load_splits, split_paths, tokenizer_of
+from data.datasets import load_splits, split_paths
+from data.config import DataConfig, tokenizer_of
 from data.text import SPLIT, TOKENIZERS, split
 from data.typed import PTB_QUOTES, as_typed, ud_sentences
 from training.predictor import Predictor, decode_fields

@@ -6,8 +6,9 @@ import json
 import pytest
 
 import evaluate
-from data import readers
-from data.datasets import DataConfig, prepare, task_of
+from data.formats.seq_in_out import read_seq_in_out
+from data.datasets import prepare
+from data.config import DataConfig, task_of
 from training.checkpoint import load_checkpoint
 
 # SOURCE.md: utterances, tokens, distinct intents, distinct slot tags
@@ -21,7 +22,7 @@ UNSEEN_TEST_TAGS = {"B-booking_class", "B-compartment", "B-flight", "B-stoploc.a
 @pytest.mark.needs_data("atis")
 @pytest.mark.parametrize("split", ["train", "valid", "test"])
 def test_reader_counts(shared_data, split):
-    ex = readers.read_seq_in_out(shared_data / "atis" / split)
+    ex = read_seq_in_out(shared_data / "atis" / split)
     n, tokens, intents, tags = COUNTS[split]
     assert len(ex) == n and sum(len(e["tokens"]) for e in ex) == tokens
     assert len({e["label"] for e in ex}) == intents and len({t for e in ex for t in e["tags"]}) == tags
@@ -30,7 +31,7 @@ def test_reader_counts(shared_data, split):
 
 @pytest.mark.needs_data("atis")
 def test_first_example(shared_data):
-    first = readers.read_seq_in_out(shared_data / "atis/train")[0]
+    first = read_seq_in_out(shared_data / "atis/train")[0]
     assert first["tokens"] == "i want to fly from baltimore to dallas round trip".split()
     assert first["tags"][5:] == ["B-fromloc.city_name", "O", "B-toloc.city_name", "B-round_trip", "I-round_trip"]
     assert first["label"] == "atis_flight"

@@ -11,8 +11,11 @@ import torch
 from errors import ConfigError, DataFormatError, RunDirError
 import evaluate
 import train
-from data import readers
-from data.datasets import DataConfig, load_splits
+from data.formats.columns import read_columns
+from data.formats.delimited import read_delimited, read_jsonl
+from data.formats.seq_in_out import read_seq_in_out
+from data.datasets import load_splits
+from data.config import DataConfig
 from training.predictor import Predictor
 from training.checkpoint import load_checkpoint, save_checkpoint
 from training.config import load_config
@@ -142,7 +145,7 @@ def test_data_limit_is_named_when_it_leaves_one_class(tmp_path):
 def test_json_labels_have_one_string_form(tmp_path):
     path = write(tmp_path, "l.jsonl", "".join(f'{{"text": "w{i}", "label": {y}}}\n' for i, y in enumerate(
         ['1', '1.0', '"1"', ' " 1 " ', 'true', '"true"', 'false', '0.5', '-0.0', '1e2'])))
-    labels = [e["label"] for e in readers.read_jsonl(path)]
+    labels = [e["label"] for e in read_jsonl(path)]
     assert labels == ["1", "1", "1", "1", "true", "true", "false", "0.5", "0", "100"]
 
 
@@ -157,7 +160,7 @@ def test_json_labels_have_one_string_form(tmp_path):
 ])
 def test_missing_empty_or_nan_label_names_file_and_line(tmp_path, fmt, text, line, message):
     path = write(tmp_path, f"x.{fmt}", text)
-    read = readers.read_jsonl if fmt == "jsonl" else readers.read_delimited
+    read = read_jsonl if fmt == "jsonl" else read_delimited
     kwargs = {"delimiter": "\t"} if fmt == "tsv" else {}
     with pytest.raises(DataFormatError) as e:
         read(path, **kwargs)
@@ -177,8 +180,8 @@ def test_invalid_iob2_under_a_crf_names_the_first_line(tmp_path):
     write(seq, "seq.out", "O B-fromloc\nO I-toloc O\n")
     write(seq, "label", "flight\nflight\n")
     with pytest.raises(DataFormatError, match=rf"^{seq / 'seq.out'}:2: tag I-toloc after O is not valid IOB2"):
-        readers.read_seq_in_out(seq, check_iob2=True)
-    assert readers.read_columns(path)[0]["tags"][2] == "I-MISC"  # without a CRF the tags are read as written
+        read_seq_in_out(seq, check_iob2=True)
+    assert read_columns(path)[0]["tags"][2] == "I-MISC"  # without a CRF the tags are read as written
 
 
 @pytest.mark.needs_data("conll2003", "atis")
@@ -208,7 +211,7 @@ def test_beyond_the_issue_yaml_bom_min_freq_and_a_file_as_run_dir(tmp_path):
         load_config(bad_yaml)
     bom = tmp_path / "bom.csv"
     bom.write_bytes("\ufefftext,label\ngood,pos\nbad,neg\n".encode("utf-8"))  # as Excel saves CSV
-    assert [e["tokens"] for e in readers.read_delimited(bom)] == [["good"], ["bad"]]
+    assert [e["tokens"] for e in read_delimited(bom)] == [["good"], ["bad"]]
     with pytest.raises(DataFormatError, match=r"no word of train occurs data.min_freq=1000 times: every token"):
         train.main(["configs/tiny.yaml", "data.min_freq=1000", "--run-dir", str(tmp_path / "run")])
     a_file = write(tmp_path, "a_file", "")

@@ -4,8 +4,9 @@ from collections import Counter
 import pytest
 from seqeval.metrics.sequence_labeling import get_entities
 
-from data import readers
-from data.datasets import DataConfig, load_splits, task_of
+from data.formats.columns import read_columns
+from data.datasets import load_splits
+from data.config import DataConfig, task_of
 from data.tags import iob1_to_iob2, is_bio
 
 # SOURCE.md: sentences (no -DOCSTART-), tokens, entities per type decoded from the IOB1 tags
@@ -40,7 +41,7 @@ def test_real_sentences_are_converted(conll, shared_data):
     i = sent["tokens"].index("Golan")
     assert sent["tokens"][i: i + 6] == ["Golan", "Heights", "Israel", "captured", "from", "Syria"]
     assert sent["tags"][i: i + 6] == ["B-LOC", "I-LOC", "B-LOC", "O", "O", "B-LOC"]
-    raw = readers.read_columns(shared_data / "conll2003/eng.train")                # tag_scheme iob2: as written
+    raw = read_columns(shared_data / "conll2003/eng.train")                # tag_scheme iob2: as written
     assert raw[0]["tags"][:3] == ["I-ORG", "O", "I-MISC"] and len(raw) == 14041
 
 

@@ -17,7 +17,8 @@ import pytest
 
 import train
 from data import download
-from data.datasets import DataConfig, load_splits
+from data.datasets import load_splits
+from data.config import DataConfig
 from data.registry import REGISTRY, source_url
 from tests.fixtures import TINY, named_data
 

@@ -8,7 +8,8 @@ import pytest
 from errors import ConfigError
 import predict
 import train
-from data import readers
+from data.formats.class_files import read_class_files
+from data.formats.conllu import read_conllu
 from tests.fixtures import FIXTURES, fixture_data
 from training.config import load_config
 from training.loop import Progress, TrainConfig, stop_reason
@@ -92,19 +93,19 @@ def test_a_release_of_per_class_files_reads_as_it_comes(tmp_path):
     (subj / "subj.subjective").write_text("a gorgeous , witty film\n")
     (subj / "subjdata.README.1.0").write_text("Subjectivity dataset v1.0\n")
     (subj / "LICENSE").write_text("terms\n")
-    examples = readers.read_class_files(subj)
+    examples = read_class_files(subj)
     assert [e["label"] for e in examples] == ["objective", "objective", "subjective"]
     mr = tmp_path / "mr"
     mr.mkdir()
     for name, text in {"rt-polarity.neg": "dull\n", "rt-polarity.pos": "fine\n", "README.1.0.txt": "x\n"}.items():
         (mr / name).write_text(text)
-    assert {e["label"] for e in readers.read_class_files(mr)} == {"neg", "pos"}
-    assert [e["label"] for e in readers.read_class_files(mr, classes=["pos"])] == ["pos"]
+    assert {e["label"] for e in read_class_files(mr)} == {"neg", "pos"}
+    assert [e["label"] for e in read_class_files(mr, classes=["pos"])] == ["pos"]
     topics = tmp_path / "topics"
     topics.mkdir()
     for name in ("sports.txt", "politics.txt"):
         (topics / name).write_text("a line\n")
-    assert {e["label"] for e in readers.read_class_files(topics)} == {"sports", "politics"}
+    assert {e["label"] for e in read_class_files(topics)} == {"sports", "politics"}
 
 
 def test_the_fixture_files_are_what_make_fixtures_writes(tmp_path):
@@ -112,6 +113,6 @@ def test_the_fixture_files_are_what_make_fixtures_writes(tmp_path):
     make_fixtures.main(tmp_path)
     made = sorted(p.relative_to(tmp_path) for p in tmp_path.rglob("*") if p.is_file())
     assert made and all((tmp_path / p).read_bytes() == (FIXTURES / p).read_bytes() for p in made)
-    pos = readers.read_conllu(FIXTURES / "pos" / "train.conllu")  # its range lines and empty nodes are skipped
+    pos = read_conllu(FIXTURES / "pos" / "train.conllu")  # its range lines and empty nodes are skipped
     assert len(pos) == 100 and all(len(e["tokens"]) == len(e["tags"]) for e in pos)
     assert "gone" not in {t for e in pos for t in e["tokens"]}

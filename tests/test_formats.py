@@ -6,8 +6,12 @@ import pytest
 
 from errors import DataFormatError
 import train
-from data import readers
-from data.datasets import DataConfig, load_splits, task_of
+from data.formats.columns import read_columns
+from data.formats.conllu import read_conllu
+from data.formats.delimited import read_delimited, read_jsonl
+from data.formats.seq_in_out import read_seq_in_out
+from data.datasets import load_splits
+from data.config import DataConfig, task_of
 from training.config import load_config
 
 CONLLU = """# sent_id = 1
@@ -50,39 +54,39 @@ def write_seq(folder, tokens, tags, labels):
 
 def test_columns_reader_drops_docstart_keeps_hash_tokens_and_converts_iob1(tmp_path):
     path = write(tmp_path, "ner.txt", COLUMNS)
-    iob2 = readers.read_columns(path, token_column=0, tag_column=-1, tag_scheme="iob1")
+    iob2 = read_columns(path, token_column=0, tag_column=-1, tag_scheme="iob1")
     assert iob2 == [{"tokens": ["Peter", "Blackburn", "visits", "#", "Paris"],
                      "tags": ["B-PER", "I-PER", "O", "O", "B-LOC"]},
                     {"tokens": ["EU", "rejects"], "tags": ["B-ORG", "O"]}]
-    chunks = readers.read_columns(path, token_column=0, tag_column=2)      # any column as tag, kept as written
+    chunks = read_columns(path, token_column=0, tag_column=2)      # any column as tag, kept as written
     assert chunks[0]["tags"][:3] == ["I-NP", "I-NP", "I-VP"]
 
 
 def test_csv_tsv_jsonl_readers(tmp_path):
-    csv_ex = readers.read_delimited(write(tmp_path, "a.csv", CSV))
+    csv_ex = read_delimited(write(tmp_path, "a.csv", CSV))
     assert csv_ex[0] == {"tokens": ["Great,", "fun", "movie"], "label": "pos"}
     assert csv_ex[2]["tokens"] == ["a", '"quoted"', "word"]                 # CSV quoting undone
-    tsv = readers.read_delimited(write(tmp_path, "b.tsv", TSV_NO_HEADER), "\t", text_column=1, label_column=0,
+    tsv = read_delimited(write(tmp_path, "b.tsv", TSV_NO_HEADER), "\t", text_column=1, label_column=0,
                                  header=False)
     assert tsv[1] == {"tokens": ["awful", '"film'], "label": "neg"}        # TSV: no quoting at all
-    jsonl = readers.read_jsonl(write(tmp_path, "c.jsonl", JSONL))
+    jsonl = read_jsonl(write(tmp_path, "c.jsonl", JSONL))
     assert jsonl == [{"tokens": ["great", "movie"], "label": "pos"}, {"tokens": ["awful", "film"], "label": "0"}]
 
 
 @pytest.mark.parametrize("name,text,call,message", [
-    ("bad.txt", "Peter NNP I-PER\nBlackburn I-PER\n", lambda p: readers.read_columns(p),
+    ("bad.txt", "Peter NNP I-PER\nBlackburn I-PER\n", lambda p: read_columns(p),
      r"bad\.txt:2: expected 3 whitespace-separated columns"),
-    ("bad.conllu", CONLLU.replace("2\tbark\tbark", "2\tbark"), lambda p: readers.read_conllu(p),
+    ("bad.conllu", CONLLU.replace("2\tbark\tbark", "2\tbark"), lambda p: read_conllu(p),
      r"bad\.conllu:3: expected 10 tab-separated CoNLL-U fields, found 9"),
-    ("bad.csv", "text,label\nfine,pos\nno label here\n", lambda p: readers.read_delimited(p),
+    ("bad.csv", "text,label\nfine,pos\nno label here\n", lambda p: read_delimited(p),
      r"bad\.csv:3: expected 2 fields"),
-    ("bad.tsv", "sentence\tlabel\ngood\t1\n\t0\n", lambda p: readers.read_delimited(p, "\t", "sentence"),
+    ("bad.tsv", "sentence\tlabel\ngood\t1\n\t0\n", lambda p: read_delimited(p, "\t", "sentence"),
      r"bad\.tsv:3: empty text"),
-    ("bad.jsonl", '{"text": "ok", "label": 1}\n{"text": "oops", "label": 1\n', lambda p: readers.read_jsonl(p),
+    ("bad.jsonl", '{"text": "ok", "label": 1}\n{"text": "oops", "label": 1\n', lambda p: read_jsonl(p),
      r"bad\.jsonl:2: not valid JSON"),
-    ("keys.jsonl", '{"text": "ok", "label": 1}\n{"sentence": "x", "label": 1}\n', lambda p: readers.read_jsonl(p),
+    ("keys.jsonl", '{"text": "ok", "label": 1}\n{"sentence": "x", "label": 1}\n', lambda p: read_jsonl(p),
      r"keys\.jsonl:2: expected a JSON object with keys 'text' and 'label'"),
-    ("nohead.csv", "a,b\n", lambda p: readers.read_delimited(p, text_column="text"),
+    ("nohead.csv", "a,b\n", lambda p: read_delimited(p, text_column="text"),
      r"nohead\.csv:1: no column 'text' in header \['a', 'b'\]"),
 ])
 def test_malformed_line_names_file_and_line(tmp_path, name, text, call, message):
@@ -94,11 +98,11 @@ def test_seq_in_out_token_count_mismatch_names_file_and_line(tmp_path):
     folder = write_seq(tmp_path / "train", ["show flights", "to boston please"],
                        ["O O", "O B-toloc.city_name"], ["atis_flight", "atis_flight"])
     with pytest.raises(DataFormatError, match=r"train/seq\.out:2: 2 tags for the 3 tokens of seq\.in line 2"):
-        readers.read_seq_in_out(folder)
+        read_seq_in_out(folder)
     write(folder, "seq.out", "O O\nO B-toloc.city_name O\n")
     write(folder, "label", "atis_flight\n")
     with pytest.raises(DataFormatError, match=r"train/label:2: file ends before line 2"):
-        readers.read_seq_in_out(folder)
+        read_seq_in_out(folder)
 
 
 def user_files(tmp_path) -> dict[str, list[str]]:

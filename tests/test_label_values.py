@@ -9,7 +9,8 @@ import pytest
 
 from errors import DataFormatError
 import train
-from data import readers
+from data.formats.conllu import read_conllu
+from data.formats.delimited import read_delimited
 from own_data import NER, SENTENCES, classification, tagging
 
 
@@ -63,9 +64,9 @@ def test_conllu_underscore_is_not_a_tag_where_it_means_not_annotated(tmp_path):
     path.write_text(conllu(["NOUN", "_", "VERB"]))
     with pytest.raises(DataFormatError, match=rf"^{path}:3: upos is '_' \(not annotated in CoNLL-U\): every word "
                                               r"needs a tag"):
-        readers.read_conllu(path)
+        read_conllu(path)
     path.write_text(conllu(["_", "Number=Sing", "_"], column=5))  # feats: "_" is the empty value, a tag
-    assert readers.read_conllu(path, tag_column="feats")[0]["tags"] == ["_", "Number=Sing", "_"]
+    assert read_conllu(path, tag_column="feats")[0]["tags"] == ["_", "Number=Sing", "_"]
 
 
 @pytest.mark.parametrize("label", ["NA", "NULL", "N/A", "#N/A", "<NA>", "null", "NaN"])
@@ -73,9 +74,9 @@ def test_missing_value_markers_are_not_classes(tmp_path, label):
     path = tmp_path / "t.csv"
     path.write_text(f"text,label\ngood film,pos\nno idea,{label}\n")
     with pytest.raises(DataFormatError, match=rf"^{path}:3: label is '{label}' \(a missing value\?\)"):
-        readers.read_delimited(path)
+        read_delimited(path)
     path.write_text("text,label\ngood film,pos\nno idea,None\n")   # a real intent name in LUIS-style data
-    assert readers.read_delimited(path)[1]["label"] == "None"
+    assert read_delimited(path)[1]["label"] == "None"
 
 
 def test_the_text_column_cannot_be_the_label_column(tmp_path):

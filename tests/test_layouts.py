@@ -11,8 +11,11 @@ import torch
 
 from errors import DataFormatError
 import train
-from data import readers
-from data.datasets import DataConfig, load_splits, task_of
+from data.formats.class_files import read_class_files, read_class_folders
+from data.formats.conllu import read_conllu
+from data.formats.delimited import read_delimited
+from data.datasets import load_splits
+from data.config import DataConfig, task_of
 from training.config import load_config
 from tests.fixtures import CLEAR_DATA, TINY
 
@@ -97,7 +100,7 @@ def test_class_files_reader_and_one_training_step(tmp_path):
     class_files(tmp_path / "train", train_data)
     class_files(tmp_path / "test", {"sports": ["a goal"], "politics": ["a vote"]})
     (tmp_path / "train" / ".DS_Store").write_text("x")                       # hidden files are skipped
-    examples = readers.read_class_files(tmp_path / "train")
+    examples = read_class_files(tmp_path / "train")
     assert Counter(e["label"] for e in examples) == {"sports": 6, "politics": 4}
     assert examples[0] == {"tokens": ["the", "vote", "passed"], "label": "politics"}
     overrides = ["data.name=news", "data.format=class_files", f"data.root={tmp_path}", "data.train_file=train",
@@ -117,7 +120,7 @@ def test_class_files_reader_and_one_training_step(tmp_path):
 def test_class_files_errors_name_the_file(tmp_path, setup, message):
     setup(tmp_path / "data")
     with pytest.raises(DataFormatError, match=message):
-        readers.read_class_files(tmp_path / "data")
+        read_class_files(tmp_path / "data")
 
 
 def class_folders(folder, per_class: dict[str, list[str]]):
@@ -133,7 +136,7 @@ def test_class_folders_reader_classes_filter_and_one_training_step(tmp_path):
             "unsup": ["no label here"] * 3}                                   # aclImdb's unlabelled folder
     class_folders(tmp_path / "imdb", docs)
     (tmp_path / "imdb" / "urls_pos.txt").write_text("http://x\n")            # files beside the folders: not read
-    examples = readers.read_class_folders(tmp_path / "imdb", classes=["pos", "neg"])
+    examples = read_class_folders(tmp_path / "imdb", classes=["pos", "neg"])
     assert Counter(e["label"] for e in examples) == {"pos": 8, "neg": 8}
     assert {"tokens": ["too", "long", "and", "slow"], "label": "neg"} in examples
     overrides = ["data.name=imdb", "data.format=class_folders", f"data.root={tmp_path}", "data.train_file=imdb",
@@ -155,9 +158,9 @@ def test_an_edited_file_in_a_class_folder_is_read_again_not_taken_from_the_cache
 def test_class_folders_errors_name_the_file(tmp_path):
     class_folders(tmp_path / "d", {"pos": ["good", "  \n"], "neg": ["bad"]})
     with pytest.raises(DataFormatError, match=r"d/pos/1_7\.txt: empty file"):
-        readers.read_class_folders(tmp_path / "d")
+        read_class_folders(tmp_path / "d")
     with pytest.raises(DataFormatError, match=r"no class folder \['other'\]; found: \['neg', 'pos'\]"):
-        readers.read_class_folders(tmp_path / "d", classes=["neg", "other"])
+        read_class_folders(tmp_path / "d", classes=["neg", "other"])
     with pytest.raises(ValueError, match="data.classes is for format class_files / class_folders"):
         DataConfig(name="mine", format="csv", train_file="a", test_file="b", classes=["x"])
 
@@ -173,7 +176,7 @@ def test_cp1252_file_is_an_error_in_utf8_and_reads_with_data_encoding(tmp_path):
     overrides = ["data.name=old", "data.format=csv", f"data.root={tmp_path}", "data.train_file=train.csv",
                  "data.test_file=test.csv", "data.dev_fraction=0.25"]
     with pytest.raises(DataFormatError, match=r"old\.csv:2: not valid utf-8"):
-        readers.read_delimited(tmp_path / "old.csv")                      # the default: strict UTF-8
+        read_delimited(tmp_path / "old.csv")                      # the default: strict UTF-8
     dd = splits_of([*overrides, "data.encoding=cp1252"])
     assert ["it", "costs", "5", "\u20ac"] in dd["test"]["tokens"]
     assert ["caf\u00e9", "au", "lait"] in dd["test"]["tokens"]
@@ -184,15 +187,15 @@ def test_utf16_and_utf8_bom_lines_and_errors_name_the_line(tmp_path):
     path = tmp_path / "u16.conllu"
     path.write_bytes("1\tJa\tja\tINTJ\t_\t_\t0\troot\t_\t_\n\n1\t\u00dcber\t_\tADP\t_\t_\t0\troot\t_\t_\n"
                      .encode("utf-16"))
-    assert readers.read_conllu(path, encoding="utf-16") == [{"tokens": ["Ja"], "tags": ["INTJ"]},
+    assert read_conllu(path, encoding="utf-16") == [{"tokens": ["Ja"], "tags": ["INTJ"]},
                                                              {"tokens": ["\u00dcber"], "tags": ["ADP"]}]
     path.write_bytes("a,x\r\nb,y\r\n".encode("utf-16-le") + b"\x00\xd8" + "c,z\n".encode("utf-16-le"))
     with pytest.raises(DataFormatError, match=r"u16\.conllu:3: not valid utf-16-le"):
-        list(readers.read_delimited(path, header=False, text_column=0, label_column=1, encoding="utf-16-le"))
+        list(read_delimited(path, header=False, text_column=0, label_column=1, encoding="utf-16-le"))
     bom = tmp_path / "excel.csv"
     bom.write_bytes("text,label\nok then,yes\n".encode("utf-8-sig"))        # the header is "text", not "\ufefftext"
-    assert readers.read_delimited(bom, encoding="utf-8-sig") == [{"tokens": ["ok", "then"], "label": "yes"}]
-    assert readers.read_delimited(bom) == readers.read_delimited(bom, encoding="utf-8-sig")  # plain utf-8 drops it too
+    assert read_delimited(bom, encoding="utf-8-sig") == [{"tokens": ["ok", "then"], "label": "yes"}]
+    assert read_delimited(bom) == read_delimited(bom, encoding="utf-8-sig")  # plain utf-8 drops it too
     with pytest.raises(ValueError, match="data.encoding: unknown encoding 'utf-9'"):
         DataConfig(encoding="utf-9")
 
@@ -240,5 +243,5 @@ def test_hub_id_parquet_builder_one_file_split_by_test_fraction(tmp_path):
     assert 0.0 <= train_one_step(tmp_path, overrides)["test/accuracy"] <= 1.0
     with pytest.raises(ValueError, match="data.hub_id needs data.task"):
         DataConfig(name="reviews", hub_id="parquet")
-    with pytest.raises(ValueError, match="data.encoding is for the files of data.format"):
+    with pytest.raises(ValueError, match=r"data.encoding is for format conllu / .* class_folders, not data.hub_id"):
         DataConfig(name="reviews", hub_id="parquet", task="classification", encoding="cp1252")

@@ -6,7 +6,6 @@ import io
 import json
 
 import pytest
-import torch
 
 import predict
 from training.predictor import Predictor
@@ -66,16 +65,6 @@ def test_raw_csv_text_is_tokenized_in_training_and_prediction_alike(tmp_path):
     assert [r["tokens"] for r in predicted] == dd["test"]["tokens"] == [text.split(t, "ptb") for t in texts]
     as_tokens = load_splits(load_config("configs/tiny.yaml", [*files, "data.pretokenized=true"]).data)["test"]
     assert as_tokens["tokens"][0] == TYPED.split()                  # data.pretokenized: true keeps whitespace
-
-
-def test_run_saved_before_the_tokenizer_setting_loads_as_whitespace(classifier_run, tmp_path):
-    ckpt = load_checkpoint(classifier_run / "best.pt")
-    for key in ("tokenizer", "pretokenized"):
-        del ckpt["config"]["data"][key]
-    torch.save(ckpt, tmp_path / "best.pt")
-    predictor = Predictor.from_run_dir(tmp_path)
-    assert predictor.tokenizer == "whitespace"
-    assert predictor.predict([TYPED])[0]["tokens"] == TYPED.split()
 
 
 @pytest.mark.needs_data("ud_en_ewt", "trec")

@@ -2,7 +2,8 @@
 import pytest
 
 from errors import ConfigError
-from data.datasets import DataConfig, load_splits
+from data.datasets import load_splits
+from data.config import DataConfig
 from data.sentence_split import roots
 
 # Two "sentences" with their phrases (as SST-2 lists them), and one phrase shared by both.

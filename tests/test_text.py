@@ -7,7 +7,8 @@ from pathlib import Path
 import pytest
 
 from data import text
-from data.datasets import DataConfig, load_splits, resolve_text, tokenizer_of
+from data.datasets import load_splits
+from data.config import DataConfig, resolve_text, tokenizer_of
 from data.typed import as_typed
 
 TYPED = Path(__file__).parent / "data" / "typed_text.jsonl"
@@ -92,8 +93,6 @@ def test_config_resolves_pretokenized_and_tokenizer(overrides, expected):
     files = {} if overrides["name"] != "mine" else {"train_file": "a", "test_file": "b"}
     cfg = resolve_text(DataConfig(**overrides, **files))
     assert (cfg.pretokenized, cfg.tokenizer) == expected
-    old = {k: v for k, v in vars(cfg).items() if k not in ("pretokenized", "tokenizer")}  # a run saved before
-    assert (resolve_text(cfg, old).pretokenized, resolve_text(cfg, old).tokenizer) == (True, "whitespace")
 
 
 def test_bad_settings_name_the_key():

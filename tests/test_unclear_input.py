@@ -14,7 +14,7 @@ import evaluate
 import export
 import predict
 import train
-from data import readers
+from data.formats.delimited import read_delimited, read_jsonl
 from own_data import classification, tagging
 from training import checkpoint, trainer
 from training.checkpoint import load_checkpoint, save_checkpoint
@@ -188,15 +188,15 @@ def test_reader_faults_name_the_line_where_they_start(tmp_path):
     stray.write_text('text,label\ngood,pos\n"bad,neg\nfine,pos\nawful,neg\n')
     with pytest.raises(DataFormatError, match=rf"^{stray}:3: expected 2 fields \(text in column 0, label in 1\), "
                                               r"found 1 in a record running from this line to line 5: a stray quote"):
-        readers.read_delimited(stray)
+        read_delimited(stray)
     big = tmp_path / "big.csv"
     big.write_text(f'text,label\n"{"word " * 40000}",pos\nshort,neg\n')  # a 200 KB field: a whole document
-    assert [len(e["tokens"]) for e in readers.read_delimited(big)] == [40000, 1]
+    assert [len(e["tokens"]) for e in read_delimited(big)] == [40000, 1]
     lone = tmp_path / "lone.jsonl"
     lone.write_text('{"text": "fine", "label": "pos"}\n{"text": "bad \\ud83d text", "label": "neg"}\n')
     with pytest.raises(DataFormatError, match=rf"^{lone}:2: the text holds a lone surrogate \('\\ud83d' at character "
                                               r"5\), half of a character's UTF-16 escape"):
-        readers.read_jsonl(lone)
+        read_jsonl(lone)
 
 
 def test_export_onto_a_folder_or_a_read_only_file_system_is_one_line(run, tmp_path, monkeypatch):

@@ -12,7 +12,7 @@ from omegaconf import DictConfig, ListConfig, OmegaConf
 from omegaconf.errors import ConfigKeyError, OmegaConfBaseException
 
 from errors import ConfigError
-from data.datasets import DataConfig, require_data
+from data.config import DataConfig, require_data
 from models.tasks import ModelConfig
 from .loop import TrainConfig
 

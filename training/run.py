@@ -13,7 +13,7 @@ import torch
 from torch import nn
 
 from errors import CheckpointError, ConfigError
-from data.datasets import resolve_text
+from data.config import resolve_text
 from data.vocab import Vocabs
 from models.tasks import build_model
 from .checkpoint import load_checkpoint, load_weights
@@ -34,13 +34,12 @@ def load_run(run_dir: str | Path, overrides: list[str] = (), device: str | torch
     """Rebuild a run's best model from RUN_DIR/best.pt (loaded onto the CPU, so GPU-trained runs load anywhere).
 
     ``overrides``: dotted config overrides, e.g. ``data.root=/elsewhere`` to evaluate on data that moved.
-    A run saved before ``data.tokenizer`` existed gets the whitespace split it was trained with.
     """
     path = Path(run_dir)
     ckpt = load_checkpoint(path / "best.pt")
     saved_config(ckpt["config"], path / "best.pt")
     cfg = load_config(base=ckpt["config"], overrides=list(overrides))
-    cfg.data = resolve_text(cfg.data, ckpt["config"]["data"])
+    cfg.data = resolve_text(cfg.data)
     vocabs = Vocabs.from_dict(ckpt)
     model = build_model(ckpt["task"], len(vocabs.words), vocabs.label_names(), cfg.model, vocabs.num_chars,
                         frozen_words=vocabs.words.frozen)

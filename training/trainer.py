@@ -21,7 +21,8 @@ from torch.utils.tensorboard import SummaryWriter
 
 from errors import CheckpointError, Diverged, NothingLearned
 from data.batching import EVAL_BATCH_SIZE, make_loader
-from data.datasets import describe, prepare, resolve_text, task_of
+from data.datasets import prepare
+from data.config import describe, resolve_text, task_of
 from data.device_loader import make_device_loader
 from data.vector_sources import open_vectors
 from data.vectors import load_vectors
@@ -124,7 +125,7 @@ def setup(cfg: Config, run_dir: str | Path, resume: dict | None, overwrite: bool
     arithmetic), run-dir checks before the data (they write nothing), the seed before the model's weights."""
     num_threads = threads.use(cfg.train.threads)
     check_device(cfg.train.device)
-    cfg.data = resolve_text(cfg.data, resume["config"]["data"] if resume else None)  # the checkpoint names them
+    cfg.data = resolve_text(cfg.data)  # spelled out: a checkpoint names them
     device = distributed.setup(resolve_device(cfg.train.device))  # torchrun: join the group (cuda:LOCAL_RANK)
     check_amp(cfg.train.amp, device)
     run_dir = Path(distributed.broadcast_object(str(run_dir)))  # rank 0's: a default name holds the start time

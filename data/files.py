@@ -1,0 +1,71 @@
+"""Reading a data file line by line, for every layout (data/formats/): lines with their numbers, in any encoding
+(an invalid byte named with its line), blank-line separated blocks, and the checks every reader shares."""
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Iterator
+
+from errors import DataFormatError
+from .tags import first_invalid_iob2, iob2_problem
+
+
+def open_lines(path: Path, encoding: str = "utf-8", keepends: bool = False) -> Iterator[tuple[int, str]]:
+    """Yield (line_no, line) without the newline; a byte not valid in ``encoding`` is reported with its line."""
+    if "\n".encode(encoding) != b"\n":  # UTF-16/32, utf-8-sig: a newline is not (only) the byte 0x0A
+        yield from decoded_lines(path, encoding, keepends)
+        return
+    with open(path, "rb") as f:
+        for line_no, raw in enumerate(f, start=1):
+            try:
+                line = raw.decode(encoding)
+            except UnicodeDecodeError as e:
+                raise DataFormatError(path, line_no, f"not valid {encoding} ({e.reason} at byte {e.start})") from None
+            if line_no == 1:
+                line = line.removeprefix("\ufeff")  # a byte order mark (Excel's CSV): not part of the text
+            yield line_no, line if keepends else line.rstrip("\r\n")
+
+
+def decoded_lines(path: Path, encoding: str, keepends: bool) -> Iterator[tuple[int, str]]:
+    """`open_lines` for encodings whose newline is not the single byte 0x0A (UTF-16/32, a UTF-8 BOM): the whole
+    file decoded, then split at newlines; an invalid byte is reported with the line it falls on."""
+    data = Path(path).read_bytes()
+    try:
+        text = data.decode(encoding)
+    except UnicodeDecodeError as e:
+        line_no = data[:e.start].decode(encoding, errors="replace").count("\n") + 1
+        raise DataFormatError(path, line_no, f"not valid {encoding} ({e.reason} at byte {e.start} of the "
+                                             f"file)") from None
+    lines = text.split("\n")
+    for line_no, line in enumerate(lines, start=1):
+        last = line_no == len(lines)
+        if last and not line:  # after the final newline
+            return
+        yield line_no, line + ("" if last else "\n") if keepends else line.rstrip("\r")
+
+
+def sentences(path: Path, comments: bool = False, encoding: str = "utf-8") -> Iterator[list[tuple[int, str]]]:
+    """Blank-line separated blocks of a column file, each a list of (line_no, line); ``#`` lines skipped if
+    ``comments`` (CoNLL-U; in other column files ``#`` can be a token)."""
+    block = []
+    for line_no, line in open_lines(path, encoding):
+        if not line.strip():
+            if block:
+                yield block
+            block = []
+        elif not (comments and line.startswith("#")):
+            block.append((line_no, line))
+    if block:
+        yield block
+
+
+def require_iob2(path: Path, tags: list[str], lines: list[int]) -> None:
+    """DataFormatError at the line of the first tag that is not valid IOB2 (`data.tags`)."""
+    i = first_invalid_iob2(tags)
+    if i is not None:
+        raise DataFormatError(path, lines[i], iob2_problem(tags, i))
+
+
+def nonempty(examples: list[dict], path: Path) -> list[dict]:
+    if not examples:
+        raise DataFormatError(path, None, "no examples found (empty file?)")
+    return examples

@@ -1,0 +1,48 @@
+"""Data layouts (``data.format``): each module here reads one kind of file into examples and says which ``data.*``
+settings it takes. A tagging example is ``{"tokens": [...], "tags": [...]}``, a classification example
+``{"tokens": [...], "label": "..."}``, a joint one has both. A malformed line raises `DataFormatError` naming file and
+line. A new layout: a module defining ``LAYOUTS = {name: Layout(...)}``, and its name here in `MODULES`.
+
+| format | module | task | settings |
+|---|---|---|---|
+| conllu | conllu | tagging | tag_column (a CoNLL-U field name, default upos), tag_scheme |
+| columns | columns | tagging | token_column, tag_column (0-based, negative from the end), tag_scheme |
+| seq_in_out | seq_in_out | joint | tag_scheme |
+| csv, tsv, jsonl | delimited | classification | text_column, label_column (header names, keys or indices), header |
+| class_files, class_folders | class_files | classification | classes |
+| trec | trec | classification | fine_labels |
+
+Every layout but trec also takes ``data.encoding`` (strict; a byte not valid in it names its line).
+"""
+from __future__ import annotations
+
+import importlib
+from dataclasses import dataclass
+from typing import Callable
+
+MODULES = {"conllu": "conllu", "columns": "columns", "seq_in_out": "seq_in_out", "csv": "delimited",
+           "tsv": "delimited", "jsonl": "delimited", "class_files": "class_files", "class_folders": "class_files",
+           "trec": "trec"}
+TASKS = ("tagging", "classification", "joint")
+TAG_SCHEMES = ("iob2", "iob1")  # iob1: convert to IOB2 while reading; iob2 (or any other tags): keep as written
+SETTINGS = ("tag_column", "token_column", "text_column", "label_column", "header", "tag_scheme", "classes",
+            "fine_labels", "encoding")  # the data.* settings that only some layouts read
+
+
+@dataclass(frozen=True)
+class Layout:
+    task: str                          # tagging | classification | joint: the examples' label fields
+    read: Callable                     # (path, **options) -> [example, ...]
+    options: Callable                  # get(setting) -> the reader's keyword arguments, defaults filled in
+    settings: tuple[str, ...]          # which of `SETTINGS` it reads (setting another is an error)
+    pretokenized: bool = False         # one token per field: never split again (else raw text, data.tokenizer)
+
+
+def layout(name: str) -> Layout:
+    """The layout of ``data.format`` (its module is imported on first use)."""
+    return importlib.import_module(f"{__name__}.{MODULES[name]}").LAYOUTS[name]
+
+
+def readers_of(setting: str) -> list[str]:
+    """The formats that read ``data.<setting>``, for the message that says where it belongs."""
+    return [name for name in MODULES if setting in layout(name).settings]
