@@ -19,7 +19,8 @@ from data.config import preset
 from training import metrics
 from training.checkpoint import load_checkpoint
 from training.loop import gold_and_predicted
-from training.run import load_run, resolve_device
+from inference.run import load_run
+from training.device import resolve_device
 
 
 def main(argv=None) -> dict:

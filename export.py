@@ -44,7 +44,7 @@ from data import text
 from data.batching import MAX_WORD_LEN, Batch, collate
 from data.vocab import PAD_ID, UNK_ID
 from training.checkpoint import write_atomic
-from training.run import Run, load_run
+from inference.run import Run, load_run
 
 SHAPE_RULES = {"lstm": register_lstm_while_loop_decomposition, "gru": register_gru_while_loop_decomposition}
 TOLERANCE = 1e-4                   # max |exported - eager packed| on the check batch

@@ -21,8 +21,8 @@ from typing import BinaryIO, Iterable, Iterator
 
 from errors import ConfigError, DataFormatError, run_cli
 from data.text import SPLIT, tokenize
-from training.predictor import Predictor
-from training.run import check_device
+from inference.predictor import Predictor
+from training.device import check_device
 
 
 def format_text(result: dict) -> str:

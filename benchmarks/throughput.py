@@ -51,7 +51,7 @@ from data.vocab import PAD_ID
 from models.tasks import build_model
 from training.config import load_config
 from training.loop import Progress, StopOnSignal, make_optimizer, train_one_epoch, train_step
-from training.run import bf16_supported
+from training.device import bf16_supported
 
 STEP_ROWS = [("packed", "random"), ("reversed", "random"), ("packed", "bucketed"), ("reversed", "bucketed")]
 BUSY = {"loop busy"}  # measured while a busy neighbour process runs

@@ -13,7 +13,7 @@ from pathlib import Path
 
 from training import threads  # noqa: F401  first: OpenMP's wait policy before torch loads
 from models.encoder import SENTENCE_VECTORS
-from training.trainer import fit_or_reuse
+from scripts.sweep import fit_or_reuse
 
 DESCRIPTION = {
     "h_n": "`cat(h_n[-2], h_n[-1])` (the default)",

@@ -23,12 +23,17 @@ from pathlib import Path
 
 import yaml
 
-from training.metrics import mean_std
 
 ROOT = Path(__file__).resolve().parent.parent
 RESULTS = ROOT / "docs" / "results.json"
 README = ROOT / "README.md"
 BEGIN, END = "<!-- results table: python -m scripts.results table -->", "<!-- end of results table -->"
+
+
+def mean_std(values: list[float]) -> str:
+    """Percentages: `mean ±std` over seeds, for tables of runs (just the value for one seed)."""
+    pct = [100 * v for v in values]
+    return f"{statistics.mean(pct):.2f}" + (f" ±{statistics.stdev(pct):.2f}" if len(pct) > 1 else "")
 
 
 def load() -> dict:

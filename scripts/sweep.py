@@ -9,17 +9,33 @@ stopped. Pick a variant by its dev score; the test column is what you report. Wr
 """
 from __future__ import annotations
 
-from errors import Diverged
 from training import threads  # noqa: F401  first: OpenMP's wait policy before torch loads (training/threads.py)
 import argparse
+import json
 import statistics
 import sys
 from pathlib import Path
 
+from errors import Diverged, NothingLearned
+from scripts.results import mean_std
 from training.config import load_config
-from training.metrics import mean_std, resolve_select_metric
-from training.trainer import fit_or_reuse
+from training.metrics import resolve_select_metric
+from training.trainer import fit, resume_fit
 
+
+
+def fit_or_reuse(config: str, overrides: list[str], run_dir: Path) -> dict:
+    """metrics.json of the run in run_dir, training it first (`fit`) unless it has finished (sweeps): an interrupted
+    run (last.pt) is resumed, one killed before its first checkpoint is started again. A run that learned nothing
+    (NothingLearned) is reported with a warning and its metrics kept, so one failed variant does not end a sweep."""
+    try:
+        if (run_dir / "last.pt").exists() and not (run_dir / "metrics.json").exists():
+            resume_fit(run_dir, overrides)
+        elif not (run_dir / "metrics.json").exists():
+            fit(load_config(config, overrides), run_dir, overwrite=True)
+    except NothingLearned as e:
+        print(f"warning: {run_dir}: {e}")
+    return json.loads((run_dir / "metrics.json").read_text())
 
 def parse_variant(text: str) -> tuple[str, list[str]]:
     name, sep, overrides = text.partition(":")

@@ -27,8 +27,9 @@ from data.datasets import load_splits, split_paths
 from data.config import DataConfig, tokenizer_of
 from data.text import SPLIT, TOKENIZERS, split
 from data.typed import PTB_QUOTES, as_typed, ud_sentences
-from training.predictor import Predictor, decode_fields
-from training.run import load_run
+from inference.predictor import decode_fields
+from inference.predictor import Predictor
+from inference.run import load_run
 
 HAND_WRITTEN = Path(__file__).resolve().parent.parent / "tests" / "data" / "typed_text.jsonl"
 

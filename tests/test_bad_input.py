@@ -16,7 +16,7 @@ from data.formats.delimited import read_delimited, read_jsonl
 from data.formats.seq_in_out import read_seq_in_out
 from data.datasets import load_splits
 from data.config import DataConfig
-from training.predictor import Predictor
+from inference.predictor import Predictor
 from training.checkpoint import load_checkpoint, save_checkpoint
 from training.config import load_config
 

@@ -7,7 +7,7 @@ import torch
 
 from benchmarks import syncs, throughput, time_to_accuracy
 from tests.fixtures import fixture_data
-from training.run import bf16_supported
+from training.device import bf16_supported
 
 
 @pytest.mark.parametrize("overrides", [[], ["model.char_filters=8"], fixture_data("questions"),

@@ -16,7 +16,7 @@ from data.batching import collate
 from data.datasets import load_splits
 from models.heads import balanced_class_weights
 from models.tasks import ModelConfig, build_model
-from training.predictor import Predictor
+from inference.predictor import Predictor
 from training.checkpoint import load_checkpoint
 from training.config import load_config
 from tests.fixtures import CLEAR_DATA

@@ -68,7 +68,7 @@ def test_evaluation_is_dealt_round_robin_and_loses_nothing():
 
 
 def _perturbed_replica(rank: int, init_file: str, ok: list):
-    """Two gloo processes; rank 1 changes one weight; assert_replicas_equal must fail on both."""
+    """Two gloo processes; rank 1 changes one weight; check_replicas must fail on both."""
     dist.init_process_group("gloo", init_method=f"file://{init_file}", rank=rank, world_size=2)
     torch.manual_seed(0)
     model = torch.nn.Linear(3, 2)
@@ -76,7 +76,7 @@ def _perturbed_replica(rank: int, init_file: str, ok: list):
         with torch.no_grad():
             model.bias[0] += 1e-6
     try:
-        distributed.assert_replicas_equal(model)
+        distributed.Torchrun(dist.group.WORLD).check_replicas(model)
     except RuntimeError as e:
         assert "1 tensor(s)" in str(e)
     else:

@@ -12,7 +12,7 @@ import torch
 import export
 from models.encoder import EncoderConfig
 from models.tasks import build_model
-from training.predictor import Predictor
+from inference.predictor import Predictor
 from training.checkpoint import load_checkpoint
 
 REPO = Path(__file__).resolve().parent.parent

@@ -12,7 +12,8 @@ from data.formats.class_files import read_class_files
 from data.formats.conllu import read_conllu
 from tests.fixtures import FIXTURES, fixture_data
 from training.config import load_config
-from training.loop import Progress, TrainConfig, stop_reason
+from training.loop import Progress, stop_reason
+from training.config import TrainConfig
 from training.metrics import check_select_metric
 
 TINY_MODEL = ["model.embed_dim=8", "model.hidden_size=8", "model.char_filters=4", "train.epochs=2"]

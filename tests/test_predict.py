@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 import predict
-from training.predictor import Predictor
+from inference.predictor import Predictor
 from data.batching import make_loader
 from data.datasets import load_splits, prepare
 from data.vocab import Vocabs

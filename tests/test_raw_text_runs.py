@@ -8,7 +8,7 @@ import json
 import pytest
 
 import predict
-from training.predictor import Predictor
+from inference.predictor import Predictor
 import train
 from data import text
 from data.datasets import load_splits

@@ -7,7 +7,8 @@ import torch
 
 from errors import NothingLearned
 import train
-from training.loop import Progress, TrainConfig, finished, make_scheduler, record_dev_score
+from training.loop import Progress, finished, make_scheduler, record_dev_score
+from training.config import TrainConfig
 
 
 def replay(scores: list[float], **settings) -> list[dict]:

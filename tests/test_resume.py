@@ -11,8 +11,8 @@ from pathlib import Path
 import pytest
 import torch
 
-from training.checkpoint import load_checkpoint
 from errors import Diverged
+from training.checkpoint import load_checkpoint
 from tests.fixtures import FIXTURES
 from training.loop import without_times
 

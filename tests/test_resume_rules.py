@@ -82,5 +82,5 @@ def test_what_keeps_the_meaning_may_change(run):
 
 
 def test_the_resume_command_quotes_a_path_with_spaces():
-    from training.distributed import resume_command
-    assert resume_command(Path("my runs/a b")).endswith(" train.py --resume 'my runs/a b'")
+    from training.group import Single
+    assert Single().resume_command(Path("my runs/a b")).endswith(" train.py --resume 'my runs/a b'")

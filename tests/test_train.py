@@ -11,7 +11,7 @@ import train
 from training.checkpoint import load_checkpoint
 from training.loop import without_times
 from tests.fixtures import fixture_data
-from training.run import bf16_supported
+from training.device import bf16_supported
 
 
 def scalars(run_dir, tag):

@@ -19,7 +19,7 @@ from own_data import classification, tagging
 from training import checkpoint, trainer
 from training.checkpoint import load_checkpoint, save_checkpoint
 from training.config import load_config
-from training.run import load_run
+from inference.run import load_run
 
 ROOT = Path(__file__).resolve().parent.parent
 ENV = {**os.environ, "OMP_NUM_THREADS": "1"}

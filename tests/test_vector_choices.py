@@ -11,7 +11,7 @@ from data.vocab import UNK_ID, Vocab
 from models.encoder import Encoder, EncoderConfig
 from training.checkpoint import load_checkpoint
 from training.config import load_config
-from training.run import load_run
+from inference.run import load_run
 
 DIM = 4
 TRAIN = [("the", "DET"), ("cat", "NOUN"), ("sat", "VERB")], [("a", "DET"), ("dog", "NOUN"), ("ran", "VERB")]

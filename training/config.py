@@ -6,15 +6,65 @@ import dataclasses
 import io
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Union
 
+import torch
 import yaml
 from omegaconf import DictConfig, ListConfig, OmegaConf
 from omegaconf.errors import ConfigKeyError, OmegaConfBaseException
 
-from errors import ConfigError
+from errors import CheckpointError, ConfigError, check_ranges
 from data.config import DataConfig, require_data
 from models.tasks import ModelConfig
-from .loop import TrainConfig
+from . import metrics
+from .threads import resolve as resolve_threads
+
+
+TRAIN_RANGES = {"epochs": ">= 1", "batch_size": ">= 1", "lr": "> 0", "weight_decay": ">= 0", "clip_norm": "> 0",
+                "patience": ">= 1", "lr_decay": "(0, 1]", "lr_patience": ">= 0", "max_steps": ">= 0",
+                "max_minutes": ">= 0", "log_every": ">= 1", "num_workers": ">= 0"}
+
+
+@dataclass
+class TrainConfig:
+    epochs: int = 20
+    batch_size: int = 32
+    lr: float = 2e-3
+    weight_decay: float = 0.01
+    clip_norm: float = 5.0
+    patience: int = 4           # early stopping: epochs without a better dev score (counted once it has learned)
+    lr_decay: float = 0.5       # multiply the lr by this when dev stops improving (ReduceLROnPlateau); 1.0: never
+    lr_patience: int = 2        # flat epochs tolerated before the lr decays (counted once it has learned)
+    select_metric: str = "auto"  # dev metric that picks the best checkpoint (training/metrics.py); auto: entity_f1
+                                 # for BIO tags (NER, chunks), exact_match for joint intent + slots, else accuracy
+    seed: int = 1
+    device: str = "auto"        # auto | cpu | cuda | cuda:1 ...
+    threads: Union[int, str] = "auto"  # CPU intra-op threads: auto (one, training/threads.py) or a number; the
+                                       # run's numbers depend on it, never on OMP_NUM_THREADS
+    max_steps: int = 0          # > 0: stop after this many steps in total (smoke tests)
+    max_minutes: float = 0.0    # > 0: a safety cap: stop after the epoch during which training time passed this
+                                # budget. It makes a result depend on the machine's speed: no committed config sets it
+    log_every: int = 50         # steps between train/loss_step points in TensorBoard
+    amp: bool = False           # bf16 autocast for the training forward; evaluation stays float32. CPU: needs
+                                # bf16 support; faster at 1 thread, not at 2 (docs/speed.md)
+    num_workers: int = 0        # DataLoader worker processes; 0: collate in the training process (collate is
+                                # cheaper than a worker's hand-over on a few cores: docs/speed.md)
+    device_data: bool = False   # put each split on the device once and slice batches there (data/device_loader.py):
+                                # the same batches, no per-step collate or host-to-device copy (for GPUs)
+
+    def __post_init__(self):
+        check_ranges("train", self, TRAIN_RANGES)
+        if self.device != "auto":
+            try:
+                torch.device(self.device)
+            except RuntimeError:
+                raise ValueError(f"train.device must be auto, cpu, cuda or cuda:N, got {self.device!r}") from None
+        resolve_threads(self.threads)
+        if self.device_data and self.num_workers:
+            raise ValueError("train.device_data slices batches on the device: it takes no train.num_workers")
+        if self.select_metric not in ("auto", *metrics.METRIC_NAMES):
+            raise ValueError(f"train.select_metric must be auto or one of {', '.join(metrics.METRIC_NAMES)}, "
+                             f"got {self.select_metric!r}")
 
 
 @dataclass
@@ -116,3 +166,13 @@ def _kind(value) -> str:
 def to_dict(cfg: Config) -> dict:
     """Plain nested dict (safe to store in a weights_only checkpoint and to dump as YAML)."""
     return dataclasses.asdict(cfg)
+
+
+def saved_config(config: dict, path: Path) -> Config:
+    """The config a checkpoint stores, checked: one this code cannot read (a key of newer code, a value out of
+    range) is a CheckpointError naming ``path``."""
+    try:
+        return load_config(base=config)
+    except ConfigError as e:
+        raise CheckpointError(f"{path}: its config does not fit this code ({e}): a checkpoint of another version "
+                              f"of it?") from None

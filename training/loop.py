@@ -1,5 +1,5 @@
-"""The plain training loop's parts: the recipe's settings and rules, `train_one_epoch`, and `gold_and_predicted` for
-evaluation; training/trainer.py puts them together."""
+"""The plain training loop's parts: the recipe's rules (progress, dev scores, lr decay, when to stop),
+`train_one_epoch`, and `gold_and_predicted` for evaluation; training/trainer.py puts them together."""
 from __future__ import annotations
 
 import contextlib
@@ -7,61 +7,11 @@ import math
 import signal
 import time
 from dataclasses import dataclass
-from typing import Union
 
 import torch
 from tqdm.auto import tqdm
 
-from errors import check_ranges
-from . import metrics
-from .threads import resolve as resolve_threads
-
-TRAIN_RANGES = {"epochs": ">= 1", "batch_size": ">= 1", "lr": "> 0", "weight_decay": ">= 0", "clip_norm": "> 0",
-                "patience": ">= 1", "lr_decay": "(0, 1]", "lr_patience": ">= 0", "max_steps": ">= 0",
-                "max_minutes": ">= 0", "log_every": ">= 1", "num_workers": ">= 0"}
-
-
-@dataclass
-class TrainConfig:
-    epochs: int = 20
-    batch_size: int = 32
-    lr: float = 2e-3
-    weight_decay: float = 0.01
-    clip_norm: float = 5.0
-    patience: int = 4           # early stopping: epochs without a better dev score (counted once it has learned)
-    lr_decay: float = 0.5       # multiply the lr by this when dev stops improving (ReduceLROnPlateau); 1.0: never
-    lr_patience: int = 2        # flat epochs tolerated before the lr decays (counted once it has learned)
-    select_metric: str = "auto"  # dev metric that picks the best checkpoint (training/metrics.py); auto: entity_f1
-                                 # for BIO tags (NER, chunks), exact_match for joint intent + slots, else accuracy
-    seed: int = 1
-    device: str = "auto"        # auto | cpu | cuda | cuda:1 ...
-    threads: Union[int, str] = "auto"  # CPU intra-op threads: auto (one, training/threads.py) or a number; the
-                                       # run's numbers depend on it, never on OMP_NUM_THREADS
-    max_steps: int = 0          # > 0: stop after this many steps in total (smoke tests)
-    max_minutes: float = 0.0    # > 0: a safety cap: stop after the epoch during which training time passed this
-                                # budget. It makes a result depend on the machine's speed: no committed config sets it
-    log_every: int = 50         # steps between train/loss_step points in TensorBoard
-    amp: bool = False           # bf16 autocast for the training forward; evaluation stays float32. CPU: needs
-                                # bf16 support; faster at 1 thread, not at 2 (docs/speed.md)
-    num_workers: int = 0        # DataLoader worker processes; 0: collate in the training process (collate is
-                                # cheaper than a worker's hand-over on a few cores: docs/speed.md)
-    device_data: bool = False   # put each split on the device once and slice batches there (data/device_loader.py):
-                                # the same batches, no per-step collate or host-to-device copy (for GPUs)
-
-    def __post_init__(self):
-        check_ranges("train", self, TRAIN_RANGES)
-        if self.device != "auto":
-            try:
-                torch.device(self.device)
-            except RuntimeError:
-                raise ValueError(f"train.device must be auto, cpu, cuda or cuda:N, got {self.device!r}") from None
-        resolve_threads(self.threads)
-        if self.device_data and self.num_workers:
-            raise ValueError("train.device_data slices batches on the device: it takes no train.num_workers")
-        if self.select_metric not in ("auto", *metrics.METRIC_NAMES):
-            raise ValueError(f"train.select_metric must be auto or one of {', '.join(metrics.METRIC_NAMES)}, "
-                             f"got {self.select_metric!r}")
-
+from .config import TrainConfig
 
 @dataclass
 class Progress:
@@ -186,7 +136,7 @@ def train_step(model, optimizer, batch, cfg: TrainConfig) -> torch.Tensor:
 
 
 def train_one_epoch(model, loader, optimizer, cfg: TrainConfig, writer, progress: Progress, device,
-                    stop: StopOnSignal) -> dict:
+                    stop: StopOnSignal, progress_bar: bool = True) -> dict:
     """Train from batch `progress.batch` of epoch `progress.epoch` to the epoch's end (or a stop request).
 
     Updates `progress` in place. Returns {loss, tokens_per_s, seconds} for the batches trained in this call.
@@ -196,8 +146,7 @@ def train_one_epoch(model, loader, optimizer, cfg: TrainConfig, writer, progress
     loader.batch_sampler.set_epoch(progress.epoch, start=progress.batch)  # a resume skips what was done
     loss_sum, batches, tokens, start = torch.zeros((), device=device), 0, 0, time.perf_counter()
     bad_step = torch.full((), -1, device=device)  # first step whose loss was not finite, found without a sync
-    quiet = torch.distributed.is_initialized() and torch.distributed.get_rank() > 0  # one bar, rank 0's
-    for batch in tqdm(loader, desc=f"epoch {progress.epoch}", leave=False, mininterval=2, disable=quiet):
+    for batch in tqdm(loader, desc=f"epoch {progress.epoch}", leave=False, mininterval=2, disable=not progress_bar):
         loss = train_step(model, optimizer, batch.to(device), cfg)
         progress.batch, progress.step = progress.batch + 1, progress.step + 1
         loss_sum += loss.detach()  # no .item() per step: no host sync on the hot path

@@ -18,7 +18,6 @@ macro-F1, the report and the confusion matrix; an unseen ``B-ORG I-ORG`` is one 
 """
 from __future__ import annotations
 
-import statistics
 from itertools import chain
 
 from seqeval.metrics import classification_report as entity_report
@@ -151,12 +150,6 @@ def _entity_report(gold: list[list[int]], pred: list[list[int]], names: list[str
     if not any(Entities(tag_strings(seqs, names), IOB2).unique_tags for seqs in (gold, pred)):
         return "(no entity in the gold or the predicted tags)\n"
     return strict_iob2(entity_report, gold, pred, names, digits=4)
-
-
-def mean_std(values: list[float]) -> str:
-    """Percentages: `mean ±std` over seeds, for tables of runs (just the value for one seed)."""
-    pct = [100 * v for v in values]
-    return f"{statistics.mean(pct):.2f}" + (f" ±{statistics.stdev(pct):.2f}" if len(pct) > 1 else "")
 
 
 def _confusion_text(cm, names: list[str]) -> str:

@@ -12,7 +12,7 @@ from data.batching import Batch, collate
 from data.encode import encode_tokens
 from data.text import SPLIT, tokenize
 from data.vocab import Vocab, Vocabs
-from .run import load_run
+from inference.run import load_run
 
 
 def decode_fields(pred: dict[str, list], labels: dict[str, Vocab]) -> list[dict]:
@@ -55,7 +55,7 @@ class Predictor:
     @classmethod
     def from_run_dir(cls, run_dir: str | Path, device: str | torch.device = "cpu", batch_size: int = 64,
                      pretokenized: bool = False) -> "Predictor":
-        """The run's best model (`training.run.load_run`) with its vocabularies and tokenizer settings.
+        """The run's best model (`inference.run.load_run`) with its vocabularies and tokenizer settings.
 
         ``pretokenized``: the sentences are tokens separated by spaces (split on whitespace, not re-tokenised).
         """

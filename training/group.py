@@ -1,0 +1,80 @@
+"""The processes a run trains with, as one object the trainer asks: `Single` here (one process: every exchange is
+the identity), or under torchrun `training.distributed.Torchrun` (a part: DDP, each rank its share of the batches,
+only rank 0 writes). `process_group` picks one; nothing else in the core knows how many processes there are."""
+from __future__ import annotations
+
+import os
+import shlex
+import shutil
+import sys
+from contextlib import nullcontext
+
+import torch
+
+from errors import needs_part
+from .loop import StopOnSignal
+
+
+class Single:
+    """One process: it writes and prints, sees every batch, and exchanges nothing."""
+    rank, world_size, is_main = 0, 1, True
+
+    def shard(self) -> dict:
+        """This process's share of the batches, as `make_loader` keyword arguments."""
+        return {"num_replicas": self.world_size, "rank": self.rank}
+
+    def main_first(self):
+        """A block that rank 0 runs before the others (e.g. filling the datasets cache)."""
+        return nullcontext()
+
+    def wrap(self, model: torch.nn.Module, device: torch.device) -> torch.nn.Module:
+        return model
+
+    def broadcast(self, obj):
+        """Rank 0's ``obj`` on every rank."""
+        return obj
+
+    def gather(self, *parts):
+        """Each rank's lists (or dicts of lists) -> their concatenation in rank order, on every rank."""
+        return parts
+
+    def reduce_stats(self, stats: dict) -> dict:
+        return stats
+
+    def rng_states(self, state: dict) -> dict:
+        """last.pt's RNG states: this process's (every rank's, under torchrun)."""
+        return state
+
+    def own_rng_state(self, state: dict) -> dict:
+        return state
+
+    def stop_on_signal(self) -> StopOnSignal:
+        """Ctrl-C and SIGTERM (on any rank) ask the loop to stop after the step."""
+        return StopOnSignal()
+
+    def check_replicas(self, model: torch.nn.Module) -> None:
+        """Every rank holds rank 0's weights (a barrier as well)."""
+
+    def launcher(self) -> str:
+        """How to start this run again: this interpreter (`python` when that is the one on the PATH)."""
+        return "python" if shutil.which("python") == sys.executable else shlex.quote(sys.executable)
+
+    def resume_command(self, run_dir) -> str:
+        """The command that resumes ``run_dir`` with as many processes (the resume hint), paths quoted for a shell."""
+        script = sys.argv[0] if os.path.basename(sys.argv[0]) == "train.py" else "train.py"
+        return f"{self.launcher()} {shlex.quote(script)} --resume {shlex.quote(str(run_dir))}"
+
+
+def process_group(device: torch.device) -> tuple[Single, torch.device]:
+    """The run's processes and this one's device: torchrun's group when it started several (cuda:LOCAL_RANK on
+    GPUs), else one process on ``device``."""
+    if int(os.environ.get("WORLD_SIZE", "1")) <= 1:
+        return Single(), device
+    return needs_part("training.distributed", "torchrun (WORLD_SIZE > 1)").Torchrun.join(device)
+
+
+class NoWriter:
+    """Stands in for SummaryWriter where a process does not write: every method does nothing."""
+
+    def __getattr__(self, name):
+        return lambda *args, **kwargs: None
