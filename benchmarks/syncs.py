@@ -30,6 +30,7 @@ from data.datasets import prepare
 from data.config import task_of
 from data.device_loader import make_device_loader
 from models.tasks import build_model
+from models import reversed as reversed_path
 from training.config import load_config
 from training.loop import Progress, StopOnSignal, make_optimizer, train_one_epoch
 
@@ -65,8 +66,8 @@ def check_paths(cfg, sizes, num_chars, batch, device) -> float:
     enc = model.encoder
     x = enc.embedding(batch.tokens)
     if enc.char_cnn is not None:
-        x = torch.cat([x, enc.char_cnn(batch.chars, batch.words)], dim=-1)
-    (out_p, h_p), (out_r, h_r) = enc.run_packed(x, batch.lengths), enc.run_reversed(x, batch.lengths)
+        x = torch.cat([x, enc.char_cnn(batch.chars, batch.distinct_spellings)], dim=-1)
+    (out_p, h_p), (out_r, h_r) = enc.run_packed(x, batch.lengths), reversed_path.run(enc, x, batch.lengths)
     return max((out_p - out_r).abs().max().item(), (h_p - h_r).abs().max().item())
 
 

@@ -62,7 +62,7 @@ class Batch:
                      pin(self.spellings), pin(self.spelling_ids))
 
     @property
-    def words(self) -> Optional[tuple[torch.Tensor, torch.Tensor]]:
+    def distinct_spellings(self) -> Optional[tuple[torch.Tensor, torch.Tensor]]:
         """(spellings, spelling_ids) for the char-CNN, or None where the batch has none."""
         return None if self.spellings is None else (self.spellings, self.spelling_ids)
 
@@ -71,7 +71,7 @@ def collate(examples: list[dict], find_spellings: bool = True) -> Batch:
     """[{"ids": [..], "chars"?: [[..], ..], "tag_ids"?: [..], "label_ids"?: int}] -> Batch, right-padded.
 
     Tokens and chars are padded with PAD_ID, tags with -100; chars to the batch's longest word (at most
-    MAX_WORD_LEN characters, see `pad_chars`), with the batch's distinct spellings found here, on the host
+    MAX_WORD_LEN characters, see `data.chars.pad_chars`), with the batch's distinct spellings found here, on the host
     (`spellings`), not in the model's step (``find_spellings=False``: left to the caller, e.g. a whole split's).
     """
     lengths = torch.tensor([len(ex["ids"]) for ex in examples], dtype=torch.int64)
@@ -84,19 +84,12 @@ def collate(examples: list[dict], find_spellings: bool = True) -> Batch:
         batch.tags = pad([ex["tag_ids"] for ex in examples], lengths, LABEL_PAD)                # (B, T)
     if "label_ids" in first:  # one label per sentence
         batch.labels = torch.tensor([ex["label_ids"] for ex in examples], dtype=torch.int64)  # (B,)
-    if "chars" in first:
+    if "chars" in first:  # the char-CNN's input (data/chars.py)
+        from .chars import pad_chars, spellings
         batch.chars = pad_chars([ex["chars"] for ex in examples], MAX_WORD_LEN)             # (B, T, C)
         if find_spellings:
             batch.spellings, batch.spelling_ids = spellings(batch.chars)                    # (U, C), (B, T)
     return batch
-
-
-def spellings(chars: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
-    """(B, T, C) char ids -> the distinct rows (U, C), sorted, and each slot's row (B, T): torch.unique's answer,
-    which the char-CNN needs to run once per distinct word (an all-pad row stands for the padded slots)."""
-    B, T, C = chars.shape
-    distinct, index = torch.unique(chars.reshape(B * T, C), dim=0, return_inverse=True)     # (U, C), (B*T,)
-    return distinct, index.reshape(B, T)
 
 
 def pad(rows: list[list[int]], lengths: torch.Tensor, value: int) -> torch.Tensor:
@@ -109,21 +102,6 @@ def pad(rows: list[list[int]], lengths: torch.Tensor, value: int) -> torch.Tenso
     out = torch.full(real.shape, value, dtype=torch.int64)                        # (B, T)
     out[real] = torch.tensor(list(chain.from_iterable(rows)), dtype=torch.int64)  # (sum of lengths,)
     return out
-
-
-def pad_chars(batch: list[list[list[int]]], max_word_len: int = MAX_WORD_LEN) -> torch.Tensor:
-    """B sentences, each a list of words, each a list of char ids -> (B, T, C) int64 padded with PAD_ID.
-
-    T is the longest sentence, C the longest word in the batch capped at ``max_word_len``; longer words keep
-    their first ``max_word_len`` characters. Characters go into their words with `pad`, the words into their
-    slots with one more mask scatter, instead of a Python loop over words (docs/speed.md).
-    """
-    words = [word[:max_word_len] for sentence in batch for word in sentence]                     # every word, capped
-    flat = pad(words, torch.tensor([len(w) for w in words]), PAD_ID)                               # (words, C)
-    real = length_mask(torch.tensor([len(s) for s in batch]))                                      # (B, T)
-    chars = torch.full((*real.shape, flat.shape[1]), PAD_ID, dtype=torch.int64)                    # (B, T, C)
-    chars[real] = flat
-    return chars
 
 
 class BucketBatchSampler(torch.utils.data.Sampler):

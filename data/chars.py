@@ -1,10 +1,13 @@
-"""Characters: a character vocabulary from the training words, and each word's character ids for `models.char_cnn`
-(padded into (B, T, C) by `data.batching.pad_chars`)."""
+"""Characters for `models.char_cnn`: a character vocabulary from the training words, each word's character ids, and
+their padding into a batch's (B, T, C) with the batch's distinct spellings (`data.batching.collate` asks for them)."""
 from __future__ import annotations
 
 from typing import Iterable
 
-from .vocab import Vocab
+import torch
+
+from .batching import MAX_WORD_LEN, length_mask, pad
+from .vocab import PAD_ID, Vocab
 
 
 def build_char_vocab(sentences: Iterable[Iterable[str]], min_freq: int = 1) -> Vocab:
@@ -15,3 +18,26 @@ def build_char_vocab(sentences: Iterable[Iterable[str]], min_freq: int = 1) -> V
 def encode_chars(vocab: Vocab, words: Iterable[str]) -> list[list[int]]:
     """One sentence's words -> one list of character ids per word (unknown characters -> UNK_ID)."""
     return [vocab.encode(word) for word in words]
+
+
+def pad_chars(batch: list[list[list[int]]], max_word_len: int = MAX_WORD_LEN) -> torch.Tensor:
+    """B sentences, each a list of words, each a list of char ids -> (B, T, C) int64 padded with PAD_ID.
+
+    T is the longest sentence, C the longest word in the batch capped at ``max_word_len``; longer words keep
+    their first ``max_word_len`` characters. Characters go into their words with `pad`, the words into their
+    slots with one more mask scatter, instead of a Python loop over words (docs/speed.md).
+    """
+    words = [word[:max_word_len] for sentence in batch for word in sentence]                     # every word, capped
+    flat = pad(words, torch.tensor([len(w) for w in words]), PAD_ID)                               # (words, C)
+    real = length_mask(torch.tensor([len(s) for s in batch]))                                      # (B, T)
+    chars = torch.full((*real.shape, flat.shape[1]), PAD_ID, dtype=torch.int64)                    # (B, T, C)
+    chars[real] = flat
+    return chars
+
+
+def spellings(chars: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+    """(B, T, C) char ids -> the distinct rows (U, C), sorted, and each slot's row (B, T): torch.unique's answer,
+    which the char-CNN needs to run once per distinct word (an all-pad row stands for the padded slots)."""
+    B, T, C = chars.shape
+    distinct, index = torch.unique(chars.reshape(B * T, C), dim=0, return_inverse=True)     # (U, C), (B*T,)
+    return distinct, index.reshape(B, T)

@@ -17,8 +17,6 @@ from . import files, label_checks, tags, text, values
 from .config import DataConfig, describe, require_data, setting, task_of, training_split
 from .encode import build_vocabs, numericalize
 from .formats import layout
-from .sentence_split import hold_out_sentences
-from .splits import hold_out_dev, split_one_file
 from .vocab import Vocabs
 
 SPLITS = ("train", "validation", "test")
@@ -103,19 +101,9 @@ def load_splits(cfg: DataConfig, iob2: bool = False) -> datasets.DatasetDict:
             options["check_iob2"] = True
         splits = {split: _generate(fmt=fmt, path=str(path), stamp=_stamp(path), code=code, options=options)
                   for split, path in paths.items()}
-    if "test" not in splits:
-        if cfg.test_fraction is None:
-            raise ConfigError(f"{describe(cfg)} has no test split: set data.test_file or data.test_fraction")
-        dev_fraction = None if "validation" in splits else cfg.dev_fraction
-        splits.update(split_one_file(splits.pop("train"), cfg.test_fraction, dev_fraction,
-                                     task_of(cfg) == "classification", describe(cfg)))
-    elif cfg.test_fraction is not None:
-        raise ConfigError(f"{describe(cfg)} has a test split: data.test_fraction is for data without one")
-    if "validation" not in splits:  # fixed seed: the same dev set whatever the training seed
-        hold_out = hold_out_sentences if cfg.dev_sentences else hold_out_dev
-        splits["train"], splits["validation"] = hold_out(splits["train"], cfg.dev_fraction)
-    elif cfg.dev_sentences:
-        raise ConfigError(f"data.dev_sentences holds dev out of train: dataset {cfg.name!r} has a dev split")
+    if "test" not in splits or "validation" not in splits or cfg.test_fraction is not None or cfg.dev_sentences:
+        from .splits import held_out  # only data without a test or dev file holds one out of train
+        splits = held_out(cfg, splits)
     dd = datasets.DatasetDict({split: splits[split] for split in SPLITS})
     if cfg.limit is not None:
         dd = datasets.DatasetDict({k: v.select(range(min(cfg.limit, len(v)))) for k, v in dd.items()})

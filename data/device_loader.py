@@ -6,7 +6,7 @@ The batches are `make_loader`'s, tensor for tensor: the same `BucketBatchSampler
 to the device in one copy; a step then only indexes device tensors with sizes known on the host (no sync).
 Lengths stay on the CPU, as in every `Batch` (pinned on CUDA, so the reversed path's copy does not sync).
 
-The char-CNN's distinct spellings (`data.batching.spellings`, torch.unique over a batch's char rows) are found on
+The char-CNN's distinct spellings (`data.chars.spellings`, torch.unique over a batch's char rows) are found on
 the host too: every distinct word of the split gets a row of a device table, numbered in torch.unique's order
 (sorted; one torch.unique over the split's word slots), so a batch's distinct rows are the sorted distinct row
 numbers of its slots, a small torch.unique on the host per batch, all of an epoch's sent in two more copies.
@@ -68,7 +68,7 @@ class DeviceLoader:
 
     def _spellings(self, batches: list[list[int]]):
         """Per batch, (the table's rows of its distinct words (U, C_max), each slot's row among them (B, T)), as
-        `data.batching.spellings` finds them; found on the host, sent in two copies for the epoch."""
+        `data.chars.spellings` finds them; found on the host, sent in two copies for the epoch."""
         found = [torch.unique(self.rows[ids, :max(self.lengths[i] for i in ids)], return_inverse=True)
                  for ids in batches]                                          # [((U,) sorted rows, (B, T)), ...]
         distinct = self._to_device(torch.cat([u for u, _ in found]))

@@ -15,7 +15,9 @@ from collections import Counter
 
 import datasets
 from sklearn.model_selection import train_test_split
+
 from errors import ConfigError
+from .config import DataConfig, describe, task_of
 
 
 SPLIT_SEED = 1234
@@ -57,3 +59,25 @@ def split_one_file(data: datasets.Dataset, test_fraction: float, dev_fraction: f
           f"{'' if dev_fraction is None else f' and dev_fraction {dev_fraction}'} ({how}, seed {SPLIT_SEED}): "
           + ", ".join(f"{s} {len(d)}" for s, d in out.items()))
     return out
+
+
+def held_out(cfg: DataConfig, splits: dict) -> dict:
+    """``splits`` ({split: Dataset}) with the missing test split (``data.test_fraction``) and dev split
+    (``data.dev_fraction``; whole sentences with ``data.dev_sentences``) held out of train, fixed seed."""
+    if "test" not in splits:
+        if cfg.test_fraction is None:
+            raise ConfigError(f"{describe(cfg)} has no test split: set data.test_file or data.test_fraction")
+        dev_fraction = None if "validation" in splits else cfg.dev_fraction
+        splits.update(split_one_file(splits.pop("train"), cfg.test_fraction, dev_fraction,
+                                     task_of(cfg) == "classification", describe(cfg)))
+    elif cfg.test_fraction is not None:
+        raise ConfigError(f"{describe(cfg)} has a test split: data.test_fraction is for data without one")
+    if "validation" not in splits:  # fixed seed: the same dev set whatever the training seed
+        if cfg.dev_sentences:
+            from .sentence_split import hold_out_sentences as hold_out  # phrase-level train only (SST-2)
+        else:
+            hold_out = hold_out_dev
+        splits["train"], splits["validation"] = hold_out(splits["train"], cfg.dev_fraction)
+    elif cfg.dev_sentences:
+        raise ConfigError(f"data.dev_sentences holds dev out of train: {describe(cfg)} has a dev split")
+    return splits

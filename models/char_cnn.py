@@ -10,7 +10,7 @@ slot (a padded position of a short sentence) gives zeros.
 
 A batch repeats its words ("the", ",", "."): about half of UD EWT's word slots in a batch of 32 sentences are
 repeats, so the CNN runs once per distinct spelling and the rows are gathered back (a faster forward and
-backward: docs/speed.md). The loaders find the distinct spellings on the host (`data.batching.spellings`, or
+backward: docs/speed.md). The loaders find the distinct spellings on the host (`data.chars.spellings`, or
 per epoch in `data.device_loader`), so a GPU step does not wait for torch.unique's data-dependent size; given
 none, the forward finds them itself. Under torch.compile / torch.export, whose shapes must not depend on the
 data, it runs on every slot; the outputs are the same (one dropout mask per distinct word in training).
@@ -52,7 +52,7 @@ class CharCNN(nn.Module):
         Args:
             chars: (B, T, C) int64 character ids, PAD_ID after each word's end and in padded word slots.
             spellings: (distinct (U, C), index (B, T)) = torch.unique(chars as rows), found beforehand by the loader
-                (`data.batching.Batch.words`); None: found here.
+                (`data.batching.Batch.distinct_spellings`); None: found here.
         Returns:
             (B, T, num_filters) one vector per word slot; zeros where the slot has no characters.
         """

@@ -14,28 +14,19 @@ never from output[:, -1].
 """
 from __future__ import annotations
 
-import re
-import warnings
 from dataclasses import dataclass
 from typing import Optional
 
 import torch
-from torch import _VF, nn
+from torch import nn
 from torch.nn.utils.rnn import pack_padded_sequence, pad_packed_sequence
 
-from errors import check_ranges
+from errors import check_ranges, needs_part
 from data.vocab import PAD_ID, UNK_ID
-from .char_cnn import CharCNN
 
 RNN_TYPES = {"lstm": nn.LSTM, "gru": nn.GRU, "rnn": nn.RNN}
-RNN_KERNELS = {"lstm": _VF.lstm, "gru": _VF.gru, "rnn": _VF.rnn_tanh}  # what nn.LSTM/GRU/RNN.forward call
-# On CUDA the reversed path hands cuDNN one (layer, direction) of the module's single flat weight buffer at a
-# time, so cuDNN copies those few weights into a chunk of their own at each call and says so once per process.
-# That copy is in the measured GPU numbers (docs/speed.md). Silenced for calls from this module only: the
-# same warning from an nn.LSTM elsewhere (the packed path included) would still mean unflattened weights.
-warnings.filterwarnings("ignore", message="RNN module weights are not part of single contiguous chunk",
-                        module=re.escape(__name__))
-RNN_PATHS = ("packed", "reversed")
+RNN_PATHS = {"packed": None, "reversed": "models.reversed"}  # model.rnn_path -> the module of a path other than
+                                                             # the reference (a part: README, "Parts")
 SENTENCE_VECTORS = ("h_n", "output_last", "forward", "mean", "max")
 
 
@@ -69,7 +60,7 @@ class EncoderConfig:
         if self.sentence_vector not in SENTENCE_VECTORS:
             raise ValueError(f"model.sentence_vector must be one of {SENTENCE_VECTORS}, got {self.sentence_vector!r}")
         if self.rnn_path not in RNN_PATHS:
-            raise ValueError(f"model.rnn_path must be one of {RNN_PATHS}, got {self.rnn_path!r}")
+            raise ValueError(f"model.rnn_path must be one of {tuple(RNN_PATHS)}, got {self.rnn_path!r}")
         check_ranges("model", self, {"embed_dim": ">= 1", "hidden_size": ">= 1", "num_layers": ">= 1",
                                      "char_filters": ">= 0", "char_dim": ">= 1", "char_kernel": ">= 1",
                                      "vectors_vocab": ">= 0"})
@@ -109,6 +100,7 @@ class Encoder(nn.Module):
         if cfg.char_filters > 0:
             if num_chars < 1:
                 raise ValueError("model.char_filters > 0 needs a character vocabulary (num_chars)")
+            from .char_cnn import CharCNN  # only an encoder with a char-CNN reads models/char_cnn.py
             self.char_cnn = CharCNN(num_chars, cfg.char_dim, cfg.char_filters, cfg.char_kernel, cfg.dropout)
         self.rnn = RNN_TYPES[cfg.rnn](
             cfg.embed_dim + cfg.char_filters, cfg.hidden_size, num_layers=cfg.num_layers,
@@ -122,8 +114,8 @@ class Encoder(nn.Module):
             tokens: (B, T) int64 word ids, PAD_ID after each sentence's end.
             lengths: (B,) int64 on the CPU, every length >= 1.
             chars: (B, T, C) int64 character ids (`data.batching.collate`); required with the char-CNN, else ignored.
-            spellings: the distinct rows of chars and each slot's row (`data.batching.Batch.words`); None: the
-                char-CNN finds them.
+            spellings: the distinct rows of chars and each slot's row (`Batch.distinct_spellings`); None: the char-CNN
+                finds them.
         Returns:
             output: (B, T, D*H) last layer at every step; zeros at padded steps.
             sentence: (B, D*H) cat(h_n[-2], h_n[-1]) (last layer, forward then backward); h_n[-1] if D == 1.
@@ -137,8 +129,7 @@ class Encoder(nn.Module):
                 raise ValueError("this encoder has a char-CNN: the batch needs chars (B, T, C)")
             x = torch.cat([x, self.char_cnn(chars, spellings)], dim=-1)           # (B, T, E + F)
         x = self.dropout(x)
-        run = self.run_packed if self.cfg.rnn_path == "packed" else self.run_reversed
-        output, h_n = run(x, lengths)                        # (B, T, D*H), (D*L, B, H)
+        output, h_n = self.run(x, lengths)                   # (B, T, D*H), (D*L, B, H)
         sentence = torch.cat([h_n[-2], h_n[-1]], dim=-1) if self.num_directions == 2 else h_n[-1]  # (B, D*H)
         return self.dropout(output), self.dropout(sentence)
 
@@ -151,6 +142,12 @@ class Encoder(nn.Module):
         extra = nn.functional.embedding((tokens - trained).clamp(min=0), self.frozen_embedding)  # (B, T, E)
         return torch.where((tokens < trained).unsqueeze(-1), x, extra)
 
+    def run(self, x: torch.Tensor, lengths: torch.Tensor):
+        """(B, T, E) -> output (B, T, D*H), h_n (D*L, B, H), by the path model.rnn_path names."""
+        if self.cfg.rnn_path == "packed":
+            return self.run_packed(x, lengths)
+        return needs_part(RNN_PATHS[self.cfg.rnn_path], f"model.rnn_path={self.cfg.rnn_path}").run(self, x, lengths)
+
     def run_packed(self, x: torch.Tensor, lengths: torch.Tensor):
         """The reference: (B, T, E) -> output (B, T, D*H) zero at pads, h_n (D*L, B, H) at each last real step."""
         packed = pack_padded_sequence(x, lengths, batch_first=True, enforce_sorted=False)
@@ -158,43 +155,3 @@ class Encoder(nn.Module):
         h_n = state[0] if isinstance(state, tuple) else state                    # LSTM: (h_n, c_n)
         output, _ = pad_packed_sequence(packed_out, batch_first=True, total_length=x.size(1))
         return output, h_n  # enforce_sorted=False has put h_n back in the caller's batch order
-
-    def run_reversed(self, x: torch.Tensor, lengths: torch.Tensor):
-        """Same weights, same result as `run_packed`, no packing: faster on CPU and on random-length GPU batches.
-
-        Each layer runs the forward direction on the padded batch (pads come after every real step, so they
-        change nothing before it) and the backward direction on each sentence reversed within its own length
-        (pads stay at the end), then un-reverses. h_n is read from `output` at the last real step, which is
-        exactly the relation the packed path guarantees.
-        """
-        B, T, _ = x.shape
-        steps = torch.arange(T, device=x.device).expand(B, T)                  # (B, T)
-        lens = lengths.to(x.device, non_blocking=True).unsqueeze(1)             # (B, 1); pinned: no stream sync
-        real = steps < lens                                                     # (B, T)
-        rev = torch.where(real, lens - 1 - steps, steps)                        # (B, T) its own inverse
-        last = (lens - 1).unsqueeze(-1)                                         # (B, 1, 1)
-        h_n, inp = [], x
-        for layer in range(self.cfg.num_layers):
-            outs = []
-            for direction in range(self.num_directions):
-                seq = inp if direction == 0 else _gather_steps(inp, rev)
-                out = self._one_direction(seq, layer, direction)               # (B, T, H)
-                outs.append(out if direction == 0 else _gather_steps(out, rev))
-                h_n.append(out.gather(1, last.expand(B, 1, out.size(-1))).squeeze(1))  # (B, H)
-            inp = torch.cat(outs, dim=-1) * real.unsqueeze(-1)                  # (B, T, D*H), zero at pads
-            if layer < self.cfg.num_layers - 1 and self.rnn.dropout > 0:
-                inp = nn.functional.dropout(inp, self.rnn.dropout, self.training)
-        return inp, torch.stack(h_n)
-
-    def _one_direction(self, x: torch.Tensor, layer: int, direction: int) -> torch.Tensor:
-        """One layer, one direction of `self.rnn`, run as a unidirectional 1-layer RNN on (B, T, in)."""
-        suffix = "_reverse" if direction == 1 else ""
-        params = [getattr(self.rnn, f"{w}_l{layer}{suffix}") for w in ("weight_ih", "weight_hh", "bias_ih", "bias_hh")]
-        h0 = x.new_zeros(1, x.size(0), self.cfg.hidden_size)
-        hx = (h0, h0) if self.cfg.rnn == "lstm" else h0
-        return RNN_KERNELS[self.cfg.rnn](x, hx, params, True, 1, 0.0, self.training, False, True)[0]
-
-
-def _gather_steps(x: torch.Tensor, index: torch.Tensor) -> torch.Tensor:
-    """x (B, T, F), index (B, T) -> x[b, index[b, t]] (B, T, F)."""
-    return x.gather(1, index.unsqueeze(-1).expand_as(x))

@@ -1,12 +1,12 @@
-"""Thin heads on top of the encoder. Which one reads which tensor is the whole lesson."""
+"""The classification head: one label per sentence, read from ``h_n`` (a token's label reads ``output``:
+models/tagging.py). Which tensor a head reads is the whole lesson."""
 from __future__ import annotations
 
 import torch
 import torch.nn.functional as F
 from torch import nn
 
-from data.batching import LABEL_PAD, length_mask
-from .crf import CRF, iob2_transition_mask
+from data.batching import length_mask
 
 
 class ClassificationHead(nn.Module):
@@ -59,40 +59,3 @@ def balanced_class_weights(label_ids: torch.Tensor, num_classes: int) -> torch.T
     with no example (impossible for labels built from train) gets the weight of a class seen once."""
     counts = torch.bincount(label_ids, minlength=num_classes).clamp(min=1).double()    # (C,)
     return (label_ids.numel() / (num_classes * counts)).float()
-
-
-class TaggingHead(nn.Module):
-    """One label per token, read from ``output``; optionally a CRF on top (strict IOB2 constraints).
-
-    ``output[:, t]`` (B, 2H) holds the forward state after tokens 0..t and the backward state after tokens
-    t..len-1: context from both sides of token t. ``h_n`` has only one vector per sentence, so it cannot tag.
-
-    Args:
-        input_size: D*H.
-        tag_names: the tag set, in id order (the CRF's constraints are read from the names).
-        crf: False: independent softmax per token (cross-entropy, argmax); True: linear-chain CRF (nll, Viterbi)
-            where ``I-X`` may only follow ``B-X``/``I-X`` and never starts a sentence.
-    """
-
-    def __init__(self, input_size: int, tag_names: list[str], crf: bool = False):
-        super().__init__()
-        self.proj = nn.Linear(input_size, len(tag_names))
-        self.crf = CRF(len(tag_names), *iob2_transition_mask(tag_names)) if crf else None
-
-    def forward(self, output: torch.Tensor) -> torch.Tensor:
-        """(B, T, D*H) -> emission scores (B, T, num_tags); positions past each length are ignored downstream."""
-        return self.proj(output)
-
-    def loss(self, emissions: torch.Tensor, tags: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
-        """Scalar: the CRF's mean sentence nll, or the mean token cross-entropy. tags (B, T) are -100 at pads."""
-        if self.crf is not None:
-            return self.crf.nll(emissions, tags, mask)
-        return F.cross_entropy(emissions.flatten(0, 1), tags.flatten(), ignore_index=LABEL_PAD)
-
-    def decode(self, emissions: torch.Tensor, lengths: torch.Tensor) -> list[list[int]]:
-        """Best tag ids per sentence, each as long as the sentence: Viterbi with a CRF, else argmax per token."""
-        if self.crf is not None:
-            mask = length_mask(lengths, emissions.size(1), emissions.device)
-            return self.crf.viterbi(emissions, mask)                                # (B, T) mask -> B lists
-        best = emissions.argmax(-1).cpu()                                           # (B, T)
-        return [best[i, :n].tolist() for i, n in enumerate(lengths.tolist())]

@@ -18,7 +18,7 @@ from torch import nn
 
 from data.batching import Batch
 from .encoder import Encoder, EncoderConfig
-from .heads import ClassificationHead, TaggingHead
+from .heads import ClassificationHead
 
 
 CLASS_WEIGHTS = ("none", "balanced")
@@ -45,7 +45,7 @@ class ModelConfig(EncoderConfig):
                              f"got {self.class_weights!r}")
 
 
-def _label_predictions(logits: torch.Tensor) -> dict[str, list]:
+def label_predictions(logits: torch.Tensor) -> dict[str, list]:
     """(B, C) -> {"label": argmax ids, "probability": their softmax probabilities}."""
     probability, best = logits.softmax(-1).max(-1)                # (B,), (B,)
     return {"label": best.tolist(), "probability": probability.tolist()}
@@ -63,7 +63,7 @@ class Classifier(nn.Module):
 
     def logits(self, batch: Batch) -> torch.Tensor:
         # output (B, T, D*H), sentence (B, D*H) from h_n
-        output, sentence = self.encoder(batch.tokens, batch.lengths, batch.chars, batch.words)
+        output, sentence = self.encoder(batch.tokens, batch.lengths, batch.chars, batch.distinct_spellings)
         return self.head(output, sentence, batch.lengths)                           # (B, C)
 
     def forward(self, batch: Batch):
@@ -72,61 +72,7 @@ class Classifier(nn.Module):
 
     @torch.no_grad()
     def predict(self, batch: Batch) -> dict[str, list]:
-        return _label_predictions(self.logits(batch))
-
-
-class Tagger(nn.Module):
-    """Token labels from the encoder's per-token output (softmax or CRF, see `TaggingHead`)."""
-
-    def __init__(self, encoder: Encoder, tag_names: list[str], crf: bool = False):
-        super().__init__()
-        self.encoder = encoder
-        self.head = TaggingHead(encoder.output_size, tag_names, crf)
-
-    def logits(self, batch: Batch) -> torch.Tensor:
-        output, _ = self.encoder(batch.tokens, batch.lengths, batch.chars, batch.words)  # (B, T, D*H)
-        return self.head(output)                                               # (B, T, K)
-
-    def forward(self, batch: Batch):
-        logits = self.logits(batch)
-        return logits, None if batch.tags is None else self.head.loss(logits, batch.tags, batch.mask)
-
-    @torch.no_grad()
-    def predict(self, batch: Batch) -> dict[str, list]:
-        return {"tags": self.head.decode(self.logits(batch), batch.lengths)}
-
-
-class JointModel(nn.Module):
-    """Intent + slots from ONE encoder: the intent head reads h_n, the slot head reads output.
-
-    loss = cross-entropy(intent) + slot_weight * slot loss (token cross-entropy, or CRF nll).
-    """
-
-    def __init__(self, encoder: Encoder, label_names: list[str], tag_names: list[str], crf: bool = False,
-                 slot_weight: float = 1.0, label_smoothing: float = 0.0, class_weights: torch.Tensor | None = None):
-        super().__init__()
-        self.encoder = encoder
-        self.intent_head = ClassificationHead(encoder.output_size, len(label_names), encoder.cfg.sentence_vector,
-                                              label_smoothing, class_weights)
-        self.slot_head = TaggingHead(encoder.output_size, tag_names, crf)
-        self.slot_weight = slot_weight
-
-    def logits(self, batch: Batch) -> dict[str, torch.Tensor]:
-        output, sentence = self.encoder(batch.tokens, batch.lengths, batch.chars, batch.words)  # (B,T,D*H), (B,D*H)
-        intent = self.intent_head(output, sentence, batch.lengths)                   # (B, C)
-        return {"label": intent, "tags": self.slot_head(output)}                     # (B, C), (B, T, K)
-
-    def forward(self, batch: Batch):
-        logits = self.logits(batch)
-        if batch.labels is None or batch.tags is None:
-            return logits, None
-        intent_loss = self.intent_head.loss(logits["label"], batch.labels)
-        return logits, intent_loss + self.slot_weight * self.slot_head.loss(logits["tags"], batch.tags, batch.mask)
-
-    @torch.no_grad()
-    def predict(self, batch: Batch) -> dict[str, list]:
-        logits = self.logits(batch)
-        return {**_label_predictions(logits["label"]), "tags": self.slot_head.decode(logits["tags"], batch.lengths)}
+        return label_predictions(self.logits(batch))
 
 
 def build_model(task: str, vocab_size: int, label_names: dict[str, list[str]], cfg: ModelConfig,
@@ -154,6 +100,7 @@ def build_model(task: str, vocab_size: int, label_names: dict[str, list[str]], c
         class_weights = torch.ones(len(label_names["label"]))
     if task == "classification":
         return Classifier(encoder, len(label_names["label"]), smoothing, class_weights)
+    from .tagging import JointModel, Tagger  # only taggers read models/tagging.py
     if task == "tagging":
         return Tagger(encoder, label_names["tags"], crf)
     if task == "joint":

@@ -2,7 +2,8 @@
 import pytest
 import torch
 
-from data.batching import collate, pad_chars
+from data.batching import collate
+from data.chars import pad_chars
 from data.chars import build_char_vocab, encode_chars
 from data.vocab import PAD_ID, UNK_ID
 from models.char_cnn import CharCNN
@@ -92,7 +93,7 @@ def test_spellings_found_by_the_loader_change_nothing(vocab):
     assert len(distinct) == 6                               # the, cat, saw, dog, extraordinarily + the pad row
     cnn = CharCNN(len(vocab), char_dim=8, num_filters=6, dropout=0.5).train()
     runs = []
-    for words in (None, batch.words):
+    for words in (None, batch.distinct_spellings):
         torch.manual_seed(0)
         out = cnn(batch.chars, words)
         runs.append((out, torch.autograd.grad((out ** 2).sum(), list(cnn.parameters()))))

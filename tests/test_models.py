@@ -8,6 +8,7 @@ import torch
 from data.batching import collate
 from models.encoder import Encoder, EncoderConfig
 from models.tasks import build_model
+from models import reversed as reversed_path
 from training.checkpoint import load_checkpoint, save_checkpoint
 
 VOCAB, LENGTHS = 30, [7, 5, 4, 3]
@@ -122,7 +123,7 @@ def test_reversed_path_equals_packed_path(rnn, layers, bidirectional):
     b = make_batch(lengths=[3, 9, 1, 6, 9])
     x = enc.embedding(b.tokens)
     out_p, h_p = enc.run_packed(x, b.lengths)
-    out_r, h_r = enc.run_reversed(x, b.lengths)
+    out_r, h_r = reversed_path.run(enc, x, b.lengths)
     torch.testing.assert_close(out_r, out_p, rtol=0, atol=1e-6)
     torch.testing.assert_close(h_r, h_p, rtol=0, atol=1e-6)
     enc.cfg.rnn_path = "reversed"

@@ -8,7 +8,7 @@ Gold and predictions come as ``{field: values}`` (`data.batching.Batch.gold`, th
 | ``tags`` | accuracy, macro_f1 per token; for BIO tags entity_f1, entity_precision, entity_recall | slot_accuracy, .. |
 | both | | exact_match: intent and every slot tag right |
 
-The entity scores are entity-level micro averages, seqeval in strict IOB2 mode (`strict_iob2`); a joint model's
+The entity scores are entity-level micro averages, seqeval in strict IOB2 mode (training/entities.py); a joint model's
 slot scores are the tag field's, prefixed (slot_accuracy, slot_macro_f1, slot_f1, slot_precision, slot_recall).
 
 A gold label never seen in training has an id past the model's labels, and its name in the label list
@@ -20,16 +20,11 @@ from __future__ import annotations
 
 from itertools import chain
 
-from seqeval.metrics import classification_report as entity_report
-from seqeval.metrics import f1_score as entity_f1, precision_score, recall_score
-from seqeval.scheme import IOB2, Entities
 from sklearn.metrics import accuracy_score, classification_report, confusion_matrix, f1_score
 
 from errors import ConfigError
 from data.tags import is_bio
-from data.vocab import UNSEEN_LABEL_ID
 
-UNSEEN_TAG = "B-<unseen>"
 JOINT_PREFIX = {"label": "intent_", "tags": "slot_"}
 MAX_CONFUSION = 50  # label sets larger than this get no confusion matrix in the report (unreadable)
 METRIC_NAMES = ("accuracy", "macro_f1", "entity_f1", "entity_precision", "entity_recall", "intent_accuracy",
@@ -53,28 +48,10 @@ def label_metrics(field: str, gold: list, pred: list, names: list[str]) -> dict[
             "macro_f1": float(f1_score(g, p, labels=list(range(len(names))), average="macro", zero_division=0))}
 
 
-def tag_strings(sequences: list[list[int]], names: list[str]) -> list[list[str]]:
-    """Tag ids -> tag names for seqeval (-1, a tag never seen in training, -> UNSEEN_TAG)."""
-    return [[UNSEEN_TAG if i == UNSEEN_LABEL_ID else names[i] for i in seq] for seq in sequences]
-
-
-def strict_iob2(seqeval_fn, gold: list[list[int]], pred: list[list[int]], names: list[str], **kwargs):
-    """A seqeval function (f1_score, classification_report, ...) on tag ids in strict IOB2 mode: an entity counts
-    only if its type and both boundaries are right; a predicted I-X that does not continue an X entity starts none."""
-    return seqeval_fn(tag_strings(gold, names), tag_strings(pred, names), mode="strict", scheme=IOB2,
-                      zero_division=0, **kwargs)
-
-
-def entity_metrics(gold: list[list[int]], pred: list[list[int]], names: list[str]) -> dict[str, float]:
-    """Entity-level micro precision/recall/F1 (`strict_iob2`)."""
-    return {"entity_f1": float(strict_iob2(entity_f1, gold, pred, names)),
-            "entity_precision": float(strict_iob2(precision_score, gold, pred, names)),
-            "entity_recall": float(strict_iob2(recall_score, gold, pred, names))}
-
-
 def field_metrics(field: str, gold: list, pred: list, names: list[str]) -> dict[str, float]:
     out = label_metrics(field, gold, pred, names)
     if field == "tags" and is_bio(names):
+        from .entities import entity_metrics  # BIO tags only: seqeval
         out.update(entity_metrics(gold, pred, names))
     return out
 
@@ -135,7 +112,8 @@ def report(gold: dict, pred: dict, label_names: dict[str, list[str]]) -> str:
         text = classification_report(g, p, labels=ids, target_names=names, digits=4, zero_division=0)
         parts.append(f"{title}\n{text}")
         if field == "tags" and is_bio(names):
-            parts.append("== entities (seqeval, strict IOB2) ==\n" + _entity_report(gold[field], pred[field], names))
+            from .entities import entity_report
+            parts.append("== entities (seqeval, strict IOB2) ==\n" + entity_report(gold[field], pred[field], names))
         if len(names) <= MAX_CONFUSION:
             parts.append(_confusion_text(confusion_matrix(g, p, labels=ids), names))
         else:
@@ -143,13 +121,6 @@ def report(gold: dict, pred: dict, label_names: dict[str, list[str]]) -> str:
     if len(label_names) > 1:
         parts.append(f"exact match (every field right): {exact_match(gold, {f: pred[f] for f in gold}):.4f}\n")
     return "\n".join(parts)
-
-
-def _entity_report(gold: list[list[int]], pred: list[list[int]], names: list[str]) -> str:
-    """seqeval's per-type report (strict IOB2), or a line saying there is no entity to report (where seqeval fails)."""
-    if not any(Entities(tag_strings(seqs, names), IOB2).unique_tags for seqs in (gold, pred)):
-        return "(no entity in the gold or the predicted tags)\n"
-    return strict_iob2(entity_report, gold, pred, names, digits=4)
 
 
 def _confusion_text(cm, names: list[str]) -> str:

@@ -7,7 +7,6 @@ import numpy as np
 
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
-from seqeval.metrics import classification_report as entity_report  # noqa: E402
 from sklearn.metrics import confusion_matrix, precision_recall_fscore_support  # noqa: E402
 
 from data.batching import collate  # noqa: E402
@@ -31,7 +30,9 @@ def log_label_scores(writer, gold: dict, pred: dict, label_names: dict[str, list
                 cm = confusion_matrix(g, p, labels=ids)
                 writer.add_figure(f"dev/{prefix}confusion_matrix", confusion_figure(cm, names), step)
         if field == "tags" and is_bio(names):
-            by_type = metrics.strict_iob2(entity_report, gold[field], pred[field], names, output_dict=True)
+            from seqeval.metrics import classification_report
+            from .entities import strict_iob2  # BIO tags only
+            by_type = strict_iob2(classification_report, gold[field], pred[field], names, output_dict=True)
             for entity_type, scores in by_type.items():
                 if not entity_type.endswith(" avg"):  # micro/macro/weighted avg rows
                     writer.add_scalar(f"dev_entity_f1/{entity_type}", float(scores["f1-score"]), step)
