@@ -4,7 +4,7 @@
     python -m benchmarks.tokenizers
 
 Agreement: the share of test sentences whose tokens equal the file's. TREC_10 and SST-2 (GLUE dev) from the file's
-tokens written back as text by Moses' detokenizer (`data.typed.as_typed`); UD EWT test from each
+tokens written back as text by Moses' detokenizer (`scripts.typed.as_typed`); UD EWT test from each
 sentence's ``# text`` line, quotes compared as ``"``. Speed: TREC_10 as typed, ten times over, one thread.
 A candidate whose library is not installed is skipped with a note.
 """
@@ -15,7 +15,7 @@ from pathlib import Path
 
 from data.datasets import load_splits, split_paths
 from data.config import DataConfig
-from data.typed import PTB_QUOTES, as_typed, ud_sentences
+from scripts.typed import PTB_QUOTES, as_typed, ud_sentences
 
 
 def candidates() -> dict:

@@ -2,7 +2,7 @@
 
     python -m scripts.hn_vs_output_figure [--out docs/hn_vs_output.png] [--rnn lstm]
 
-Every equality drawn comes from `models.explain.explain` (torch.equal on a real run), not from this file.
+Every equality drawn comes from `scripts.explain.explain` (torch.equal on a real run), not from this file.
 Layout: output (T, B, D*H) on top, one column per sentence i, each cell split into its fwd (:H) and bwd (H:)
 halves; h_n (D*L, B, H) below, each row under the half of its direction.
 """
@@ -16,7 +16,7 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402  (after the backend is chosen)
 from matplotlib.patches import Patch, Rectangle  # noqa: E402
 
-from models.explain import explain  # noqa: E402
+from scripts.explain import explain  # noqa: E402
 
 LENGTHS = [7, 5, 4, 3]
 LAYERS, HIDDEN = 2, 4

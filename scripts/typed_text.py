@@ -26,7 +26,7 @@ from training import threads  # noqa: F401  first: OpenMP's wait policy before t
 from data.datasets import load_splits, split_paths
 from data.config import DataConfig, tokenizer_of
 from data.text import SPLIT, TOKENIZERS, split
-from data.typed import PTB_QUOTES, as_typed, ud_sentences
+from scripts.typed import PTB_QUOTES, as_typed, ud_sentences
 from inference.predictor import decode_fields
 from inference.predictor import Predictor
 from inference.run import load_run

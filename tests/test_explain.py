@@ -1,7 +1,7 @@
-"""models.explain computes the h_n / output table; the expectations here are written from the lengths alone."""
+"""scripts.explain computes the h_n / output table; the expectations here are written from the lengths alone."""
 import pytest
 
-from models.explain import NO_CELL, explain, format_table, main
+from scripts.explain import NO_CELL, explain, format_table, main
 
 LENGTHS = [7, 5, 4, 3]
 RNNS = ["rnn", "lstm", "gru"]

@@ -9,7 +9,7 @@ import pytest
 from data import text
 from data.datasets import load_splits
 from data.config import DataConfig, resolve_text, tokenizer_of
-from data.typed import as_typed
+from scripts.typed import as_typed
 
 TYPED = Path(__file__).parent / "data" / "typed_text.jsonl"
 

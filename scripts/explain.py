@@ -1,7 +1,7 @@
 """Which `output` cells equal which `h_n` rows? Computed on torch's own RNN/LSTM/GRU, not asserted from memory.
 
-    python -m models.explain --rnn gru --layers 2 --bidirectional
-    python -m models.explain --rnn lstm --layers 1 --no-bidirectional --lengths 6,6,6
+    python -m scripts.explain --rnn gru --layers 2 --bidirectional
+    python -m scripts.explain --rnn lstm --layers 1 --no-bidirectional --lengths 6,6,6
 
 A packed batch (batch_first=False, enforce_sorted=False) of random inputs with the given lengths goes through
 the RNN; every h_n row is compared with torch.equal against every output cell (step t, sentence j, direction
