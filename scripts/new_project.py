@@ -22,8 +22,9 @@ ROOT = Path(__file__).resolve().parent.parent
 
 # task -> (files only that task needs, what a copy without it cannot do)
 TASKS = {
-    "classification": (["data/formats/delimited.py", "data/formats/class_files.py", "configs/example_csv_classifier.yaml",
-                        "tests/test_class_weights.py", "tests/fixtures/questions/*"],
+    "classification": (["data/formats/delimited.py", "data/formats/class_files.py",
+                        "configs/example_csv_classifier.yaml", "tests/test_class_weights.py",
+                        "tests/fixtures/questions/*"],
                        "sentence labels (CSV/TSV/JSONL, class files; models/heads.py stays: the joint model's)"),
     "tagging": (["models/tagging.py", "models/crf.py", "training/entities.py", "data/formats/conllu.py",
                  "data/formats/columns.py", "configs/example_conll_ner.yaml", "tests/test_crf.py",

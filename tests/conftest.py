@@ -5,6 +5,7 @@ is marked ``@pytest.mark.needs_data("trec", ...)``: it runs whenever they are fo
 the download cache) and is otherwise left out, all such tests on one line at the end of the run that says how to get
 the data. ``RNN_REQUIRE_DATA=1`` (this project's .ci/run) makes missing data an error instead.
 """
+import importlib.util
 import os
 from pathlib import Path
 
@@ -38,6 +39,34 @@ def _left_out_reason() -> str:
     howto = "CoNLL-2003 has no public download (docs/data.md)" if "conll2003" in MISSING else ""
     return (f"left out: public datasets not found ({', '.join(MISSING)}); "
             f"{'; '.join(p for p in (get, howto) if p)}; or point $RNN_DATA_ROOT at a folder holding them")
+
+
+# a task or part (README, "Parts"; scripts/new_project.py) -> a module only it has. A test marked
+# ``@pytest.mark.part("export")`` is deselected in a copy of the template that left the part out.
+PART_MODULES = {"classification": "data.formats.delimited", "tagging": "models.tagging",
+                "joint": "data.formats.seq_in_out", "torchrun": "training.distributed",
+                "device_data": "data.device_loader", "reversed": "models.reversed", "export": "export",
+                "hub": "data.hub", "vectors": "data.vectors", "dev_sentences": "data.sentence_split",
+                "named_datasets": "data.named", "benchmarks": "benchmarks.throughput", "scripts": "scripts.sweep"}
+
+
+def _absent(module: str) -> bool:
+    try:
+        return importlib.util.find_spec(module) is None
+    except ModuleNotFoundError:  # its package is gone too
+        return True
+
+
+def pytest_collection_modifyitems(config, items):
+    """Deselect the tests of the parts this copy of the template left out (a test reading the public datasets
+    needs the named datasets)."""
+    absent = {part for part, module in PART_MODULES.items() if _absent(module)}
+    kept = [item for item in items if not absent & ({a for m in item.iter_markers("part") for a in m.args}
+                                                    | ({"named_datasets"} if item.get_closest_marker("needs_data")
+                                                       else set()))]
+    if len(kept) < len(items):
+        config.hook.pytest_deselected(items=[item for item in items if item not in kept])
+        items[:] = kept
 
 
 def pytest_runtest_setup(item):

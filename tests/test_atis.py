@@ -6,7 +6,6 @@ import json
 import pytest
 
 import evaluate
-from data.formats.seq_in_out import read_seq_in_out
 from data.datasets import prepare
 from data.config import DataConfig, task_of
 from training.checkpoint import load_checkpoint
@@ -19,9 +18,11 @@ UNSEEN_TEST_TAGS = {"B-booking_class", "B-compartment", "B-flight", "B-stoploc.a
                     "I-state_name"}
 
 
+@pytest.mark.part("joint")
 @pytest.mark.needs_data("atis")
 @pytest.mark.parametrize("split", ["train", "valid", "test"])
 def test_reader_counts(shared_data, split):
+    from data.formats.seq_in_out import read_seq_in_out
     ex = read_seq_in_out(shared_data / "atis" / split)
     n, tokens, intents, tags = COUNTS[split]
     assert len(ex) == n and sum(len(e["tokens"]) for e in ex) == tokens
@@ -29,8 +30,10 @@ def test_reader_counts(shared_data, split):
     assert all(len(e["tokens"]) == len(e["tags"]) for e in ex)
 
 
+@pytest.mark.part("joint")
 @pytest.mark.needs_data("atis")
 def test_first_example(shared_data):
+    from data.formats.seq_in_out import read_seq_in_out
     first = read_seq_in_out(shared_data / "atis/train")[0]
     assert first["tokens"] == "i want to fly from baltimore to dallas round trip".split()
     assert first["tags"][5:] == ["B-fromloc.city_name", "O", "B-toloc.city_name", "B-round_trip", "I-round_trip"]
@@ -53,6 +56,7 @@ def test_unseen_labels_get_ids_past_the_models(capsys):
     assert set(vocabs.labels) == {"label", "tags"} and len(vocabs.labels["tags"]) == 120
 
 
+@pytest.mark.part("joint")
 def test_joint_run_metrics_and_evaluate(joint_run):
     metrics = json.loads((joint_run / "metrics.json").read_text())
     for split in ("dev", "test"):

@@ -11,9 +11,6 @@ import torch
 from errors import ConfigError, DataFormatError, RunDirError
 import evaluate
 import train
-from data.formats.columns import read_columns
-from data.formats.delimited import read_delimited, read_jsonl
-from data.formats.seq_in_out import read_seq_in_out
 from data.datasets import load_splits
 from data.config import DataConfig
 from inference.predictor import Predictor
@@ -72,6 +69,7 @@ def test_cuda_without_cuda_fails_before_data_and_run_dir(tmp_path):
     assert not run.exists()
 
 
+@pytest.mark.part("tagging")
 def test_gpu_trained_run_still_loads_and_evaluates_on_cpu(tagger_run, tmp_path):
     """train.device=cuda in a saved run is where it trained, not a requirement to load it."""
     ckpt = load_checkpoint(tagger_run / "best.pt")
@@ -93,6 +91,7 @@ def own(fmt: str, train_file: Path, test_file: Path | None = None) -> list[str]:
             f"data.test_file={test_file or train_file}"]
 
 
+@pytest.mark.part("classification")
 def test_reader_error_is_the_raised_error_with_its_cause_chained(tmp_path):
     bad = write(tmp_path, "bad.csv", 'text,label\ngood,pos\nbad,neg\n"a,b",c,d\n')
     with pytest.raises(DataFormatError) as e:
@@ -102,6 +101,7 @@ def test_reader_error_is_the_raised_error_with_its_cause_chained(tmp_path):
     assert not (tmp_path / "run").exists()
 
 
+@pytest.mark.part("classification")
 def test_command_line_prints_one_line_for_a_user_error(tmp_path):
     bad = write(tmp_path, "bad.jsonl", '{"text": "a b", "label": 1}\n{"text": "c", "label": null}\n')
     out = subprocess.run([sys.executable, "train.py", "configs/tiny.yaml", *own("jsonl", bad)], cwd=ROOT,
@@ -111,6 +111,7 @@ def test_command_line_prints_one_line_for_a_user_error(tmp_path):
     assert "Traceback" not in out.stderr
 
 
+@pytest.mark.part("classification")
 def test_a_split_that_cannot_be_held_out_is_one_line_too(tmp_path):
     """Errors found after the config is read (splits, hub columns, vectors) are user errors like the config's."""
     data = write(tmp_path, "all.csv", "text,label\na,x\nb,y\nc,y\nd,x\ne,z\n")  # z: one example, no stratified split
@@ -135,6 +136,7 @@ def test_train_with_one_class_is_an_error(tmp_path, fmt, text, what):
         train.main(["configs/tiny.yaml", *own(fmt, path), "--run-dir", str(tmp_path / "run")])
 
 
+@pytest.mark.part("classification")
 def test_data_limit_is_named_when_it_leaves_one_class(tmp_path):
     path = write(tmp_path, "cut.csv", "text,label\na,pos\nb,pos\nc,neg\n")
     with pytest.raises(DataFormatError, match=r"only one label in its first 2 examples \(data.limit\)"):
@@ -142,13 +144,16 @@ def test_data_limit_is_named_when_it_leaves_one_class(tmp_path):
                     "--run-dir", str(tmp_path / "run")])
 
 
+@pytest.mark.part("classification")
 def test_json_labels_have_one_string_form(tmp_path):
+    from data.formats.delimited import read_jsonl
     path = write(tmp_path, "l.jsonl", "".join(f'{{"text": "w{i}", "label": {y}}}\n' for i, y in enumerate(
         ['1', '1.0', '"1"', ' " 1 " ', 'true', '"true"', 'false', '0.5', '-0.0', '1e2'])))
     labels = [e["label"] for e in read_jsonl(path)]
     assert labels == ["1", "1", "1", "1", "true", "true", "false", "0.5", "0", "100"]
 
 
+@pytest.mark.part("classification")
 @pytest.mark.parametrize("fmt,text,line,message", [
     ("jsonl", '{"text": "a", "label": "x"}\n{"text": "b"}\n', 2, "expected a JSON object with keys 'text' and"),
     ("jsonl", '{"text": "a", "label": "x"}\n{"text": "b", "label": NaN}\n', 2, "label is nan (a missing value?)"),
@@ -159,6 +164,7 @@ def test_json_labels_have_one_string_form(tmp_path):
     ("tsv", "text\tlabel\na\tx\nb\tnan\n", 3, "label is 'nan' (a missing value?)"),
 ])
 def test_missing_empty_or_nan_label_names_file_and_line(tmp_path, fmt, text, line, message):
+    from data.formats.delimited import read_delimited, read_jsonl
     path = write(tmp_path, f"x.{fmt}", text)
     read = read_jsonl if fmt == "jsonl" else read_delimited
     kwargs = {"delimiter": "\t"} if fmt == "tsv" else {}
@@ -170,7 +176,10 @@ def test_missing_empty_or_nan_label_names_file_and_line(tmp_path, fmt, text, lin
 INVALID_IOB2 = "EU B-ORG\nrejects O\nGerman I-MISC\ncall O\n\nPeter B-PER\nBlackburn I-PER\n"
 
 
+@pytest.mark.part("tagging", "joint")
 def test_invalid_iob2_under_a_crf_names_the_first_line(tmp_path):
+    from data.formats.columns import read_columns
+    from data.formats.seq_in_out import read_seq_in_out
     path = write(tmp_path, "bad.iob2", INVALID_IOB2)
     with pytest.raises(DataFormatError, match=rf"^{path}:3: tag I-MISC after O is not valid IOB2: an entity starts"):
         train.main(["configs/tiny.yaml", *own("columns", path), "model.crf=true", "--run-dir", str(tmp_path / "r")])
@@ -193,6 +202,7 @@ def test_conll2003_as_written_is_not_iob2_but_converted_it_is(shared_data):
     load_splits(DataConfig(name="atis"), iob2=True)           # ATIS slots are IOB2 as written
 
 
+@pytest.mark.part("classification")
 def test_cache_is_keyed_by_content_not_size_and_mtime(tmp_path):
     path = write(tmp_path, "t.csv", "text,label\na,pos\nb,neg\n")
     cfg = DataConfig(name="mine", format="csv", train_file=str(path), test_file=str(path), dev_fraction=0.5)
@@ -204,8 +214,10 @@ def test_cache_is_keyed_by_content_not_size_and_mtime(tmp_path):
     assert sorted(load_splits(cfg)["test"]["label"]) == ["not", "yes"]
 
 
+@pytest.mark.part("classification")
 def test_beyond_the_issue_yaml_bom_min_freq_and_a_file_as_run_dir(tmp_path):
     """Found by trying more bad input: each was a traceback, a confusing message or a silent result."""
+    from data.formats.delimited import read_delimited
     bad_yaml = write(tmp_path, "bad.yaml", "model:\n  hidden_size: [\n")
     with pytest.raises(ConfigError, match=rf"^{bad_yaml}:3: not valid YAML \(did not find expected node content\)"):
         load_config(bad_yaml)
@@ -219,6 +231,7 @@ def test_beyond_the_issue_yaml_bom_min_freq_and_a_file_as_run_dir(tmp_path):
         train.main(["configs/tiny.yaml", "--run-dir", str(a_file)])
 
 
+@pytest.mark.part("tagging")
 @pytest.mark.parametrize("overrides,message", [
     (["data.tag_column=foo"], r"^data.tag_column must be a CoNLL-U column \(id, form, .*\), got 'foo'$"),
     (["data.format=columns", "data.token_column=abc"], r"^data.token_column and data.tag_column must be integers"),

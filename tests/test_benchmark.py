@@ -10,6 +10,7 @@ from tests.fixtures import fixture_data
 from training.device import bf16_supported
 
 
+@pytest.mark.part("joint", "classification", "tagging")
 @pytest.mark.parametrize("overrides", [[], ["model.char_filters=8"], fixture_data("questions"),
                                        [*fixture_data("slots"), "model.crf=true"]],
                          ids=["tagger", "tagger-chars", "classifier", "joint-crf"])
@@ -36,6 +37,7 @@ def test_throughput_prints_one_table_with_every_row_and_ratio(capsys, overrides)
     assert len(results) == 8 + bf16 and all(v > 0 for v in results.values())  # 4 steps, bf16, 3 loops, naive
 
 
+@pytest.mark.part("tagging")
 def test_time_to_accuracy_reports_reached_and_not_reached(tagger_run, capsys):
     reached = time_to_accuracy.main([str(tagger_run), "--target", "0.0"])
     assert reached["reached"] and reached["epoch"] == 1 and reached["seconds"] >= 0

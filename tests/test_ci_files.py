@@ -6,10 +6,9 @@ import sys
 import tomllib
 from pathlib import Path
 
+import pytest
 import yaml
 
-from data.download import DEFAULT_CACHE
-from data.registry import RESOURCES
 
 ROOT = Path(__file__).resolve().parent.parent
 WORKFLOW = ROOT / ".github" / "workflows" / "ci.yml"
@@ -30,7 +29,10 @@ def test_workflow_passes_the_github_workflow_schema():
     assert out.returncode == 0, out.stdout + out.stderr
 
 
+@pytest.mark.part("named_datasets")
 def test_workflow_downloads_every_public_dataset_and_does_not_require_the_rest():
+    from data.download import DEFAULT_CACHE
+    from data.registry import RESOURCES
     workflow = yaml.safe_load(WORKFLOW.read_text())
     steps = [s for job in workflow["jobs"].values() for s in job["steps"]]
     downloads = [s["run"].split("data.download", 1)[1].split() for s in steps if "data.download" in s.get("run", "")]

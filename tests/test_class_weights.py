@@ -53,6 +53,7 @@ def test_weighted_loss_is_scikit_learns_weighted_log_loss_and_none_changes_nothi
         ModelConfig(class_weights="inverse")
 
 
+@pytest.mark.part("classification")
 def test_balanced_run_saves_its_weights_and_evaluate_and_predict_load_them(tmp_path):
     rows = [("rare" if i % 10 == 0 else "common", f"text {i} word") for i in range(60)]
     (tmp_path / "train.csv").write_text("text,label\n" + "".join(f"{t},{y}\n" for y, t in rows))

@@ -4,7 +4,6 @@ from collections import Counter
 import pytest
 from seqeval.metrics.sequence_labeling import get_entities
 
-from data.formats.columns import read_columns
 from data.datasets import load_splits
 from data.config import DataConfig, task_of
 from data.tags import iob1_to_iob2, is_bio
@@ -30,8 +29,10 @@ def test_iob1_to_iob2_rules():
     assert is_bio(["O", "B-PER", "I-PER"]) and not is_bio(["NOUN", "VERB"]) and not is_bio(["O"])
 
 
+@pytest.mark.part("tagging")
 @pytest.mark.needs_data("conll2003")
 def test_real_sentences_are_converted(conll, shared_data):
+    from data.formats.columns import read_columns
     train = conll["train"]
     assert train[0] == {"tokens": "EU rejects German call to boycott British lamb .".split(),
                         "tags": ["B-ORG", "O", "B-MISC", "O", "O", "O", "B-MISC", "O", "O"]}

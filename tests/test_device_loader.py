@@ -43,6 +43,7 @@ def test_the_same_batches_in_the_same_order(layout, chars, shuffle, replicas, ra
         assert any(b.chars.shape[2] < sliced.split.chars.shape[2] for _, b in pairs)  # cut to each batch's words
 
 
+@pytest.mark.part("device_data")
 def test_device_data_takes_no_workers():
     with pytest.raises(ConfigError, match="train.device_data slices batches on the device: it takes no"):
         load_config("configs/tiny.yaml", ["train.device_data=true", "train.num_workers=2"])

@@ -217,6 +217,7 @@ def test_lookup_order(tmp_path, cache, monkeypatch):
     assert download.locate("trec") == cache
 
 
+@pytest.mark.part("vectors")
 @pytest.mark.needs_data("trec")
 def test_named_vectors_and_data_download_through_the_mirror(tmp_path, cache, shared_data, monkeypatch, capsys):
     """data.download=true fetches TREC and glove.6B.100d (the registry's own entry, unverified: a zip this test

@@ -9,7 +9,6 @@ from pathlib import Path
 import pytest
 import torch
 
-import export
 from models.encoder import EncoderConfig
 from models.tasks import build_model
 from inference.predictor import Predictor
@@ -35,6 +34,7 @@ SHAPES = [[23, 1, 9, 17, 23, 4, 2], [1], [2, 31]]  # (B, T) = (7, 23), (1, 1), (
 @pytest.fixture(scope="module")
 def exported(tagger_run, classifier_run, joint_run, tmp_path_factory) -> dict:
     """{run dir: {"program", "meta", "onnx": path}}, each exported once to a folder outside the run."""
+    import export
     return {run: export.main([str(run), "--out", str(tmp_path_factory.mktemp("serve") / "model.pt2"), "--onnx"])
             for run in (tagger_run, classifier_run, joint_run)}
 
@@ -47,8 +47,10 @@ def pairs(got, reference):
 RUNS = ["tagger_run", "classifier_run", "joint_run"]  # joint_run: char-CNN inputs, CRF slot head, two outputs
 
 
+@pytest.mark.part("export")
 @pytest.mark.parametrize("run_fixture", RUNS)
 def test_program_runs_without_repo_code_and_matches_the_model(request, exported, run_fixture, tmp_path):
+    import export
     run = request.getfixturevalue(run_fixture)
     predictor = Predictor.from_run_dir(run)                       # eager, encoder on its trained packed path
     assert predictor.model.encoder.cfg.rnn_path == "packed"
@@ -69,8 +71,10 @@ def test_program_runs_without_repo_code_and_matches_the_model(request, exported,
                 assert (got - reference).abs().max().item() < 1e-4
 
 
+@pytest.mark.part("export")
 @pytest.mark.parametrize("run_fixture", RUNS)
 def test_onnx_program_matches_the_model(request, exported, run_fixture):
+    import export
     import onnx
     import onnxruntime
 
@@ -95,6 +99,7 @@ def test_onnx_program_matches_the_model(request, exported, run_fixture):
             assert (torch.from_numpy(got) - want).abs().max().item() < 1e-4
 
 
+@pytest.mark.part("joint")
 @pytest.mark.parametrize("run_fixture", RUNS)
 def test_meta_holds_vocabularies_and_tokenizer(request, exported, run_fixture):
     run = request.getfixturevalue(run_fixture)
@@ -121,6 +126,7 @@ def test_meta_holds_vocabularies_and_tokenizer(request, exported, run_fixture):
     assert (meta["pad_id"], meta["unk_id"]) == (0, 1)
 
 
+@pytest.mark.part("export", "tagging")
 def test_time_loop_is_the_lstm_kernel_not_unrolled(exported, tagger_run):
     """One aten.lstm call per layer and direction: the program does not depend on the example's length."""
     program = torch.export.load(exported[tagger_run]["program"])
@@ -129,7 +135,9 @@ def test_time_loop_is_the_lstm_kernel_not_unrolled(exported, tagger_run):
     assert len(calls) == cfg["num_layers"] * (2 if cfg["bidirectional"] else 1)
 
 
+@pytest.mark.part("export")
 def test_gru_exports_and_a_vanilla_rnn_is_refused():
+    import export
     torch.manual_seed(0)
     cfg = EncoderConfig(rnn="gru", embed_dim=8, hidden_size=6, num_layers=1, dropout=0.0)
     gru = build_model("classification", 30, {"label": ["a", "b", "c"]}, cfg).eval()

@@ -8,8 +8,6 @@ import pytest
 from errors import ConfigError
 import predict
 import train
-from data.formats.class_files import read_class_files
-from data.formats.conllu import read_conllu
 from tests.fixtures import FIXTURES, fixture_data
 from training.config import load_config
 from training.loop import Progress, stop_reason
@@ -56,6 +54,7 @@ def test_auto_selects_entity_f1_for_bio_tags_exact_match_for_joint_else_accuracy
         check_select_metric({"ner": "exact_match", "slots": "accuracy"}.get(layout, "entity_f1"), vocabs.label_names())
 
 
+@pytest.mark.part("tagging", "classification")
 @pytest.mark.parametrize("config,metric", [("example_csv_classifier", "accuracy"), ("example_conll_ner", "entity_f1")])
 def test_example_configs_train_then_predict(tmp_path, capsys, config, metric):
     run = tmp_path / "run"
@@ -85,9 +84,11 @@ def test_every_run_says_why_it_stopped(tmp_path, capsys):
     assert stop_reason(Progress(epoch=5, seconds=61.0), cfg) == "train.max_minutes=1 reached (1.0 min of training)"
 
 
+@pytest.mark.part("classification")
 def test_a_release_of_per_class_files_reads_as_it_comes(tmp_path):
     """SUBJ (subj.objective, subj.subjective beside subjdata.README.1.0) and MR (rt-polarity.neg / .pos beside a
     README): the label is the part of the names that differs, and a release's README or LICENSE is not a class."""
+    from data.formats.class_files import read_class_files
     subj = tmp_path / "subj"
     subj.mkdir()
     (subj / "subj.objective").write_text("the film follows a family\nit opens in paris\n")
@@ -109,7 +110,9 @@ def test_a_release_of_per_class_files_reads_as_it_comes(tmp_path):
     assert {e["label"] for e in read_class_files(topics)} == {"sports", "politics"}
 
 
+@pytest.mark.part("tagging")
 def test_the_fixture_files_are_what_make_fixtures_writes(tmp_path):
+    from data.formats.conllu import read_conllu
     from tests.fixtures import make_fixtures
     make_fixtures.main(tmp_path)
     made = sorted(p.relative_to(tmp_path) for p in tmp_path.rglob("*") if p.is_file())

@@ -6,12 +6,9 @@ import pytest
 
 from errors import DataFormatError
 import train
-from data.formats.columns import read_columns
-from data.formats.conllu import read_conllu
-from data.formats.delimited import read_delimited, read_jsonl
-from data.formats.seq_in_out import read_seq_in_out
 from data.datasets import load_splits
 from data.config import DataConfig, task_of
+from data.formats import layout
 from training.config import load_config
 
 CONLLU = """# sent_id = 1
@@ -52,7 +49,9 @@ def write_seq(folder, tokens, tags, labels):
     return folder
 
 
+@pytest.mark.part("tagging")
 def test_columns_reader_drops_docstart_keeps_hash_tokens_and_converts_iob1(tmp_path):
+    from data.formats.columns import read_columns
     path = write(tmp_path, "ner.txt", COLUMNS)
     iob2 = read_columns(path, token_column=0, tag_column=-1, tag_scheme="iob1")
     assert iob2 == [{"tokens": ["Peter", "Blackburn", "visits", "#", "Paris"],
@@ -62,7 +61,9 @@ def test_columns_reader_drops_docstart_keeps_hash_tokens_and_converts_iob1(tmp_p
     assert chunks[0]["tags"][:3] == ["I-NP", "I-NP", "I-VP"]
 
 
+@pytest.mark.part("classification")
 def test_csv_tsv_jsonl_readers(tmp_path):
+    from data.formats.delimited import read_delimited, read_jsonl
     csv_ex = read_delimited(write(tmp_path, "a.csv", CSV))
     assert csv_ex[0] == {"tokens": ["Great,", "fun", "movie"], "label": "pos"}
     assert csv_ex[2]["tokens"] == ["a", '"quoted"', "word"]                 # CSV quoting undone
@@ -73,28 +74,34 @@ def test_csv_tsv_jsonl_readers(tmp_path):
     assert jsonl == [{"tokens": ["great", "movie"], "label": "pos"}, {"tokens": ["awful", "film"], "label": "0"}]
 
 
+TAGGING, CLASSIFICATION = pytest.mark.part("tagging"), pytest.mark.part("classification")
+
+
 @pytest.mark.parametrize("name,text,call,message", [
-    ("bad.txt", "Peter NNP I-PER\nBlackburn I-PER\n", lambda p: read_columns(p),
-     r"bad\.txt:2: expected 3 whitespace-separated columns"),
-    ("bad.conllu", CONLLU.replace("2\tbark\tbark", "2\tbark"), lambda p: read_conllu(p),
-     r"bad\.conllu:3: expected 10 tab-separated CoNLL-U fields, found 9"),
-    ("bad.csv", "text,label\nfine,pos\nno label here\n", lambda p: read_delimited(p),
-     r"bad\.csv:3: expected 2 fields"),
-    ("bad.tsv", "sentence\tlabel\ngood\t1\n\t0\n", lambda p: read_delimited(p, "\t", "sentence"),
-     r"bad\.tsv:3: empty text"),
-    ("bad.jsonl", '{"text": "ok", "label": 1}\n{"text": "oops", "label": 1\n', lambda p: read_jsonl(p),
-     r"bad\.jsonl:2: not valid JSON"),
-    ("keys.jsonl", '{"text": "ok", "label": 1}\n{"sentence": "x", "label": 1}\n', lambda p: read_jsonl(p),
-     r"keys\.jsonl:2: expected a JSON object with keys 'text' and 'label'"),
-    ("nohead.csv", "a,b\n", lambda p: read_delimited(p, text_column="text"),
-     r"nohead\.csv:1: no column 'text' in header \['a', 'b'\]"),
+    pytest.param("bad.txt", "Peter NNP I-PER\nBlackburn I-PER\n", lambda p: layout("columns").read(p),
+                 r"bad\.txt:2: expected 3 whitespace-separated columns", marks=TAGGING),
+    pytest.param("bad.conllu", CONLLU.replace("2\tbark\tbark", "2\tbark"), lambda p: layout("conllu").read(p),
+                 r"bad\.conllu:3: expected 10 tab-separated CoNLL-U fields, found 9", marks=TAGGING),
+    pytest.param("bad.csv", "text,label\nfine,pos\nno label here\n", lambda p: layout("csv").read(p),
+                 r"bad\.csv:3: expected 2 fields", marks=CLASSIFICATION),
+    pytest.param("bad.tsv", "sentence\tlabel\ngood\t1\n\t0\n",
+                 lambda p: layout("tsv").read(p, "\t", "sentence"), r"bad\.tsv:3: empty text", marks=CLASSIFICATION),
+    pytest.param("bad.jsonl", '{"text": "ok", "label": 1}\n{"text": "oops", "label": 1\n',
+                 lambda p: layout("jsonl").read(p), r"bad\.jsonl:2: not valid JSON", marks=CLASSIFICATION),
+    pytest.param("keys.jsonl", '{"text": "ok", "label": 1}\n{"sentence": "x", "label": 1}\n',
+                 lambda p: layout("jsonl").read(p),
+                 r"keys\.jsonl:2: expected a JSON object with keys 'text' and 'label'", marks=CLASSIFICATION),
+    pytest.param("nohead.csv", "a,b\n", lambda p: layout("csv").read(p, text_column="text"),
+                 r"nohead\.csv:1: no column 'text' in header \['a', 'b'\]", marks=CLASSIFICATION),
 ])
 def test_malformed_line_names_file_and_line(tmp_path, name, text, call, message):
     with pytest.raises(DataFormatError, match=message):
         call(write(tmp_path, name, text))
 
 
+@pytest.mark.part("joint")
 def test_seq_in_out_token_count_mismatch_names_file_and_line(tmp_path):
+    from data.formats.seq_in_out import read_seq_in_out
     folder = write_seq(tmp_path / "train", ["show flights", "to boston please"],
                        ["O O", "O B-toloc.city_name"], ["atis_flight", "atis_flight"])
     with pytest.raises(DataFormatError, match=r"train/seq\.out:2: 2 tags for the 3 tokens of seq\.in line 2"):
@@ -128,6 +135,7 @@ def user_files(tmp_path) -> dict[str, list[str]]:
             for fmt, (train_f, test_f) in files.items()}
 
 
+@pytest.mark.part("tagging")
 @pytest.mark.parametrize("fmt,task", [("conllu", "tagging"), ("columns", "tagging"), ("csv", "classification"),
                                       ("tsv", "classification"), ("jsonl", "classification"),
                                       ("seq_in_out", "joint")])
@@ -146,6 +154,7 @@ def test_train_one_step_on_each_format_by_config_alone(tmp_path, fmt, task):
     assert 0.0 <= metrics[key] <= 1.0
 
 
+@pytest.mark.part("classification")
 def test_user_dataset_needs_format_and_files():
     with pytest.raises(ValueError, match="unknown dataset 'mine'.*data.format with data.train_file"):
         DataConfig(name="mine")

@@ -9,8 +9,6 @@ import pytest
 
 from errors import DataFormatError
 import train
-from data.formats.conllu import read_conllu
-from data.formats.delimited import read_delimited
 from own_data import NER, SENTENCES, classification, tagging
 
 
@@ -21,6 +19,7 @@ def report_rows(path: Path, section: str) -> dict[str, list[str]]:
             if len(line.split()) == 5 and line.split()[0] not in ("micro", "macro", "weighted")}
 
 
+@pytest.mark.part("classification")
 def test_a_test_split_of_unseen_labels_only_is_scored_not_a_crash(tmp_path):
     run = tmp_path / "run"
     results = train.main([*classification(tmp_path, test=[("so so really", "meh"), ("fine i guess", "meh")]),
@@ -30,6 +29,7 @@ def test_a_test_split_of_unseen_labels_only_is_scored_not_a_crash(tmp_path):
     assert [float(x) for x in report_rows(run / "report_test.txt", "label")["meh"]] == [0, 0, 0, 2]
 
 
+@pytest.mark.part("classification")
 def test_an_unseen_label_is_a_class_of_its_own_in_every_metric(tmp_path):
     run = tmp_path / "run"
     test = [*SENTENCES, ("so so really", "meh")]
@@ -41,6 +41,7 @@ def test_an_unseen_label_is_a_class_of_its_own_in_every_metric(tmp_path):
     assert any(line.split()[:1] == ["meh"] and line.split()[1:].count("0") < 3 for line in matrix)  # its row
 
 
+@pytest.mark.part("tagging")
 def test_an_unseen_entity_type_is_one_gold_entity(tmp_path):
     run = tmp_path / "run"
     no_org = [(s, t) for s, t in NER if "ORG" not in t]
@@ -59,7 +60,9 @@ def conllu(tags: list[str], column: int = 3) -> str:
     return "# sent_id = 1\n" + "\n".join(lines) + "\n\n"
 
 
+@pytest.mark.part("tagging")
 def test_conllu_underscore_is_not_a_tag_where_it_means_not_annotated(tmp_path):
+    from data.formats.conllu import read_conllu
     path = tmp_path / "t.conllu"
     path.write_text(conllu(["NOUN", "_", "VERB"]))
     with pytest.raises(DataFormatError, match=rf"^{path}:3: upos is '_' \(not annotated in CoNLL-U\): every word "
@@ -69,8 +72,10 @@ def test_conllu_underscore_is_not_a_tag_where_it_means_not_annotated(tmp_path):
     assert read_conllu(path, tag_column="feats")[0]["tags"] == ["_", "Number=Sing", "_"]
 
 
+@pytest.mark.part("classification")
 @pytest.mark.parametrize("label", ["NA", "NULL", "N/A", "#N/A", "<NA>", "null", "NaN"])
 def test_missing_value_markers_are_not_classes(tmp_path, label):
+    from data.formats.delimited import read_delimited
     path = tmp_path / "t.csv"
     path.write_text(f"text,label\ngood film,pos\nno idea,{label}\n")
     with pytest.raises(DataFormatError, match=rf"^{path}:3: label is '{label}' \(a missing value\?\)"):
@@ -79,6 +84,7 @@ def test_missing_value_markers_are_not_classes(tmp_path, label):
     assert read_delimited(path)[1]["label"] == "None"
 
 
+@pytest.mark.part("classification")
 def test_the_text_column_cannot_be_the_label_column(tmp_path):
     args = classification(tmp_path)
     for fmt, extra in (("csv", []), ("jsonl", [])):
@@ -92,6 +98,7 @@ def test_the_text_column_cannot_be_the_label_column(tmp_path):
     assert not (tmp_path / "run").exists()
 
 
+@pytest.mark.part("tagging")
 @pytest.mark.parametrize("crf", ["false", "true"])
 def test_bio_tags_that_are_not_iob2_are_an_error_with_or_without_a_crf(tmp_path, crf):
     """An entity that starts with I- after O would silently leave strict IOB2's gold entity count (and IOB1 files

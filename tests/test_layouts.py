@@ -11,9 +11,6 @@ import torch
 
 from errors import DataFormatError
 import train
-from data.formats.class_files import read_class_files, read_class_folders
-from data.formats.conllu import read_conllu
-from data.formats.delimited import read_delimited
 from data.datasets import load_splits
 from data.config import DataConfig, task_of
 from training.config import load_config
@@ -66,6 +63,7 @@ def test_test_fraction_splits_one_file_stratified_with_a_fixed_seed(tmp_path, ca
     assert 0.0 <= metrics["test/accuracy"] <= 1.0
 
 
+@pytest.mark.part("tagging")
 def test_test_fraction_with_a_dev_file_holds_out_test_only_and_tagging_is_not_stratified(tmp_path):
     tagged = [f"w{i} x\nv{i} y\n\n" for i in range(20)]
     (tmp_path / "tags.txt").write_text("".join(tagged), encoding="utf-8")
@@ -75,6 +73,7 @@ def test_test_fraction_with_a_dev_file_holds_out_test_only_and_tagging_is_not_st
     assert {s: len(d) for s, d in dd.items()} == {"train": 15, "validation": 5, "test": 5}
 
 
+@pytest.mark.part("classification")
 def test_test_fraction_errors(tmp_path):
     with pytest.raises(ValueError, match="set data.train_file and data.test_file .or data.test_fraction"):
         DataConfig(name="mine", format="tsv", train_file="all.tsv")
@@ -95,7 +94,9 @@ def class_files(folder, per_class: dict[str, list[str]], ext=".txt"):
     return folder
 
 
+@pytest.mark.part("classification")
 def test_class_files_reader_and_one_training_step(tmp_path):
+    from data.formats.class_files import read_class_files
     train_data = {"sports": ["the match ended", "a late goal"] * 3, "politics": ["the vote passed"] * 4}
     class_files(tmp_path / "train", train_data)
     class_files(tmp_path / "test", {"sports": ["a goal"], "politics": ["a vote"]})
@@ -110,6 +111,7 @@ def test_class_files_reader_and_one_training_step(tmp_path):
     assert 0.0 <= train_one_step(tmp_path, overrides)["test/accuracy"] <= 1.0
 
 
+@pytest.mark.part("classification")
 @pytest.mark.parametrize("setup,message", [
     (lambda d: class_files(d, {"pos": ["good", "", "fine"], "neg": ["bad"]}), r"pos\.txt:2: empty line"),
     (lambda d: class_files(d, {"pos": ["good"], "neg": []}), r"neg\.txt: empty file"),
@@ -118,6 +120,7 @@ def test_class_files_reader_and_one_training_step(tmp_path):
     (lambda d: (class_files(d, {"pos": ["good"]}), (d / "neg").mkdir()), r"neg: a folder among the class files"),
 ])
 def test_class_files_errors_name_the_file(tmp_path, setup, message):
+    from data.formats.class_files import read_class_files
     setup(tmp_path / "data")
     with pytest.raises(DataFormatError, match=message):
         read_class_files(tmp_path / "data")
@@ -131,7 +134,9 @@ def class_folders(folder, per_class: dict[str, list[str]]):
     return folder
 
 
+@pytest.mark.part("classification")
 def test_class_folders_reader_classes_filter_and_one_training_step(tmp_path):
+    from data.formats.class_files import read_class_folders
     docs = {"pos": ["A fine film.\nGreat cast.", "loved it"] * 4, "neg": ["dull", "too long\n\nand slow"] * 4,
             "unsup": ["no label here"] * 3}                                   # aclImdb's unlabelled folder
     class_folders(tmp_path / "imdb", docs)
@@ -146,6 +151,7 @@ def test_class_folders_reader_classes_filter_and_one_training_step(tmp_path):
     assert 0.0 <= train_one_step(tmp_path, overrides)["test/accuracy"] <= 1.0
 
 
+@pytest.mark.part("classification")
 def test_an_edited_file_in_a_class_folder_is_read_again_not_taken_from_the_cache(tmp_path):
     class_folders(tmp_path / "d", {"pos": ["good film", "fine"], "neg": ["bad", "dull"]})
     overrides = ["data.name=mine", "data.format=class_folders", f"data.root={tmp_path}", "data.train_file=d",
@@ -155,7 +161,9 @@ def test_an_edited_file_in_a_class_folder_is_read_again_not_taken_from_the_cache
     assert ["a", "great", "film"] in splits_of(overrides)["test"]["tokens"]
 
 
+@pytest.mark.part("classification")
 def test_class_folders_errors_name_the_file(tmp_path):
+    from data.formats.class_files import read_class_folders
     class_folders(tmp_path / "d", {"pos": ["good", "  \n"], "neg": ["bad"]})
     with pytest.raises(DataFormatError, match=r"d/pos/1_7\.txt: empty file"):
         read_class_folders(tmp_path / "d")
@@ -167,7 +175,9 @@ def test_class_folders_errors_name_the_file(tmp_path):
 
 # -- data.encoding ----------------------------------------------------------------------------------------------
 
+@pytest.mark.part("classification")
 def test_cp1252_file_is_an_error_in_utf8_and_reads_with_data_encoding(tmp_path):
+    from data.formats.delimited import read_delimited
     text = "text,label\ncaf\u00e9 au lait,food\nit costs 5 \u20ac,money\nna\u00efve \u201cquotes\u201d,food\n"
     header, body = text.split("\n", 1)
     (tmp_path / "old.csv").write_bytes(text.encode("cp1252"))
@@ -183,7 +193,10 @@ def test_cp1252_file_is_an_error_in_utf8_and_reads_with_data_encoding(tmp_path):
     assert 0.0 <= train_one_step(tmp_path, [*overrides, "data.encoding=cp1252"])["test/accuracy"] <= 1.0
 
 
+@pytest.mark.part("tagging", "classification")
 def test_utf16_and_utf8_bom_lines_and_errors_name_the_line(tmp_path):
+    from data.formats.conllu import read_conllu
+    from data.formats.delimited import read_delimited
     path = tmp_path / "u16.conllu"
     path.write_bytes("1\tJa\tja\tINTJ\t_\t_\t0\troot\t_\t_\n\n1\t\u00dcber\t_\tADP\t_\t_\t0\troot\t_\t_\n"
                      .encode("utf-16"))
@@ -198,50 +211,3 @@ def test_utf16_and_utf8_bom_lines_and_errors_name_the_line(tmp_path):
     assert read_delimited(bom) == read_delimited(bom, encoding="utf-8-sig")  # plain utf-8 drops it too
     with pytest.raises(ValueError, match="data.encoding: unknown encoding 'utf-9'"):
         DataConfig(encoding="utf-9")
-
-
-# -- data.hub_id: any datasets.load_dataset path ----------------------------------------------------------------
-
-def write_parquet(path, columns: dict, features: datasets.Features):
-    path.parent.mkdir(parents=True, exist_ok=True)
-    datasets.Dataset.from_dict(columns, features=features).to_parquet(str(path))
-
-
-def test_hub_id_local_parquet_folder_tagging(tmp_path):
-    names = ["O", "B-PER", "I-PER"]
-    features = datasets.Features({"words": datasets.Sequence(datasets.Value("string")),
-                                  "ner": datasets.Sequence(datasets.ClassLabel(names=names))})
-    sentences = {"words": [["Ann", "Lee", "sings"], ["he", "runs"], ["Bo", "sleeps"]] * 4,
-                 "ner": [[1, 2, 0], [0, 0], [1, 0]] * 4}
-    write_parquet(tmp_path / "hub" / "train.parquet", sentences, features)
-    write_parquet(tmp_path / "hub" / "test.parquet", {k: v[:3] for k, v in sentences.items()}, features)
-    overrides = ["data.name=mine", f"data.hub_id={tmp_path / 'hub'}", "data.task=tagging", "data.token_column=words",
-                 "data.tag_column=ner", "data.dev_fraction=0.25", "data.limit=8"]
-    assert task_of(load_config("configs/tiny.yaml", overrides).data) == "tagging"   # no data.format needed
-    dd = splits_of(overrides)
-    assert {s: len(d) for s, d in dd.items()} == {"train": 8, "validation": 3, "test": 3}  # dev held out, limit
-    assert dd["test"][0] == {"tokens": ["Ann", "Lee", "sings"], "tags": ["B-PER", "I-PER", "O"]}  # ClassLabel names
-    assert 0.0 <= train_one_step(tmp_path, overrides)["test/accuracy"] <= 1.0
-    with pytest.raises(ValueError,
-                       match=r"split 'train': no column \['tokens', 'tags'\].*Set data.token_column, data.tag_column"):
-        splits_of(overrides[:3])
-
-
-def test_hub_id_parquet_builder_one_file_split_by_test_fraction(tmp_path):
-    features = datasets.Features({"sentence": datasets.Value("string"),
-                                  "label": datasets.ClassLabel(names=["negative", "positive"])})
-    write_parquet(tmp_path / "all.parquet", {"sentence": [f"review {i} wasn't {'good' if i % 4 else 'bad'}!"
-                                                          for i in range(40)],
-                                             "label": [int(i % 4 != 0) for i in range(40)]}, features)
-    overrides = ["data.name=reviews", "data.hub_id=parquet", "data.task=classification", f"data.root={tmp_path}",
-                 "data.train_file=all.parquet", "data.text_column=sentence", "data.test_fraction=0.2",
-                 "data.dev_fraction=0.2", "data.limit=null"]
-    dd = splits_of(overrides)
-    assert Counter(dd["test"]["label"]) == {"positive": 6, "negative": 2}         # stratified, names not ids
-    assert {s: len(d) for s, d in dd.items()} == {"train": 24, "validation": 8, "test": 8}
-    assert all(t[2:4] == ["was", "n't"] and t[-1] == "!" for d in dd.values() for t in d["tokens"])  # raw: ptb
-    assert 0.0 <= train_one_step(tmp_path, overrides)["test/accuracy"] <= 1.0
-    with pytest.raises(ValueError, match="data.hub_id needs data.task"):
-        DataConfig(name="reviews", hub_id="parquet")
-    with pytest.raises(ValueError, match=r"data.encoding is for format conllu / .* class_folders, not data.hub_id"):
-        DataConfig(name="reviews", hub_id="parquet", task="classification", encoding="cp1252")

@@ -1,6 +1,4 @@
 """The project's encoder and task models: h_n sentence vector, padding invariance, gradients, save/load."""
-import subprocess
-import sys
 
 import pytest
 import torch
@@ -8,7 +6,7 @@ import torch
 from data.batching import collate
 from models.encoder import Encoder, EncoderConfig
 from models.tasks import build_model
-from models import reversed as reversed_path
+from tests.fixtures import by_part
 from training.checkpoint import load_checkpoint, save_checkpoint
 
 VOCAB, LENGTHS = 30, [7, 5, 4, 3]
@@ -40,7 +38,7 @@ def test_sentence_vector_is_h_n_at_real_ends(rnn):
         assert torch.all(output[i, n:] == 0)                      # padding stays zero
 
 
-@pytest.mark.parametrize("task", ["tagging", "classification"])
+@pytest.mark.parametrize("task", by_part("tagging", "classification"))
 def test_sentence_alone_equals_sentence_in_padded_batch(task):
     torch.manual_seed(0)
     model = build_model(task, VOCAB, NAMES[task], EncoderConfig(embed_dim=8, hidden_size=6, dropout=0.0)).eval()
@@ -58,9 +56,9 @@ def test_sentence_alone_equals_sentence_in_padded_batch(task):
         assert model.predict(alone)[field][0] == model.predict(batch)[field][i]
 
 
-@pytest.mark.parametrize("task", ["tagging", "classification"])
+@pytest.mark.parametrize("task", by_part("tagging", "classification"))
 @pytest.mark.parametrize("rnn", ["rnn", "lstm", "gru"])
-@pytest.mark.parametrize("path", ["packed", "reversed"])
+@pytest.mark.parametrize("path", by_part("packed", "reversed"))
 def test_every_parameter_gets_a_gradient(task, rnn, path):
     torch.manual_seed(0)
     cfg = EncoderConfig(rnn=rnn, embed_dim=8, hidden_size=6, dropout=0.0, rnn_path=path)
@@ -113,26 +111,6 @@ def test_word_dropout_only_in_training():
     assert not torch.allclose(t1, a1)
 
 
-@pytest.mark.parametrize("rnn", ["rnn", "lstm", "gru"])
-@pytest.mark.parametrize("layers,bidirectional", [(1, True), (2, True), (2, False)])
-def test_reversed_path_equals_packed_path(rnn, layers, bidirectional):
-    """The fast path (no packing) gives the packed path's per-token outputs and h_n, to 1e-6."""
-    torch.manual_seed(0)
-    enc = Encoder(VOCAB, EncoderConfig(rnn=rnn, embed_dim=8, hidden_size=6, num_layers=layers,
-                                       bidirectional=bidirectional, dropout=0.0)).eval()
-    b = make_batch(lengths=[3, 9, 1, 6, 9])
-    x = enc.embedding(b.tokens)
-    out_p, h_p = enc.run_packed(x, b.lengths)
-    out_r, h_r = reversed_path.run(enc, x, b.lengths)
-    torch.testing.assert_close(out_r, out_p, rtol=0, atol=1e-6)
-    torch.testing.assert_close(h_r, h_p, rtol=0, atol=1e-6)
-    enc.cfg.rnn_path = "reversed"
-    fast = enc(b.tokens, b.lengths)
-    enc.cfg.rnn_path = "packed"
-    for a, ref in zip(fast, enc(b.tokens, b.lengths)):
-        torch.testing.assert_close(a, ref, rtol=0, atol=1e-6)
-
-
 def test_sentence_vector_choices():
     """h_n reads the real ends; output_last reads padding for shorter sentences; pooling ignores pads."""
     from models.heads import ClassificationHead
@@ -179,9 +157,9 @@ def rich_model(task, **cfg):
     return build_model(task, VOCAB, names, cfg, num_chars=NUM_CHARS)
 
 
-@pytest.mark.parametrize("task,crf", [("tagging", False), ("tagging", True), ("classification", False),
-                                      ("joint", True), ("joint", False)])
-@pytest.mark.parametrize("path", ["packed", "reversed"])
+@pytest.mark.parametrize("task,crf", by_part(("tagging", False), ("tagging", True), ("classification", False),
+                                             ("joint", True), ("joint", False)))
+@pytest.mark.parametrize("path", by_part("packed", "reversed"))
 def test_char_crf_joint_models_get_gradients_everywhere(task, crf, path):
     torch.manual_seed(0)
     model = rich_model(task, crf=crf, rnn_path=path)
@@ -191,7 +169,7 @@ def test_char_crf_joint_models_get_gradients_everywhere(task, crf, path):
         assert p.grad is not None and p.grad.abs().sum() > 0, f"{name} got no gradient"
 
 
-@pytest.mark.parametrize("task,crf", [("tagging", True), ("joint", True), ("joint", False)])
+@pytest.mark.parametrize("task,crf", by_part(("tagging", True), ("joint", True), ("joint", False)))
 def test_char_model_sentence_alone_equals_padded_batch(task, crf):
     torch.manual_seed(0)
     model = rich_model(task, crf=crf).eval()
@@ -206,6 +184,7 @@ def test_char_model_sentence_alone_equals_padded_batch(task, crf):
         model(collate([{"ids": examples[0]["ids"]}]))
 
 
+@pytest.mark.part("tagging")
 def test_crf_tagger_decodes_valid_iob2_with_viterbi():
     torch.manual_seed(0)
     model = rich_model("tagging", crf=True).eval()
@@ -221,6 +200,7 @@ def test_crf_tagger_decodes_valid_iob2_with_viterbi():
         assert all(not t.startswith("I-") or (i > 0 and names[i - 1][2:] == t[2:]) for i, t in enumerate(names))
 
 
+@pytest.mark.part("joint", "tagging")
 def test_joint_loss_is_intent_plus_weighted_slot_loss():
     torch.manual_seed(0)
     batch = collate(make_rich_batch())
@@ -236,7 +216,7 @@ def test_joint_loss_is_intent_plus_weighted_slot_loss():
     torch.testing.assert_close(losses[1.0], intent + slot)
 
 
-@pytest.mark.parametrize("task", ["classification", "joint"])
+@pytest.mark.parametrize("task", by_part("classification", "joint"))
 def test_label_smoothing_is_cross_entropy_against_the_smoothed_target(task):
     """model.label_smoothing=x: the sentence-label loss is -sum(((1-x) one-hot + x/C) * log_softmax)."""
     batch = collate(make_rich_batch())
@@ -252,18 +232,3 @@ def test_label_smoothing_is_cross_entropy_against_the_smoothed_target(task):
     torch.testing.assert_close(loss, want)
     with pytest.raises(ValueError, match="label_smoothing"):
         ModelConfig(label_smoothing=1.0)
-
-
-def test_the_cudnn_weight_copy_warning_is_silenced_for_the_reversed_path_only():
-    """models.encoder ignores cuDNN's compaction warning when its own per-direction calls raise it, not elsewhere.
-    In a fresh interpreter: pytest puts its own warning filters in front of the project's."""
-    code = """if True:
-        import warnings
-        import models.encoder
-        message = "RNN module weights are not part of single contiguous chunk of memory. This means ..."
-        with warnings.catch_warnings(record=True) as seen:
-            for module in ("models.encoder", "torch.nn.modules.rnn"):
-                warnings.warn_explicit(message, UserWarning, module.replace(".", "/") + ".py", 1, module=module)
-        print([w.filename for w in seen])"""
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
-    assert out.strip() == "['torch/nn/modules/rnn.py']"

@@ -47,6 +47,7 @@ def tag_vocab(run) -> set:
     return set(vocab["itos"])
 
 
+@pytest.mark.part("tagging")
 def test_tagger_text_and_json(tagger_run, input_file, capsys):
     text = run_main(capsys, [str(tagger_run), str(input_file)])
     records = [json.loads(r) for r in run_main(capsys, [str(tagger_run), str(input_file), "--format", "json"])]
@@ -59,6 +60,7 @@ def test_tagger_text_and_json(tagger_run, input_file, capsys):
         assert [t for _, t in pairs] == record["tags"] and set(record["tags"]) <= tag_vocab(tagger_run)
 
 
+@pytest.mark.part("classification")
 def test_classifier_text_and_json(classifier_run, input_file, capsys):
     text = run_main(capsys, [str(classifier_run), str(input_file)])
     records = [json.loads(r) for r in run_main(capsys, [str(classifier_run), str(input_file), "--format=json"])]
@@ -73,6 +75,7 @@ def test_classifier_text_and_json(classifier_run, input_file, capsys):
         assert float(probability) == pytest.approx(record["probability"], abs=5e-5)
 
 
+@pytest.mark.part("joint")
 def test_joint_text_and_json(joint_run, input_file, capsys):
     text = run_main(capsys, [str(joint_run), str(input_file)])
     records = [json.loads(r) for r in run_main(capsys, [str(joint_run), str(input_file), "--format", "json"])]
@@ -88,6 +91,7 @@ def test_joint_text_and_json(joint_run, input_file, capsys):
                        for i, t in enumerate(record["tags"]))
 
 
+@pytest.mark.part("tagging", "joint", "classification")
 @pytest.mark.parametrize("run_fixture", ["tagger_run", "classifier_run", "joint_run"])
 def test_predictions_equal_evaluate_batching(request, run_fixture):
     """Raw text through Predictor (input order, batches of 64) == ids through evaluate.py's path
@@ -113,6 +117,7 @@ def test_predictions_equal_evaluate_batching(request, run_fixture):
         assert got == [expected[field][k] for k in keep]
 
 
+@pytest.mark.part("tagging", "classification")
 @pytest.mark.parametrize("run_fixture", ["tagger_run", "classifier_run"])
 def test_sentence_longer_than_any_in_training(request, run_fixture):
     run = request.getfixturevalue(run_fixture)
@@ -125,6 +130,7 @@ def test_sentence_longer_than_any_in_training(request, run_fixture):
         assert len(results[1]["tags"]) == longest + 40
 
 
+@pytest.mark.part("tagging", "classification")
 def test_stdin_gives_the_same_output_as_a_file(tagger_run, classifier_run, input_file, capsys):
     stdin = input_file.read_text(encoding="utf-8-sig").encode("ascii", "replace").decode()  # any locale reads it
     input_file.write_text(stdin, encoding="utf-8")
@@ -136,6 +142,7 @@ def test_stdin_gives_the_same_output_as_a_file(tagger_run, classifier_run, input
         assert len(done.stdout.splitlines()) == 3
 
 
+@pytest.mark.part("classification")
 def test_empty_input_prints_nothing(classifier_run, tmp_path, capsys):
     done = run_cli([str(classifier_run)], "\n  \n\n")
     assert (done.returncode, done.stdout) == (0, ""), done.stderr
@@ -143,6 +150,7 @@ def test_empty_input_prints_nothing(classifier_run, tmp_path, capsys):
     assert run_main(capsys, [str(classifier_run), str(tmp_path / "empty.txt")]) == []
 
 
+@pytest.mark.part("classification")
 def test_predictor_rejects_a_blank_sentence(classifier_run):
     predictor = Predictor.from_run_dir(classifier_run)
     assert predictor.predict([]) == []
@@ -150,6 +158,7 @@ def test_predictor_rejects_a_blank_sentence(classifier_run):
         predictor.predict(["what ?", " "])
 
 
+@pytest.mark.part("classification")
 def test_a_line_the_tokenizer_empties_is_skipped_like_a_blank_one(classifier_run, tmp_path, capsys):
     """A lone zero-width space or BOM is not blank to str.strip, but the run's tokenizer (ptb) drops it."""
     path = tmp_path / "odd.txt"

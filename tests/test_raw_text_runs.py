@@ -19,6 +19,7 @@ from tests.fixtures import TINY, named_data
 TYPED = "What's the capital of France?"
 
 
+@pytest.mark.part("tagging", "joint", "classification")
 @pytest.mark.parametrize("run_fixture,tokenizer,pretokenized", [
     ("tagger_run", "whitespace", True),    # CoNLL-U: tokens as written, raw text split on spaces at prediction
     ("classifier_run", "ptb", False),      # a CSV of raw text: the default tokenizer, in training and prediction
@@ -31,6 +32,7 @@ def test_checkpoints_record_the_tokenizer(request, run_fixture, tokenizer, preto
     assert f"tokenizer: {tokenizer}" in (run / "config.yaml").read_text()
 
 
+@pytest.mark.part("classification")
 def test_predict_tokenizes_as_the_run_and_pretokenized_splits_on_whitespace(classifier_run, capsys, tmp_path):
     predictor = Predictor.from_run_dir(classifier_run)
     assert predictor.predict([TYPED])[0]["tokens"] == ["What", "'s", "the", "capital", "of", "France", "?"]
@@ -48,6 +50,7 @@ CSV = ('text,label\n"What\'s the capital of France?",LOC\n"Who wrote â€œHamletâ€
        '"Where\'s Denver, Colorado?",LOC\n"Who\'s the U.S. president?",HUM\nHow many states are there?,NUM\n')
 
 
+@pytest.mark.part("classification")
 def test_raw_csv_text_is_tokenized_in_training_and_prediction_alike(tmp_path):
     (tmp_path / "q.csv").write_text(CSV, encoding="utf-8")
     files = ["data.name=questions", "data.format=csv", f"data.root={tmp_path}", "data.train_file=q.csv",
@@ -67,6 +70,7 @@ def test_raw_csv_text_is_tokenized_in_training_and_prediction_alike(tmp_path):
     assert as_tokens["tokens"][0] == TYPED.split()                  # data.pretokenized: true keeps whitespace
 
 
+@pytest.mark.part("tagging", "classification")
 @pytest.mark.needs_data("ud_en_ewt", "trec")
 def test_typed_text_figures_on_tiny_runs(tmp_path):
     """scripts/typed_text.py: the issue's whitespace figure (404 of 2,077 UD EWT test sentences), and better

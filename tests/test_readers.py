@@ -4,25 +4,27 @@ from collections import Counter
 import pytest
 
 from errors import DataFormatError
-from data.formats.conllu import read_conllu
-from data.formats.delimited import read_delimited
 from data.formats.trec import read_trec
 from data.datasets import load_splits
 from data.config import DataConfig
 
 
+@pytest.mark.part("tagging")
 @pytest.mark.needs_data("ud_en_ewt")
 @pytest.mark.parametrize("split,sentences,words", [
     ("train", 12544, 204577), ("dev", 2001, 25147), ("test", 2077, 25094)])
 def test_ud_ewt_counts_skip_ranges_and_empty_nodes(shared_data, split, sentences, words):
+    from data.formats.conllu import read_conllu
     ex = read_conllu(shared_data / f"ud_en_ewt/en_ewt-ud-{split}.conllu")
     assert len(ex) == sentences
     assert sum(len(e["tokens"]) for e in ex) == words  # integer IDs only: no '3-4' ranges, no '8.1' nodes
     assert all(len(e["tokens"]) == len(e["tags"]) for e in ex)
 
 
+@pytest.mark.part("tagging")
 @pytest.mark.needs_data("ud_en_ewt")
 def test_ud_ewt_first_last_and_skipped_lines(shared_data):
+    from data.formats.conllu import read_conllu
     train = read_conllu(shared_data / "ud_en_ewt/en_ewt-ud-train.conllu")
     assert train[0]["tokens"][:3] == ["Al", "-", "Zaman"] and train[0]["tags"][:3] == ["PROPN", "PUNCT", "PROPN"]
     # train.conllu line 205 is the range '19-20 don't': the words 'do' and "n't" are kept, "don't" is not
@@ -38,8 +40,10 @@ def test_ud_ewt_first_last_and_skipped_lines(shared_data):
     assert test[-1]["tags"][-4:] == ["NOUN", "PART", "VERB", "PUNCT"]
 
 
+@pytest.mark.part("tagging")
 @pytest.mark.needs_data("ud_en_ewt")
 def test_ud_ewt_xpos_column(shared_data):
+    from data.formats.conllu import read_conllu
     ex = read_conllu(shared_data / "ud_en_ewt/en_ewt-ud-dev.conllu", tag_column="xpos")
     assert {"NNP", "VBD", "DT"} <= {t for e in ex for t in e["tags"]}
 
@@ -63,8 +67,10 @@ def test_trec_counts_labels_and_the_non_utf8_byte(shared_data):
     assert fine[0]["label"] == "DESC:manner" and len({e["label"] for e in fine}) == 50
 
 
+@pytest.mark.part("classification")
 @pytest.mark.needs_data("sst2")
 def test_sst2_counts_and_stripped_text(shared_data):
+    from data.formats.delimited import read_delimited
     train = read_delimited(shared_data / "sst2/train.tsv", "\t", "sentence")
     dev = read_delimited(shared_data / "sst2/dev.tsv", "\t", "sentence")
     assert Counter(e["label"] for e in train) == {"0": 29780, "1": 37569}
@@ -99,14 +105,18 @@ def test_missing_dataset_says_where_it_looked(tmp_path):
         load_splits(DataConfig(name="trec", root=str(tmp_path)))
 
 
+@pytest.mark.part("tagging")
 def test_malformed_conllu_line_names_file_and_line(tmp_path):
+    from data.formats.conllu import read_conllu
     f = tmp_path / "bad.conllu"
     f.write_text("# sent_id = 1\n1\tHello\thello\tINTJ\tUH\t_\t0\troot\t0:root\t_\n2\tworld\tNOUN\n\n")
     with pytest.raises(DataFormatError, match=r"bad\.conllu:3: expected 10 tab-separated CoNLL-U fields, found 3"):
         read_conllu(f)
 
 
+@pytest.mark.part("tagging")
 def test_non_utf8_conllu_names_file_and_line(tmp_path):
+    from data.formats.conllu import read_conllu
     f = tmp_path / "latin1.conllu"
     f.write_bytes(b"1\tok\tok\tX\tX\t_\t0\troot\t0:root\t_\n\n1\tcaf\xe9\tcaf\xe9\tNOUN\tNN\t_\t0\troot\t0:root\t_\n")
     with pytest.raises(DataFormatError, match=r"latin1\.conllu:3: not valid utf-8"):
@@ -119,7 +129,9 @@ def test_empty_file_is_an_error(tmp_path):
         read_trec(tmp_path / "empty.label")
 
 
+@pytest.mark.part("classification")
 def test_empty_sentence_names_file_and_line(tmp_path):
+    from data.formats.delimited import read_delimited
     f = tmp_path / "q.label"
     f.write_text("DESC:def What is e-coli ?\nNUM:date\n")
     with pytest.raises(DataFormatError, match=r"q\.label:2: expected 'COARSE:fine question tokens'"):
@@ -130,7 +142,9 @@ def test_empty_sentence_names_file_and_line(tmp_path):
         read_delimited(t, delimiter="\t", text_column="sentence")
 
 
+@pytest.mark.part("classification")
 def test_tsv_wrong_field_count_names_line(tmp_path):
+    from data.formats.delimited import read_delimited
     t = tmp_path / "s.tsv"
     t.write_text("sentence\tlabel\ngood film\t1\nbad\tfilm\t0\n")
     with pytest.raises(DataFormatError, match=r"s\.tsv:3: expected 2 fields .*found 3"):

@@ -75,6 +75,7 @@ COLUMNS = "EU B-ORG\nrejects O\nGerman B-MISC\ncall O\n\nPeter B-PER\nvisits O\n
 NO_ENTITIES = "the O\ncall O\nwas O\nrejected O\n\nnothing O\nhere O\n\n"
 
 
+@pytest.mark.part("tagging")
 def test_a_run_that_never_finds_an_entity_fails_and_keeps_its_metrics(tmp_path):
     """Gold dev data without a single entity: dev entity F1 is 0.0 whatever the model does."""
     (tmp_path / "train.txt").write_text(COLUMNS * 5)

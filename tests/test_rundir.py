@@ -100,6 +100,7 @@ def test_last_pt_of_another_run_is_refused(finished, tmp_path):
         train.main(["--resume", str(finished), "train.epochs=3"])
 
 
+@pytest.mark.part("classification")
 def test_resume_on_other_data_is_refused(tmp_path):
     data = tmp_path / "t.csv"
     data.write_text("text,label\ngood film,pos\nbad film,neg\nfine,pos\nawful,neg\n")

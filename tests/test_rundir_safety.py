@@ -5,7 +5,6 @@ from pathlib import Path
 import pytest
 
 from errors import RunDirError
-import export
 import train
 from own_data import classification
 
@@ -91,7 +90,9 @@ def test_resume_never_writes_through_links_in_the_run_dir(finished, tmp_path):
     assert {name: v.read_bytes() for name, v in victims.items()} == before
 
 
+@pytest.mark.part("export")
 def test_export_replaces_links_never_their_targets(finished, tmp_path):
+    import export
     victims = {name: tmp_path / f"victim-{name}" for name in ("model.pt2", "export_meta.json")}
     for name, victim in victims.items():
         victim.write_text("precious")

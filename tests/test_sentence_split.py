@@ -16,6 +16,7 @@ def test_roots_are_the_phrases_inside_no_other():
     assert sorted(roots(phrases)) == [0, 4]
 
 
+@pytest.mark.part("classification")
 def test_dev_is_whole_sentences_and_train_keeps_no_phrase_only_they_have(tmp_path):
     path = tmp_path / "train.tsv"
     path.write_text("sentence\tlabel\n" + "".join(f"{t}\t{y}\n" for t, y in ROWS))

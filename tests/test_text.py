@@ -9,7 +9,6 @@ import pytest
 from data import text
 from data.datasets import load_splits
 from data.config import DataConfig, resolve_text, tokenizer_of
-from scripts.typed import as_typed
 
 TYPED = Path(__file__).parent / "data" / "typed_text.jsonl"
 
@@ -44,10 +43,12 @@ def test_hand_written_words_are_words_of_the_training_set(dataset, at_most):
     assert unknown(text.SPLIT) > 0.2        # measured: 55 of 190 (TREC), 21 of 53 (SST-2)
 
 
+@pytest.mark.part("scripts")
 @pytest.mark.parametrize("dataset,at_least", [pytest.param("trec", 0.99, marks=pytest.mark.needs_data("trec")),
                                               pytest.param("sst2", 0.985, marks=pytest.mark.needs_data("sst2"))])
 # measured 99.8% / 99.2%
 def test_moses_detokenized_test_files_retokenize_to_the_files_tokens(dataset, at_least):
+    from scripts.typed import as_typed
     test = load_splits(DataConfig(name=dataset))["test"]["tokens"]
     tokenizer = tokenizer_of(DataConfig(name=dataset))
     same = sum(text.split(as_typed(tokens), tokenizer) == tokens for tokens in test)

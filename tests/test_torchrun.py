@@ -1,6 +1,7 @@
 """`python -m training.torchrun`: torchrun's arguments, this project's endings (issue 26): an impossible process
 count is one error line before any process starts; Ctrl-C stops every worker, which saves last.pt and prints how to
 resume, and the launcher then exits 130 without torchrun's traceback. Tiny data written here, no ../shared/data."""
+import pytest
 import os
 import random
 import signal
@@ -21,6 +22,7 @@ def test_no_process_per_node_is_one_error_line():
                                                           "process per node")
 
 
+@pytest.mark.part("classification")
 def test_ctrl_c_saves_prints_the_hint_and_ends_without_a_traceback(tmp_path):
     rng = random.Random(0)
     words = "good bad fine awful great dull fun boring nice poor".split()

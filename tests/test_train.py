@@ -20,6 +20,7 @@ def scalars(run_dir, tag):
     return [e.value for e in acc.Scalars(tag)]
 
 
+@pytest.mark.part("classification")
 @pytest.mark.parametrize("overrides,task", [
     ([], "tagging"),
     (fixture_data("questions"), "classification"),
@@ -51,6 +52,7 @@ def test_evaluate_reproduces_metrics_json(tmp_path):
     assert again["accuracy"] == pytest.approx(results["test/accuracy"], abs=0)
 
 
+@pytest.mark.part("device_data")
 @pytest.mark.parametrize("where", ["train.num_workers=2", "train.device_data=true"])
 def test_where_batches_are_made_changes_nothing(tmp_path, where):
     """Collate in 2 worker processes, or slices of the split put on the device once (data/device_loader.py): the

@@ -11,10 +11,8 @@ import torch
 
 from errors import CheckpointError, ConfigError, DataFormatError
 import evaluate
-import export
 import predict
 import train
-from data.formats.delimited import read_delimited, read_jsonl
 from own_data import classification, tagging
 from training import checkpoint, trainer
 from training.checkpoint import load_checkpoint, save_checkpoint
@@ -63,6 +61,7 @@ def test_a_config_file_that_is_no_config_names_itself(tmp_path, content, message
         load_config(path)
 
 
+@pytest.mark.part("classification")
 def test_a_test_fraction_of_zero_is_a_range_error_not_a_missing_setting():
     with pytest.raises(ConfigError, match=r"^data.test_fraction must be in \(0, 1\), got 0.0$"):
         load_config(None, ["data.name=mine", "data.format=csv", "data.train_file=t.csv", "data.test_fraction=0"])
@@ -82,6 +81,7 @@ def test_a_full_disk_at_a_checkpoint_save_names_the_file_and_errno(tmp_path, mon
     assert torch.equal(load_checkpoint(path, ())["w"], torch.ones(3))      # the previous file stays
 
 
+@pytest.mark.part("classification")
 def test_ctrl_c_in_the_final_evaluation_prints_the_hint_and_the_resume_finishes(tmp_path, monkeypatch, capsys):
     args, run_dir = classification(tmp_path / "data"), tmp_path / "my run"
     report = trainer.metrics.report
@@ -97,6 +97,7 @@ def test_ctrl_c_in_the_final_evaluation_prints_the_hint_and_the_resume_finishes(
     assert train.main(["--resume", str(run_dir)])["epochs"] == 1 and (run_dir / "metrics.json").is_file()
 
 
+@pytest.mark.part("classification", "vectors")
 @pytest.mark.parametrize("value", ["nan", "inf", "-inf"])
 def test_vectors_that_are_not_finite_name_their_line(tmp_path, value):
     vectors = tmp_path / "v.txt"
@@ -133,6 +134,7 @@ def test_a_checkpoint_of_newer_code_names_its_path(run, tmp_path):
         evaluate.main([str(tmp_path / "newer")])
 
 
+@pytest.mark.part("tagging")
 def test_evaluate_takes_data_overrides_and_data_of_the_runs_task(run, tmp_path):
     with pytest.raises(ConfigError, match=r"^model.hidden_size \(a command-line override\): evaluate.py takes data.\* "
                                           r"overrides only"):
@@ -183,7 +185,9 @@ def test_predict_into_a_closed_pipe_stops_quietly(run, tmp_path):
     assert proc.returncode == 141 and err.decode().strip() == ""
 
 
+@pytest.mark.part("classification")
 def test_reader_faults_name_the_line_where_they_start(tmp_path):
+    from data.formats.delimited import read_delimited, read_jsonl
     stray = tmp_path / "stray.csv"
     stray.write_text('text,label\ngood,pos\n"bad,neg\nfine,pos\nawful,neg\n')
     with pytest.raises(DataFormatError, match=rf"^{stray}:3: expected 2 fields \(text in column 0, label in 1\), "
@@ -199,7 +203,9 @@ def test_reader_faults_name_the_line_where_they_start(tmp_path):
         read_jsonl(lone)
 
 
+@pytest.mark.part("export")
 def test_export_onto_a_folder_or_a_read_only_file_system_is_one_line(run, tmp_path, monkeypatch):
+    import export
     (tmp_path / "model.pt2").mkdir()
     with pytest.raises(ConfigError, match=rf"^{tmp_path / 'model.pt2'}: is a folder; export.py writes files: give "
                                           r"--out a file name"):

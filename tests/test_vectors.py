@@ -51,6 +51,7 @@ def test_wrong_width_and_bad_numbers_name_file_and_line(tmp_path):
         load_vectors(path, VOCAB, torch.zeros(len(VOCAB), 3))
 
 
+@pytest.mark.part("vectors")
 def test_train_main_starts_from_the_vectors(tmp_path, capsys):
     words = ["the", ".", "dog", "in", "and", "reads"]
     path = write_vectors(tmp_path / "glove.txt", {w: [float(i + 1)] * 16 for i, w in enumerate(words)})
