@@ -1,14 +1,12 @@
-"""The tokenizers for raw text (data.text): a hand-written set typed naturally, the real TREC and SST-2 test files
-as another library (Moses) writes them back into text, the serving recipe in export_meta.json, and which
-tokenizer a config resolves to."""
+"""The tokenizers for raw text (data.text): quotes, the serving recipe in export_meta.json, and which tokenizer a
+config resolves to (the named datasets' presets on typed text: tests/test_typed_text.py)."""
 import json
 from pathlib import Path
 
 import pytest
 
 from data import text
-from data.datasets import load_splits
-from data.config import DataConfig, resolve_text, tokenizer_of
+from data.config import DataConfig, resolve_text
 
 TYPED = Path(__file__).parent / "data" / "typed_text.jsonl"
 
@@ -16,44 +14,6 @@ TYPED = Path(__file__).parent / "data" / "typed_text.jsonl"
 def typed_rows(dataset: str | None = None) -> list[dict]:
     rows = [json.loads(line) for line in TYPED.read_text(encoding="utf-8").splitlines()]
     return [r for r in rows if dataset in (None, r["dataset"])]
-
-
-@pytest.mark.parametrize("row", typed_rows(), ids=lambda r: r["text"][:40])
-def test_hand_written_text_gets_the_datasets_tokens(row):
-    """Each dataset's preset tokenizer turns naturally typed text into the tokens the dataset would have."""
-    got = text.split(row["text"], tokenizer_of(DataConfig(name=row["dataset"])))
-    if row["miss"]:                         # a known limit, written down in the file: flags a change either way
-        assert got != row["tokens"], row["miss"]
-    else:
-        assert got == row["tokens"]
-
-
-@pytest.mark.parametrize("dataset,at_most", [pytest.param("trec", 0.05, marks=pytest.mark.needs_data("trec")),
-                                             pytest.param("sst2", 0.05, marks=pytest.mark.needs_data("sst2"))])
-def test_hand_written_words_are_words_of_the_training_set(dataset, at_most):
-    """Typed questions split on whitespace hit unknown words (`aspen?`, `what's`); the preset tokenizer's do not."""
-    train = load_splits(DataConfig(name=dataset))["train"]["tokens"]
-    known = {t.lower() for tokens in train for t in tokens}
-
-    def unknown(tokenizer):
-        tokens = [t.lower() for r in typed_rows(dataset) for t in text.split(r["text"], tokenizer)]
-        return sum(t not in known for t in tokens) / len(tokens)
-
-    assert unknown(tokenizer_of(DataConfig(name=dataset))) <= at_most
-    assert unknown(text.SPLIT) > 0.2        # measured: 55 of 190 (TREC), 21 of 53 (SST-2)
-
-
-@pytest.mark.part("scripts")
-@pytest.mark.parametrize("dataset,at_least", [pytest.param("trec", 0.99, marks=pytest.mark.needs_data("trec")),
-                                              pytest.param("sst2", 0.985, marks=pytest.mark.needs_data("sst2"))])
-# measured 99.8% / 99.2%
-def test_moses_detokenized_test_files_retokenize_to_the_files_tokens(dataset, at_least):
-    from scripts.typed import as_typed
-    test = load_splits(DataConfig(name=dataset))["test"]["tokens"]
-    tokenizer = tokenizer_of(DataConfig(name=dataset))
-    same = sum(text.split(as_typed(tokens), tokenizer) == tokens for tokens in test)
-    assert same >= at_least * len(test)
-    assert sum(as_typed(t) != " ".join(t) for t in test) > 0.8 * len(test)  # the typed text really differs
 
 
 def test_normalisation_maps_typographic_quotes_to_the_training_texts():
