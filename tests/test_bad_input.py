@@ -16,6 +16,7 @@ from data.config import DataConfig
 from inference.predictor import Predictor
 from training.checkpoint import load_checkpoint, save_checkpoint
 from training.config import load_config
+from tests.fixtures import by_part
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -125,10 +126,10 @@ def test_a_split_that_cannot_be_held_out_is_one_line_too(tmp_path):
     assert last.startswith("error: dataset 'mine': cannot hold out a stratified test split") and "['z']" in last
 
 
-@pytest.mark.parametrize("fmt,text,what", [
+@pytest.mark.parametrize("fmt,text,what", by_part(
     ("csv", "text,label\ngood,pos\nbad,pos\n", "label"),
     ("columns", "EU O\nrejects O\n\nPeter O\n", "tag"),
-])
+))
 def test_train_with_one_class_is_an_error(tmp_path, fmt, text, what):
     path = write(tmp_path, f"one.{fmt}", text)
     with pytest.raises(DataFormatError, match=rf"^{path}: train has only one {what}, \['(pos|O)'\]: a model needs "
@@ -256,7 +257,7 @@ def test_literal_pad_and_unk_tokens_in_the_text_read_as_unk():
     assert PAD_ID not in vocab.encode(["<pad>"])
 
 
-@pytest.mark.parametrize("entry_point", ["predict.py", "evaluate.py", "export.py"])
+@pytest.mark.parametrize("entry_point", by_part("predict.py", "evaluate.py", "export.py"))
 def test_every_entry_point_prints_one_line_for_a_missing_run(tmp_path, entry_point):
     out = subprocess.run([sys.executable, entry_point, str(tmp_path / "nowhere")], cwd=ROOT, input="a b\n",
                          env={**os.environ, "OMP_NUM_THREADS": "1"}, capture_output=True, text=True, timeout=120)

@@ -8,7 +8,7 @@ import pytest
 from errors import ConfigError
 import predict
 import train
-from tests.fixtures import FIXTURES, fixture_data
+from tests.fixtures import FIXTURES, by_part, fixture_data
 from training.config import load_config
 from training.loop import Progress, stop_reason
 from training.config import TrainConfig
@@ -42,8 +42,8 @@ def test_a_config_without_data_names_what_to_set(tmp_path):
         load_config(tmp_path / "empty.yaml")
 
 
-@pytest.mark.parametrize("layout,metric", [("ner", "entity_f1"), ("pos", "accuracy"), ("questions", "accuracy"),
-                                           ("slots", "exact_match")])
+@pytest.mark.parametrize("layout,metric", by_part(("ner", "entity_f1"), ("pos", "accuracy"),
+                                                  ("questions", "accuracy"), ("slots", "exact_match")))
 def test_auto_selects_entity_f1_for_bio_tags_exact_match_for_joint_else_accuracy(layout, metric):
     from data.datasets import prepare
     _, vocabs = prepare(load_config("configs/tiny.yaml", fixture_data(layout)).data)

@@ -155,9 +155,13 @@ def test_train_one_step_on_each_format_by_config_alone(tmp_path, fmt, task):
 
 
 @pytest.mark.part("classification")
-def test_user_dataset_needs_format_and_files():
+@pytest.mark.part("named_datasets")
+def test_a_name_that_is_no_named_dataset_asks_for_format_and_files():
     with pytest.raises(ValueError, match="unknown dataset 'mine'.*data.format with data.train_file"):
         DataConfig(name="mine")
+
+
+def test_user_dataset_needs_format_and_files():
     with pytest.raises(ValueError, match="set data.train_file and data.test_file"):
         DataConfig(name="mine", format="csv", train_file="train.csv")
     with pytest.raises(ValueError, match="data.format must be one of"):

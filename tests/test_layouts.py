@@ -77,8 +77,8 @@ def test_test_fraction_with_a_dev_file_holds_out_test_only_and_tagging_is_not_st
 def test_test_fraction_errors(tmp_path):
     with pytest.raises(ValueError, match="set data.train_file and data.test_file .or data.test_fraction"):
         DataConfig(name="mine", format="tsv", train_file="all.tsv")
-    with pytest.raises(ValueError, match="dataset 'trec' has a test file"):
-        DataConfig(name="trec", test_fraction=0.1)
+    with pytest.raises(ValueError, match="data 'a' has a test file"):
+        DataConfig(format="tsv", train_file="a", test_file="b", test_fraction=0.1)
     with pytest.raises(ValueError, match=r"test_fraction \+ data.dev_fraction must be < 1"):
         DataConfig(name="mine", format="tsv", train_file="a", test_fraction=0.5, dev_fraction=0.5)
     with pytest.raises(ValueError, match=r"stratified test split.*labels with one example: \['c'\]"):

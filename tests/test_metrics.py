@@ -20,11 +20,13 @@ def ids(seqs):
     return [[ID[t] for t in s] for s in seqs]
 
 
+@pytest.mark.part("tagging")
 def test_gold_against_gold_is_perfect():
     m = metrics.compute({"tags": ids(GOLD)}, {"tags": ids(GOLD)}, {"tags": TAGS})
     assert m["entity_f1"] == m["entity_precision"] == m["entity_recall"] == m["accuracy"] == 1.0
 
 
+@pytest.mark.part("tagging")
 def test_perturbation_equals_hand_computed_value():
     # strict: predicted entities PER(EU), MISC(German), MISC(British), PER(Peter), LOC(BRUSSELS) = 5;
     # right: German, British, BRUSSELS = 3 of 5 gold -> P = R = F1 = 3/5
@@ -36,6 +38,7 @@ def test_perturbation_equals_hand_computed_value():
     assert seqeval_f1(GOLD, PRED) == pytest.approx(6 / 11)
 
 
+@pytest.mark.part("tagging")
 def test_report_has_per_type_entity_scores():
     text = metrics.report({"tags": ids(GOLD)}, {"tags": ids(PRED)}, {"tags": TAGS})
     assert "entities (seqeval, strict IOB2)" in text and "confusion matrix" in text
@@ -55,12 +58,17 @@ def test_unseen_gold_labels_are_errors():
     # "c" (id 2): a label never seen in training, named after the model's (Vocabs.scored_names): a class in macro-F1
     m = metrics.compute({"label": [0, 2, 1]}, {"label": [0, 0, 1]}, {"label": ["a", "b", "c"]})
     assert m["accuracy"] == pytest.approx(2 / 3) and m["macro_f1"] == pytest.approx((2 / 3 + 1 + 0) / 3)
+
+
+@pytest.mark.part("tagging")
+def test_unseen_gold_tags_are_errors():
     gold, pred = [[ID["B-LOC"], -1, ID["O"]]], [[ID["B-LOC"], ID["B-LOC"], ID["O"]]]
     m = metrics.compute({"tags": gold}, {"tags": pred}, {"tags": TAGS})
     # gold entities LOC + <unseen>; predicted LOC, LOC: one right -> P = R = 1/2
     assert m["entity_precision"] == m["entity_recall"] == pytest.approx(0.5)
 
 
+@pytest.mark.part("joint")
 def test_joint_metric_names_and_exact_match():
     names = {"label": ["flight", "fare"], "tags": ["O", "B-city", "I-city"]}
     gold = {"label": [0, 1, 0], "tags": [[0, 1], [0, 0], [1, 2]]}
@@ -75,6 +83,7 @@ def test_joint_metric_names_and_exact_match():
     assert "exact match" in metrics.report(gold, pred, names)
 
 
+@pytest.mark.part("tagging")
 def test_select_metric_must_exist_for_the_task():
     assert metrics.check_select_metric("entity_f1", {"tags": TAGS}) == "entity_f1"
     with pytest.raises(ValueError, match="not a metric of this task; choose from accuracy, macro_f1$"):

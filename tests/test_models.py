@@ -69,19 +69,20 @@ def test_every_parameter_gets_a_gradient(task, rnn, path):
         assert p.grad is not None and p.grad.abs().sum() > 0, f"{name} got no gradient"
 
 
-def test_train_save_load_gives_identical_predictions(tmp_path):
+@pytest.mark.parametrize("task", by_part("tagging", "classification"))
+def test_train_save_load_gives_identical_predictions(tmp_path, task):
     torch.manual_seed(0)
     cfg = EncoderConfig(embed_dim=8, hidden_size=6, dropout=0.1)
-    model = build_model("tagging", VOCAB, NAMES["tagging"], cfg)
+    model = build_model(task, VOCAB, NAMES[task], cfg)
     opt = torch.optim.AdamW(model.parameters(), lr=1e-2)
-    batch = make_batch()
+    batch = make_batch(tagging=task == "tagging")
     for _ in range(5):
         _, loss = model(batch)
         opt.zero_grad()
         loss.backward()
         opt.step()
     save_checkpoint({"model": model.state_dict()}, tmp_path / "m.pt")
-    loaded = build_model("tagging", VOCAB, NAMES["tagging"], cfg)
+    loaded = build_model(task, VOCAB, NAMES[task], cfg)
     loaded.load_state_dict(load_checkpoint(tmp_path / "m.pt", required=("model",))["model"])
     model.eval(), loaded.eval()
     torch.testing.assert_close(loaded(batch)[0], model(batch)[0], rtol=0, atol=0)

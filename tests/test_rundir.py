@@ -12,6 +12,8 @@ import pytest
 import torch
 
 from errors import CheckpointError, RunDirError
+from tests.fixtures import by_part
+import own_data
 import train
 from training import checkpoint, rundir
 from training.checkpoint import load_checkpoint, save_checkpoint
@@ -88,15 +90,18 @@ def test_failed_resume_writes_nothing(finished):
     assert snapshot(finished) == before
 
 
-def test_last_pt_of_another_run_is_refused(finished, tmp_path):
+@pytest.mark.parametrize("task", by_part("tagging", "classification"))
+def test_last_pt_of_another_run_is_refused(finished, tmp_path, task):
     other = tmp_path / "other"
-    train.main([*TINY, "data.tag_column=xpos", "--run-dir", str(other)])
+    own = own_data.tagging(tmp_path / "data") if task == "tagging" else own_data.classification(tmp_path / "data")
+    train.main([*own, "train.select_metric=accuracy", "--run-dir", str(other)])
     shutil.copy(other / "last.pt", finished / "last.pt")
     with pytest.raises(RunDirError, match=rf"^{finished / 'last.pt'} is not this run's: its data settings "
                                           rf"differ from {finished / 'config.yaml'}"):
         train.main(["--resume", str(finished), "train.epochs=3"])
     shutil.copy(other / "config.yaml", finished / "config.yaml")   # config.yaml copied too: best.pt disagrees
-    with pytest.raises(RunDirError, match=rf"is not this run's: its labels differ from {finished / 'best.pt'}'s"):
+    with pytest.raises(RunDirError, match=rf"is not this run's: its (labels|task) differ from "
+                                          rf"{finished / 'best.pt'}'s"):
         train.main(["--resume", str(finished), "train.epochs=3"])
 
 

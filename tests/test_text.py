@@ -39,16 +39,19 @@ def test_serving_recipe_reproduces_the_tokenizer(tokenizer, lowercase):
         assert scope["words"] == text.tokenize(row["text"], lowercase, tokenizer)
 
 
+NAMED, CLASSES, TAGS = (pytest.mark.part(p) for p in ("named_datasets", "classification", "tagging"))
+
+
 @pytest.mark.parametrize("overrides,expected", [
-    ({"name": "trec"}, (True, "ptb")),                                   # tokenized file, raw text at prediction
-    ({"name": "sst2"}, (True, "ptb_lower")),
-    ({"name": "ud_en_ewt"}, (True, "ptb_straight")),
-    ({"name": "atis"}, (True, "whitespace")),
-    ({"name": "trec", "tokenizer": "whitespace"}, (True, "whitespace")),
-    ({"name": "mine", "format": "csv"}, (False, "ptb")),                 # your text: raw by default
-    ({"name": "mine", "format": "jsonl", "pretokenized": True}, (True, "whitespace")),
-    ({"name": "mine", "format": "tsv", "tokenizer": "ptb_lower"}, (False, "ptb_lower")),
-    ({"name": "mine", "format": "conllu"}, (True, "whitespace")),
+    pytest.param({"name": "trec"}, (True, "ptb"), marks=NAMED),          # tokenized file, raw text at prediction
+    pytest.param({"name": "sst2"}, (True, "ptb_lower"), marks=NAMED),
+    pytest.param({"name": "ud_en_ewt"}, (True, "ptb_straight"), marks=NAMED),
+    pytest.param({"name": "atis"}, (True, "whitespace"), marks=NAMED),
+    pytest.param({"name": "trec", "tokenizer": "whitespace"}, (True, "whitespace"), marks=NAMED),
+    pytest.param({"name": "mine", "format": "csv"}, (False, "ptb"), marks=CLASSES),  # your text: raw by default
+    pytest.param({"name": "mine", "format": "jsonl", "pretokenized": True}, (True, "whitespace"), marks=CLASSES),
+    pytest.param({"name": "mine", "format": "tsv", "tokenizer": "ptb_lower"}, (False, "ptb_lower"), marks=CLASSES),
+    pytest.param({"name": "mine", "format": "conllu"}, (True, "whitespace"), marks=TAGS),
 ])
 def test_config_resolves_pretokenized_and_tokenizer(overrides, expected):
     files = {} if overrides["name"] != "mine" else {"train_file": "a", "test_file": "b"}
@@ -58,9 +61,13 @@ def test_config_resolves_pretokenized_and_tokenizer(overrides, expected):
 
 def test_bad_settings_name_the_key():
     with pytest.raises(ValueError, match="data.tokenizer must be one of whitespace | ptb"):
-        DataConfig(name="trec", tokenizer="spacy")
+        DataConfig(format="csv", train_file="a", test_file="b", tokenizer="spacy")
+
+
+@pytest.mark.part("tagging")
+def test_pretokenized_false_needs_raw_text():
     with pytest.raises(ValueError, match="data.pretokenized: false needs raw text"):
-        DataConfig(name="ud_en_ewt", pretokenized=False)
+        DataConfig(format="conllu", train_file="a", test_file="b", pretokenized=False)
 
 
 @pytest.mark.needs_data("trec", "sst2", "ud_en_ewt")

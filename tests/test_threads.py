@@ -12,6 +12,7 @@ import torch
 
 from training import threads
 from training.checkpoint import load_checkpoint
+from tests.fixtures import by_part
 
 ROOT = Path(__file__).resolve().parent.parent
 ENTRY_POINTS = ["train", "predict", "evaluate", "export", "benchmarks.throughput", "scripts.sweep", "scripts.ablation",
@@ -32,7 +33,7 @@ def test_plain_torch_spins_when_idle():
     assert "GOMP_SPINCOUNT = '300000'" in libgomp_settings("import torch")
 
 
-@pytest.mark.parametrize("module", ENTRY_POINTS)
+@pytest.mark.parametrize("module", by_part(*ENTRY_POINTS))
 def test_every_entry_point_sets_a_passive_wait_policy_before_torch_loads(module):
     settings = libgomp_settings(f"import {module}")
     assert "OMP_WAIT_POLICY = 'PASSIVE'" in settings and "GOMP_SPINCOUNT = '0'" in settings

@@ -10,7 +10,7 @@ import evaluate
 import train
 from training.checkpoint import load_checkpoint
 from training.loop import without_times
-from tests.fixtures import fixture_data
+from tests.fixtures import by_part, fixture_data
 from training.device import bf16_supported
 
 
@@ -20,11 +20,10 @@ def scalars(run_dir, tag):
     return [e.value for e in acc.Scalars(tag)]
 
 
-@pytest.mark.part("classification")
-@pytest.mark.parametrize("overrides,task", [
+@pytest.mark.parametrize("overrides,task", by_part(
     ([], "tagging"),
     (fixture_data("questions"), "classification"),
-])
+))
 def test_main_trains_and_writes_a_run(tmp_path, overrides, task):
     run = tmp_path / "run"
     results = train.main(["configs/tiny.yaml", *overrides, "train.epochs=4", "--run-dir", str(run)])

@@ -17,6 +17,7 @@ Every layout but trec also takes ``data.encoding`` (strict; a byte not valid in 
 from __future__ import annotations
 
 import importlib
+import importlib.util
 from dataclasses import dataclass
 from typing import Callable
 
@@ -44,5 +45,7 @@ def layout(name: str) -> Layout:
 
 
 def readers_of(setting: str) -> list[str]:
-    """The formats that read ``data.<setting>``, for the message that says where it belongs."""
-    return [name for name in MODULES if setting in layout(name).settings]
+    """The formats that read ``data.<setting>`` (of those this copy of the template has), for the message that
+    says where it belongs."""
+    return [name for name in MODULES if importlib.util.find_spec(f"{__name__}.{MODULES[name]}") is not None
+            and setting in layout(name).settings]
