@@ -1,5 +1,6 @@
 """Bad input fails early with a message naming the config key or the file and line (issue 14): config values,
 device, reader errors through train.py, label sets, JSON labels, IOB2 under a CRF, the content-keyed cache."""
+import importlib.util
 import os
 import subprocess
 import sys
@@ -51,7 +52,8 @@ def test_lr_decay_of_one_is_in_range():
 
 
 # data files that do not exist: a check that runs before the data is read fails first
-MISSING_DATA = ["data.name=mine", "data.format=csv", "data.train_file=/nonexistent/train.csv",
+OWN_FORMAT = "csv" if importlib.util.find_spec("data.formats.delimited") else "conllu"  # a copy without one
+MISSING_DATA = ["data.name=mine", f"data.format={OWN_FORMAT}", "data.train_file=/nonexistent/train.csv",
                 "data.test_file=/nonexistent/test.csv"]
 
 

@@ -9,6 +9,7 @@ import train
 from data.datasets import load_splits
 from data.config import DataConfig, task_of
 from data.formats import layout
+from tests.fixtures import by_part
 from training.config import load_config
 
 CONLLU = """# sent_id = 1
@@ -135,10 +136,9 @@ def user_files(tmp_path) -> dict[str, list[str]]:
             for fmt, (train_f, test_f) in files.items()}
 
 
-@pytest.mark.part("tagging")
-@pytest.mark.parametrize("fmt,task", [("conllu", "tagging"), ("columns", "tagging"), ("csv", "classification"),
-                                      ("tsv", "classification"), ("jsonl", "classification"),
-                                      ("seq_in_out", "joint")])
+@pytest.mark.parametrize("fmt,task", by_part(("conllu", "tagging"), ("columns", "tagging"), ("csv", "classification"),
+                                             ("tsv", "classification"), ("jsonl", "classification"),
+                                             ("seq_in_out", "joint")))
 def test_train_one_step_on_each_format_by_config_alone(tmp_path, fmt, task):
     overrides = user_files(tmp_path)[fmt]
     cfg = load_config("configs/tiny.yaml", overrides)

@@ -44,6 +44,7 @@ def one_file(tmp_path, counts, *extra):
             "data.header=false", "data.text_column=1", "data.label_column=0", "data.limit=null", *extra]
 
 
+@pytest.mark.part("classification")
 def test_test_fraction_splits_one_file_stratified_with_a_fixed_seed(tmp_path, capsys):
     overrides = one_file(tmp_path, {"a": 60, "b": 30, "c": 10}, "data.test_fraction=0.2", "data.dev_fraction=0.1")
     torch.manual_seed(0), np.random.seed(0)

@@ -7,7 +7,7 @@ import pytest
 
 from errors import RunDirError
 import train
-from own_data import classification
+from own_data import any_task
 from training.checkpoint import load_checkpoint, save_checkpoint
 
 
@@ -18,7 +18,7 @@ def snapshot(folder: Path) -> dict:
 @pytest.fixture(scope="module")
 def trained(tmp_path_factory) -> tuple[list[str], Path]:
     folder = tmp_path_factory.mktemp("resume")
-    args = classification(folder / "data")
+    args = any_task(folder / "data")
     train.main([*args, "--run-dir", str(folder / "run")])
     return args, folder / "run"
 

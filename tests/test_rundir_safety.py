@@ -6,7 +6,7 @@ import pytest
 
 from errors import RunDirError
 import train
-from own_data import classification
+from own_data import any_task
 
 
 def tree(folder: Path) -> dict:
@@ -17,7 +17,7 @@ def tree(folder: Path) -> dict:
 
 @pytest.fixture
 def data_args(tmp_path) -> list[str]:
-    return classification(tmp_path / "data")
+    return any_task(tmp_path / "data")
 
 
 @pytest.fixture

@@ -52,6 +52,7 @@ def served(tmp_path_factory):
         server.wait(timeout=10)
 
 
+@pytest.mark.part("classification")
 def test_scalars_are_served(served):
     base, results = served
     tags = get(f"{base}/data/plugin/scalars/tags")["."]
@@ -61,6 +62,7 @@ def test_scalars_are_served(served):
     assert max(p[2] for p in points) == pytest.approx(results["dev/accuracy"], abs=1e-6)
 
 
+@pytest.mark.part("classification")
 def test_hparams_are_served(served):
     base, _ = served
     experiment = get(f"{base}/data/plugin/hparams/experiment", {"experimentName": ""})

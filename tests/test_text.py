@@ -59,6 +59,7 @@ def test_config_resolves_pretokenized_and_tokenizer(overrides, expected):
     assert (cfg.pretokenized, cfg.tokenizer) == expected
 
 
+@pytest.mark.part("classification")
 def test_bad_settings_name_the_key():
     with pytest.raises(ValueError, match="data.tokenizer must be one of whitespace | ptb"):
         DataConfig(format="csv", train_file="a", test_file="b", tokenizer="spacy")

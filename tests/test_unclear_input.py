@@ -13,7 +13,7 @@ from errors import CheckpointError, ConfigError, DataFormatError
 import evaluate
 import predict
 import train
-from own_data import classification, tagging
+from own_data import tagging, any_task
 from training import checkpoint, trainer
 from training.checkpoint import load_checkpoint, save_checkpoint
 from training.config import load_config
@@ -26,7 +26,7 @@ ENV = {**os.environ, "OMP_NUM_THREADS": "1"}
 @pytest.fixture(scope="module")
 def run(tmp_path_factory) -> Path:
     folder = tmp_path_factory.mktemp("unclear")
-    train.main([*classification(folder / "data"), "--run-dir", str(folder / "run")])
+    train.main([*any_task(folder / "data"), "--run-dir", str(folder / "run")])
     return folder / "run"
 
 
@@ -83,7 +83,7 @@ def test_a_full_disk_at_a_checkpoint_save_names_the_file_and_errno(tmp_path, mon
 
 @pytest.mark.part("classification")
 def test_ctrl_c_in_the_final_evaluation_prints_the_hint_and_the_resume_finishes(tmp_path, monkeypatch, capsys):
-    args, run_dir = classification(tmp_path / "data"), tmp_path / "my run"
+    args, run_dir = any_task(tmp_path / "data"), tmp_path / "my run"
     report = trainer.metrics.report
 
     def interrupted(*a, **k):  # Ctrl-C arrives while the test report is computed
@@ -104,7 +104,7 @@ def test_vectors_that_are_not_finite_name_their_line(tmp_path, value):
     vectors.write_text(f"great {' '.join(['0.1'] * 8)}\nfun 0.1 {value} {' '.join(['0.2'] * 6)}\n")
     with pytest.raises(DataFormatError, match=rf"^{vectors}:2: the vector of 'fun' holds {value} \(not a finite "
                                               r"number\)"):
-        train.main([*classification(tmp_path / "data"), f"model.vectors={vectors}", "--run-dir", str(tmp_path / "r")])
+        train.main([*any_task(tmp_path / "data"), f"model.vectors={vectors}", "--run-dir", str(tmp_path / "r")])
 
 
 @pytest.mark.parametrize("change,message", [
@@ -135,6 +135,7 @@ def test_a_checkpoint_of_newer_code_names_its_path(run, tmp_path):
 
 
 @pytest.mark.part("tagging")
+@pytest.mark.part("classification", "tagging")
 def test_evaluate_takes_data_overrides_and_data_of_the_runs_task(run, tmp_path):
     with pytest.raises(ConfigError, match=r"^model.hidden_size \(a command-line override\): evaluate.py takes data.\* "
                                           r"overrides only"):

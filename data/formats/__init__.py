@@ -16,10 +16,11 @@ Every layout but trec also takes ``data.encoding`` (strict; a byte not valid in 
 """
 from __future__ import annotations
 
-import importlib
 import importlib.util
 from dataclasses import dataclass
 from typing import Callable
+
+from errors import needs_part
 
 MODULES = {"conllu": "conllu", "columns": "columns", "seq_in_out": "seq_in_out", "csv": "delimited",
            "tsv": "delimited", "jsonl": "delimited", "class_files": "class_files", "class_folders": "class_files",
@@ -40,8 +41,9 @@ class Layout:
 
 
 def layout(name: str) -> Layout:
-    """The layout of ``data.format`` (its module is imported on first use)."""
-    return importlib.import_module(f"{__name__}.{MODULES[name]}").LAYOUTS[name]
+    """The layout of ``data.format`` (its module is imported on first use; a copy of the template may leave it out:
+    scripts/new_project.py)."""
+    return needs_part(f"{__name__}.{MODULES[name]}", f"data.format={name}").LAYOUTS[name]
 
 
 def readers_of(setting: str) -> list[str]:
