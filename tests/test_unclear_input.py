@@ -181,7 +181,7 @@ def test_predict_into_a_closed_pipe_stops_quietly(run, tmp_path):
         proc = subprocess.Popen([sys.executable, "predict.py", str(run), str(big)], cwd=ROOT, env=ENV,
                                 stdout=write, stderr=subprocess.PIPE)
         os.close(write)
-        assert reader.readline().startswith((b"pos", b"neg"))    # one line read, then the pipe is closed
+        assert reader.readline().strip()                         # one line read, then the pipe is closed
     _, err = proc.communicate(timeout=120)
     assert proc.returncode == 141 and err.decode().strip() == ""
 
