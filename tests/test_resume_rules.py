@@ -53,7 +53,8 @@ def test_a_mid_epoch_resume_keeps_the_batch_order(run, override, message):
     assert snapshot(run) == before
 
 
-@pytest.mark.parametrize("override,old", [("train.select_metric=macro_f1", "'(auto|accuracy)'"), ("train.lr=0.5", "0.01"),
+@pytest.mark.parametrize("override,old", [("train.select_metric=macro_f1", "'(auto|accuracy)'"),
+                                          ("train.lr=0.5", "0.01"),
                                           ("train.lr_decay=0.9", "0.5"), ("train.weight_decay=0.5", "0.01")])
 def test_settings_last_pt_holds_are_refused_before_anything_is_written(run, override, old):
     before = snapshot(run)
