@@ -111,12 +111,30 @@ def _left_out_section(tasks: list[str], parts: list[str]) -> str:
             "describe the whole template; what they say of these does not apply here.\n\n")
 
 
+BEGIN, END = "<!-- parts table: python -m scripts.new_project --table -->", "<!-- end of parts table -->"
+
+
+def table() -> str:
+    """The README's table of tasks and parts: their files and what a copy without them cannot do."""
+    code = ("data/", "models/", "training/")
+    rows = [f"| task: {t} | {', '.join(f'`{f}`' for f in TASKS[t][0] if f.startswith(code))} | {TASKS[t][1]} |"
+            for t in TASKS]
+    rows += [f"| {p} | {', '.join(f'`{f}`' for f in PARTS[p][0] if not f.startswith(('tests/', 'configs/')))} | "
+             f"{PARTS[p][1]} |" for p in PARTS]
+    return "\n".join([BEGIN, "| task or part | its files (tests and configs aside) | without it |", "|---|---|---|",
+                      *rows, END])
+
+
 def main(argv=None) -> list[str]:
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument("dest", type=Path)
+    p.add_argument("dest", type=Path, nargs="?")
+    p.add_argument("--table", action="store_true", help="print the README's parts table")
     p.add_argument("--task", choices=["all", *TASKS], default="all")
     p.add_argument("--parts", default="", help=f"comma-separated, or all: {', '.join(PARTS)}")
     args = p.parse_args(argv)
+    if args.table or args.dest is None:
+        print(table())
+        return []
     parts = list(PARTS) if args.parts == "all" else [x for x in args.parts.split(",") if x]
     unknown = [x for x in parts if x not in PARTS]
     if unknown:

@@ -1,0 +1,52 @@
+"""scripts/new_project.py: a classifier-only and a tagger-only copy of the template hold what their task needs and
+nothing of the other, collect their tests, train on their configs/tiny.yaml, and say in their README what they left
+out; the README's parts table is the command's. (Each copy's whole `make test`: docs/tests.md.)"""
+import subprocess
+import sys
+
+import pytest
+
+from scripts import new_project
+from tests.test_parts import BLOCKED
+
+ROOT = new_project.ROOT
+
+
+@pytest.mark.part("classification", "tagging", "joint")
+@pytest.mark.parametrize("task,kept,gone", [
+    ("classification", ["data/formats/delimited.py", "models/heads.py", "tests/test_parts.py"],
+     ["models/tagging.py", "models/crf.py", "data/formats/conllu.py", "data/formats/seq_in_out.py", "export.py",
+      "scripts/sweep.py", ".ci/run"]),
+    ("tagging", ["models/tagging.py", "models/crf.py", "data/formats/conllu.py", "data/formats/columns.py"],
+     ["data/formats/delimited.py", "data/formats/seq_in_out.py", "data/hub.py", "training/distributed.py"]),
+])
+def test_a_one_task_copy_holds_its_task_and_trains(tmp_path, task, kept, gone):
+    dest = tmp_path / "mine"
+    new_project.main([str(dest), "--task", task])
+    assert all((dest / f).is_file() for f in kept) and not any((dest / f).exists() for f in gone)
+    readme = (dest / "README.md").read_text()
+    assert readme.startswith("## Left out of this copy") and "| torchrun |" in readme and "| export |" in readme
+    collected = subprocess.run([sys.executable, "-m", "pytest", "--collect-only", "-q", "-p", "no:cacheprovider"],
+                               cwd=dest, capture_output=True, text=True, timeout=300)
+    assert collected.returncode == 0, collected.stdout[-2000:]
+    run = subprocess.run([sys.executable, "train.py", "configs/tiny.yaml", "train.epochs=1", "--run-dir", "r"],
+                         cwd=dest, capture_output=True, text=True, timeout=300)
+    assert run.returncode == 0 and (dest / "r" / "metrics.json").is_file(), run.stderr[-2000:]
+    assert ("classification on" if task == "classification" else "tagging on") in run.stdout
+
+
+def test_a_part_needs_what_it_uses(tmp_path):
+    with pytest.raises(SystemExit, match="part benchmarks needs named_datasets, reversed, device_data"):
+        new_project.main([str(tmp_path / "x"), "--task", "all", "--parts", "benchmarks"])
+    with pytest.raises(SystemExit, match="exists and is not empty"):
+        new_project.main([str(ROOT), "--task", "all"])
+
+
+def test_the_readme_parts_table_is_the_commands_and_the_blocked_modules_are_the_parts():
+    readme = (ROOT / "README.md").read_text()
+    assert readme[readme.index(new_project.BEGIN):readme.index(new_project.END) + len(new_project.END)] == \
+        new_project.table()
+    modules = {f[:-3].replace("/", ".") for _, (files, *_) in new_project.PARTS.items() for f in files
+               if f.endswith(".py") and not f.startswith("tests/")}
+    packages = {f.split("/")[0] for _, (files, *_) in new_project.PARTS.items() for f in files if f.endswith("/*")}
+    assert modules | packages == set(BLOCKED)
