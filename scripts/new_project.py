@@ -58,7 +58,8 @@ PARTS = {
     "benchmarks": (["benchmarks/*", "tests/test_benchmark.py"], "throughput, host syncs, time to accuracy",
                    ["named_datasets", "reversed", "device_data"]),
     "scripts": (["scripts/*", "tests/test_sweep.py", "tests/test_ablation.py", "tests/test_results.py",
-                 "tests/test_explain.py", "tests/test_typed_text.py", "docs/results.*"],
+                 "tests/test_explain.py", "tests/test_typed_text.py", "tests/test_new_project.py",
+                 "docs/results.*"],
                 "sweeps, the ablation, the results table, the h_n figure and table, typed-text figures, this command",
                 ["named_datasets"]),
 }
