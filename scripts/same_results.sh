@@ -13,7 +13,7 @@ git -C "$root" worktree add --detach "$out/old-tree" "$commit" > /dev/null
 trap 'git -C "$root" worktree remove --force "$out/old-tree"; rm -rf "$out"' EXIT
 # the old tree sits in a temporary folder, with no ../shared beside it: both read the data this tree finds
 RNN_DATA_ROOT=${RNN_DATA_ROOT:-$(cd "$root" && "$py" -c \
-  "from data.datasets import DataConfig, data_root; print(data_root(DataConfig(name='trec')))")}
+  "from data.download import locate; print(locate('trec'))")}
 export RNN_DATA_ROOT
 small="model.embed_dim=16 model.hidden_size=16 train.epochs=2 data.limit=300"
 configs="tiny atis ner_conll2003 trec sst2 pos_ud_ewt_word pos_ud_ewt"
