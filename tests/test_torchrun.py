@@ -32,7 +32,8 @@ def test_ctrl_c_saves_prints_the_hint_and_ends_without_a_traceback(tmp_path):
     run = tmp_path / "my run"
     proc = subprocess.Popen([*LAUNCH, "--nproc_per_node=2", "train.py", "configs/tiny.yaml", "data.name=mine",
                              "data.format=csv", f"data.train_file={data}", "data.test_file=null",
-                             "data.test_fraction=0.1", "train.epochs=50", "train.batch_size=4", "model.embed_dim=8",
+                             "data.test_fraction=0.1", "train.epochs=50", "train.patience=50", "train.batch_size=4",
+                             "model.embed_dim=8",
                              "model.hidden_size=8",
                              "--run-dir", str(run)], cwd=ROOT, env=ENV, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                             text=True, start_new_session=True)
