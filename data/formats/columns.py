@@ -4,8 +4,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from errors import ConfigError, DataFormatError
-from ..files import nonempty, sentences, require_iob2
-from ..tags import iob1_to_iob2
+from ..files import nonempty, sentences, tagged
 from . import TAG_SCHEMES, Layout
 
 DOCSTART = "-DOCSTART-"
@@ -40,11 +39,7 @@ def read_columns(path, token_column: int = 0, tag_column: int = -1, tag_scheme: 
             except IndexError:
                 raise DataFormatError(path, line_no, f"no column {token_column} or {tag_column} in {width} "
                                                      f"columns") from None
-        tags = iob1_to_iob2(tags) if tag_scheme == "iob1" else tags
-        if check_iob2:
-            require_iob2(path, tags, lines)
-        if tokens:
-            examples.append({"tokens": tokens, "tags": tags})
+        examples += tagged(path, tokens, tags, lines, tag_scheme, check_iob2)
     return nonempty(examples, path)
 
 

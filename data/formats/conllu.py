@@ -5,8 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from errors import ConfigError, DataFormatError
-from ..files import nonempty, sentences, require_iob2
-from ..tags import iob1_to_iob2
+from ..files import nonempty, sentences, tagged
 from . import Layout
 
 CONLLU_COLUMNS = ("id", "form", "lemma", "upos", "xpos", "feats", "head", "deprel", "deps", "misc")
@@ -41,11 +40,7 @@ def read_conllu(path, tag_column: str = "upos", check_iob2: bool = False, encodi
             tokens.append(fields[1])
             tags.append(fields[col])
             lines.append(line_no)
-        tags = iob1_to_iob2(tags) if tag_scheme == "iob1" else tags
-        if check_iob2:
-            require_iob2(path, tags, lines)
-        if tokens:
-            examples.append({"tokens": tokens, "tags": tags})
+        examples += tagged(path, tokens, tags, lines, tag_scheme, check_iob2)
     return nonempty(examples, path)
 
 
