@@ -124,19 +124,24 @@ class Torchrun(Single):
 
 class _StopOnAnyRank(StopOnSignal):
     """`requested` is true on every rank as soon as a signal reached any rank; each read is one tiny all-reduce on
-    the CPU group. Every rank reads it at the same points, once per step."""
+    the CPU group. Every rank reads it at the same points, once per step, and decides on the reduced value only, so
+    all stop after the same step. A signal handled while a read is in its all-reduce (where the ranks wait for each
+    other: much of a step) is kept in `received` for the next read, never overwritten by that read's result."""
 
     def __init__(self, cpu_group):
         super().__init__()
-        self.cpu_group = cpu_group
+        self.cpu_group, self.received = cpu_group, None
+
+    def _handle(self, signum, frame):
+        self.received = signum
 
     @property
     def requested(self) -> bool:
-        flag = torch.tensor([self.signum or 0])
+        flag = torch.tensor([self.received or 0])
         dist.all_reduce(flag, op=dist.ReduceOp.MAX, group=self.cpu_group)
-        self.signum = int(flag) or None
+        self.signum = int(flag) or self.signum
         return self.signum is not None
 
     @requested.setter
     def requested(self, value: bool) -> None:
-        pass  # the local state is `signum`, set by the handler
+        pass  # the local state is `received`, set by the handler; `signum` is what every rank agreed on
