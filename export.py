@@ -33,6 +33,7 @@ import json
 import sys
 import tempfile
 import warnings
+from importlib.metadata import version
 from pathlib import Path
 
 import torch
@@ -194,7 +195,7 @@ def export_meta(run: Run, program_name: str, onnx_name: str | None = None) -> di
         "onnx": onnx_name,
         "torch_version": torch.__version__,
         "task": run.task,
-        "tokenizer": text.spec(run.config.data.tokenizer, run.config.data.lowercase),
+        "tokenizer": tokenizer_spec(run.config.data.tokenizer, run.config.data.lowercase),
         "inputs": inputs,
         "output": output,
         "pad_id": PAD_ID,
@@ -259,6 +260,28 @@ def _check_onnx_packages() -> None:
     except ImportError as e:
         sys.exit(f"error: export.py --onnx needs onnx, onnxscript and onnxruntime (requirements-dev.txt; "
                  f"`make setup-dev` installs them): {e}")
+
+
+def tokenizer_spec(tokenizer: str, lowercase: bool) -> dict:
+    """What a serving stack needs to tokenise as training did (export_meta.json's "tokenizer").
+
+    "python" is code that, given ``text``, ``normalise`` and ``lowercase`` (this dict's entries), sets ``tokens``
+    (as written: the char-CNN's input) and ``words`` (what the word vocabulary is looked up with).
+    """
+    table, how, lower, quotes = text.TOKENIZERS[text.check(tokenizer)]
+    if how == text.SPLIT:
+        steps = ["tokens = text.split()"]
+    else:
+        steps = ["from nltk.tokenize.destructive import NLTKWordTokenizer",
+                 "tokens = NLTKWordTokenizer().tokenize(text.translate(str.maketrans(normalise)))"]
+    if quotes == "straight" and how != text.SPLIT:
+        steps.append("""tokens = ['"' if t in ('``', "''") else t for t in tokens]""")
+    if lower:
+        steps.append("tokens = [t.lower() for t in tokens]")
+    steps.append("words = [t.lower() for t in tokens] if lowercase else tokens")
+    return {"name": tokenizer, "library": None if how == text.SPLIT else "nltk", "lowercase": lowercase,
+            "version": None if how == text.SPLIT else version("nltk"), "normalise": dict(table),
+            "python": "\n".join(steps)}
 
 
 if __name__ == "__main__":

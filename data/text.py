@@ -1,6 +1,6 @@
 """Tokenizers for raw text: what training did to it, so that prediction and serving do exactly the same.
 
-A tokenizer is a name (``data.tokenizer``) for two steps, both recorded in ``export_meta.json`` (`spec`):
+A tokenizer is a name (``data.tokenizer``) for two steps, both recorded in ``export_meta.json`` (export.py):
 
 1. one normalisation: a character table (typographic quotes and apostrophes, dashes, the ellipsis, odd spaces)
    mapping what people type to what the training text uses;
@@ -21,7 +21,6 @@ char-CNN always sees them as written). Which text is tokenised how in training i
 from __future__ import annotations
 
 from functools import lru_cache
-from importlib.metadata import version
 from typing import Callable
 
 SPLIT = "whitespace"  # Python's str.split(): runs of Unicode whitespace, no other rule
@@ -78,25 +77,3 @@ def normalize(tokens: list[str], lowercase: bool) -> list[str]:
 def tokenize(text: str, lowercase: bool = False, tokenizer: str = SPLIT) -> list[str]:
     """Raw text -> tokens, as training saw them: `split` with the run's tokenizer, then `normalize`."""
     return normalize(split(text, tokenizer), lowercase)
-
-
-def spec(tokenizer: str, lowercase: bool) -> dict:
-    """What a serving stack needs to tokenise as training did (export_meta.json's "tokenizer").
-
-    "python" is code that, given ``text``, ``normalise`` and ``lowercase`` (this dict's entries), sets ``tokens``
-    (as written: the char-CNN's input) and ``words`` (what the word vocabulary is looked up with).
-    """
-    table, how, lower, quotes = TOKENIZERS[check(tokenizer)]
-    if how == SPLIT:
-        steps = ["tokens = text.split()"]
-    else:
-        steps = ["from nltk.tokenize.destructive import NLTKWordTokenizer",
-                 "tokens = NLTKWordTokenizer().tokenize(text.translate(str.maketrans(normalise)))"]
-    if quotes == "straight" and how != SPLIT:
-        steps.append("""tokens = ['"' if t in ('``', "''") else t for t in tokens]""")
-    if lower:
-        steps.append("tokens = [t.lower() for t in tokens]")
-    steps.append("words = [t.lower() for t in tokens] if lowercase else tokens")
-    return {"name": tokenizer, "library": None if how == SPLIT else "nltk",
-            "version": None if how == SPLIT else version("nltk"), "normalise": dict(table), "lowercase": lowercase,
-            "python": "\n".join(steps)}

@@ -12,6 +12,8 @@ import torch
 from models.encoder import EncoderConfig
 from models.tasks import build_model
 from inference.predictor import Predictor
+from data import text
+from tests.test_text import typed_rows
 from training.checkpoint import load_checkpoint
 
 REPO = Path(__file__).resolve().parent.parent
@@ -151,3 +153,17 @@ def test_gru_exports_and_a_vanilla_rnn_is_refused():
                                                                               dropout=0.0))
     with pytest.raises(ValueError, match="model.rnn='rnn'"):
         export.export_model(rnn, 30)
+
+
+@pytest.mark.parametrize("tokenizer", list(text.TOKENIZERS))
+@pytest.mark.parametrize("lowercase", [False, True])
+def test_serving_recipe_reproduces_the_tokenizer(tokenizer, lowercase):
+    import export
+    """export_meta.json's "python" code, run with nothing but the spec's entries, gives the same tokens."""
+    spec = export.tokenizer_spec(tokenizer, lowercase)
+    assert json.loads(json.dumps(spec)) == spec
+    for row in typed_rows():
+        scope = {"text": row["text"], **spec}
+        exec(spec["python"], scope)
+        assert scope["tokens"] == text.split(row["text"], tokenizer)
+        assert scope["words"] == text.tokenize(row["text"], lowercase, tokenizer)

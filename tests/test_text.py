@@ -26,19 +26,6 @@ def test_normalisation_maps_typographic_quotes_to_the_training_texts():
     assert text.split("a\u00a0b\u200bc", "ptb") == ["a", "bc"]                            # odd spaces
 
 
-@pytest.mark.parametrize("tokenizer", list(text.TOKENIZERS))
-@pytest.mark.parametrize("lowercase", [False, True])
-def test_serving_recipe_reproduces_the_tokenizer(tokenizer, lowercase):
-    """export_meta.json's "python" code, run with nothing but the spec's entries, gives the same tokens."""
-    spec = text.spec(tokenizer, lowercase)
-    assert json.loads(json.dumps(spec)) == spec
-    for row in typed_rows():
-        scope = {"text": row["text"], **spec}
-        exec(spec["python"], scope)
-        assert scope["tokens"] == text.split(row["text"], tokenizer)
-        assert scope["words"] == text.tokenize(row["text"], lowercase, tokenizer)
-
-
 NAMED, CLASSES, TAGS = (pytest.mark.part(p) for p in ("named_datasets", "classification", "tagging"))
 
 
