@@ -77,7 +77,7 @@ def table_rows(group: dict) -> list[str]:
         rows.append(f"| {group['title']}, {m['name']} | **{100 * seed1[m['key']]:.2f}** | {mean_std(values)} "
                     f"({seeds}) | {goal(mean, m, 'target', partial)} | {goal(mean, m, 'stretch', partial)} | "
                     f"{seed1['epochs']} ({seed1['best_epoch']}) | {minutes(seed1['train_seconds'])} | "
-                    f"`{group['command']}` |")
+                    f"{group.get('cpu', '-')} | `{group['command']}` |")
     return rows
 
 
@@ -92,7 +92,7 @@ def table(results: dict | None = None) -> str:
                f"(glove.6B.50d, `model.vectors`). Training time: the loop's own clock (data loading and evaluation "
                f"aside).")
     head = ["| dataset, metric | seed 1 | mean ± std | target | stretch | epochs (best), seed 1 | training, seed 1 | "
-            "command |", "|---|---|---|---|---|---|---|---|"]
+            "CPU | command |", "|---|---|---|---|---|---|---|---|---|"]
     body = [row for g in results["groups"] if g.get("headline", True) for row in table_rows(g)]
     return "\n".join([BEGIN, caption, "", *head, *body, END])
 

@@ -16,14 +16,14 @@ def run(seed: int, accuracy: float, epochs: int = 10) -> dict:
 def group(*runs: dict) -> dict:
     return {"name": "g", "title": "G", "config": "configs/g.yaml", "seeds": 3, "command": "python train.py c.yaml",
             "metrics": [{"key": "test/accuracy", "name": "accuracy", "target": 91.0, "stretch": 93.0}],
-            "runs": list(runs)}
+            "cpu": "a CPU", "runs": list(runs)}
 
 
 def test_a_row_has_seed_1_the_mean_over_seeds_and_the_goals_judged_on_the_mean():
     (row,) = results.table_rows(group(run(2, 0.90), run(1, 0.92, epochs=12)))
     cells = [c.strip() for c in row.strip("|").split("|")]
     assert cells == ["G, accuracy", "**92.00**", "91.00 ±1.41 (2 of 3 seeds)", "91.0: met so far",
-                     "93.0: not met so far", "12 (10)", "2 min 05 s", "`python train.py c.yaml`"]
+                     "93.0: not met so far", "12 (10)", "2 min 05 s", "a CPU", "`python train.py c.yaml`"]
 
 
 def test_a_group_without_a_seed_1_run_cannot_be_tabled():
