@@ -33,6 +33,11 @@ def test_dev_is_whole_sentences_and_train_keeps_no_phrase_only_they_have(tmp_pat
     assert list(dd["validation"]["label"]) == ["1" if dev[0] == "a fine film" else "0"]
 
 
-def test_dev_sentences_needs_a_dataset_without_a_dev_split():
-    with pytest.raises(ConfigError, match="data.dev_sentences holds dev out of train"):
-        load_splits(DataConfig(name="atis", dev_sentences=True))
+@pytest.mark.part("classification")
+def test_dev_sentences_needs_a_dataset_without_a_dev_split(tmp_path):
+    for split in ("train", "dev", "test"):
+        (tmp_path / f"{split}.csv").write_text("text,label\na good film,pos\na bad film,neg\n")
+    files = {f"{split}_file": str(tmp_path / f"{name}.csv") for split, name in
+             (("train", "train"), ("validation", "dev"), ("test", "test"))}
+    with pytest.raises(ConfigError, match="data.dev_sentences holds dev out of train: .* has a dev split"):
+        load_splits(DataConfig(format="csv", dev_sentences=True, **files))
