@@ -11,7 +11,6 @@ from typing import Sequence
 
 import datasets
 
-from .chars import build_char_vocab, encode_chars
 from .text import normalize
 from .vocab import LABEL_FIELDS, Vocab, Vocabs
 
@@ -30,6 +29,8 @@ def build_vocabs(train: datasets.Dataset, min_freq: int, chars: bool = False, lo
         if field in train.column_names:
             values = train[field]
             labels[field] = Vocab.build(values if field == "tags" else [[y] for y in values], specials=False)
+    if chars:
+        from .chars import build_char_vocab  # the char-CNN's only
     return Vocabs(words, labels, build_char_vocab(tokens) if chars else None)
 
 
@@ -38,6 +39,7 @@ def encode_tokens(tokens: list[str], vocabs: Vocabs, lowercase: bool = False) ->
     "chars". ``lowercase`` (data.lowercase) applies to the word lookup only: the char-CNN sees the spelling."""
     out = {"ids": vocabs.words.encode(normalize(tokens, lowercase)), "length": len(tokens)}
     if vocabs.chars is not None:
+        from .chars import encode_chars
         out["chars"] = encode_chars(vocabs.chars, tokens)
     return out
 

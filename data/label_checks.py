@@ -4,7 +4,6 @@ from __future__ import annotations
 from typing import Callable
 
 from errors import DataFormatError
-from .tags import bio_tag, first_invalid_iob2, iob2_problem, is_bio
 from .vocab import Vocabs
 
 WHAT = {"label": "label", "tags": "tag"}
@@ -31,7 +30,10 @@ def check_bio(dd, vocabs: Vocabs, error: Callable[[str, int, str], DataFormatErr
     """When train's tags are BIO, every split's must be valid IOB2 BIO tags, with a CRF or not: an ``I-X`` that
     continues no X entity would silently leave seqeval's strict count of entities (IOB1 files: data.tag_scheme=iob1
     converts them), and a tag that is not O, B-X or I-X would break it. Raises ``error(split, sentence, problem)``."""
-    if "tags" not in vocabs.labels or not is_bio(vocabs.labels["tags"].itos):
+    if "tags" not in vocabs.labels:
+        return
+    from .tags import bio_tag, first_invalid_iob2, iob2_problem, is_bio  # tags only
+    if not is_bio(vocabs.labels["tags"].itos):
         return
     for split, ds in dd.items():
         for i, tags in enumerate(ds["tags"]):

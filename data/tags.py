@@ -7,7 +7,10 @@ becomes ``B-X``; everything else is unchanged.
 """
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Iterable
+
+from errors import DataFormatError
 
 
 def iob1_to_iob2(tags: list[str]) -> list[str]:
@@ -48,3 +51,20 @@ def iob2_problem(tags: list[str], i: int) -> str:
     return (f"tag {tags[i]} {after} is not valid IOB2: an entity starts with B-{tags[i][2:]} (strict IOB2 scoring "
             f"would not count this one, and a CRF cannot tag it); if the file is IOB1, set data.tag_scheme=iob1 to "
             f"convert it")
+
+
+def tagged(path: Path, tokens: list[str], tags: list[str], lines: list[int], tag_scheme: str,
+           check_iob2: bool) -> list[dict]:
+    """A column file's sentence as [example] ([] if it has no token): IOB1 tags converted (``tag_scheme="iob1"``),
+    and with ``check_iob2`` the first tag that breaks IOB2 an error naming its line."""
+    tags = iob1_to_iob2(tags) if tag_scheme == "iob1" else tags
+    if check_iob2:
+        require_iob2(path, tags, lines)
+    return [{"tokens": tokens, "tags": tags}] if tokens else []
+
+
+def require_iob2(path: Path, tags: list[str], lines: list[int]) -> None:
+    """DataFormatError at the line of the first tag that is not valid IOB2 (`first_invalid_iob2`)."""
+    i = first_invalid_iob2(tags)
+    if i is not None:
+        raise DataFormatError(path, lines[i], iob2_problem(tags, i))

@@ -23,7 +23,6 @@ from itertools import chain
 from sklearn.metrics import accuracy_score, classification_report, confusion_matrix, f1_score
 
 from errors import ConfigError
-from data.tags import is_bio
 
 JOINT_PREFIX = {"label": "intent_", "tags": "slot_"}
 MAX_CONFUSION = 50  # label sets larger than this get no confusion matrix in the report (unreadable)
@@ -48,9 +47,17 @@ def label_metrics(field: str, gold: list, pred: list, names: list[str]) -> dict[
             "macro_f1": float(f1_score(g, p, labels=list(range(len(names))), average="macro", zero_division=0))}
 
 
+def bio(field: str, names: list[str]) -> bool:
+    """A tag field in BIO form: entity-level scores apply (data/tags.py is read only for tags)."""
+    if field != "tags":
+        return False
+    from data.tags import is_bio
+    return is_bio(names)
+
+
 def field_metrics(field: str, gold: list, pred: list, names: list[str]) -> dict[str, float]:
     out = label_metrics(field, gold, pred, names)
-    if field == "tags" and is_bio(names):
+    if bio(field, names):
         from .entities import entity_metrics  # BIO tags only: seqeval
         out.update(entity_metrics(gold, pred, names))
     return out
@@ -111,7 +118,7 @@ def report(gold: dict, pred: dict, label_names: dict[str, list[str]]) -> str:
         title = f"== {field} ({'per token' if field == 'tags' else 'per sentence'}) =="
         text = classification_report(g, p, labels=ids, target_names=names, digits=4, zero_division=0)
         parts.append(f"{title}\n{text}")
-        if field == "tags" and is_bio(names):
+        if bio(field, names):
             from .entities import entity_report
             parts.append("== entities (seqeval, strict IOB2) ==\n" + entity_report(gold[field], pred[field], names))
         if len(names) <= MAX_CONFUSION:

@@ -10,7 +10,6 @@ import matplotlib.pyplot as plt  # noqa: E402
 from sklearn.metrics import confusion_matrix, precision_recall_fscore_support  # noqa: E402
 
 from data.batching import collate  # noqa: E402
-from data.tags import is_bio  # noqa: E402
 from . import metrics  # noqa: E402
 
 
@@ -29,7 +28,7 @@ def log_label_scores(writer, gold: dict, pred: dict, label_names: dict[str, list
             if field == "label":
                 cm = confusion_matrix(g, p, labels=ids)
                 writer.add_figure(f"dev/{prefix}confusion_matrix", confusion_figure(cm, names), step)
-        if field == "tags" and is_bio(names):
+        if metrics.bio(field, names):
             from seqeval.metrics import classification_report
             from .entities import strict_iob2  # BIO tags only
             by_type = strict_iob2(classification_report, gold[field], pred[field], names, output_dict=True)
