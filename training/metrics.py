@@ -1,20 +1,11 @@
 """Metrics per label field -> flat dicts of scalars for logs, and a human-readable report.
 
 Gold and predictions come as ``{field: values}`` (`data.batching.Batch.gold`, the task models' ``predict``):
-
-| field | metrics (one field) | in a joint model |
-|---|---|---|
-| ``label`` | accuracy, macro_f1 (scikit-learn) | intent_accuracy, intent_macro_f1 |
-| ``tags`` | accuracy, macro_f1 per token; for BIO tags entity_f1, entity_precision, entity_recall | slot_accuracy, .. |
-| both | | exact_match: intent and every slot tag right |
-
-The entity scores are entity-level micro averages, seqeval in strict IOB2 mode (training/entities.py); a joint model's
-slot scores are the tag field's, prefixed (slot_accuracy, slot_macro_f1, slot_f1, slot_precision, slot_recall).
-
-A gold label never seen in training has an id past the model's labels, and its name in the label list
-(`data.vocab.Vocabs.scored_names`): no prediction equals it, so it is an error everywhere and a class of its own in
-macro-F1, the report and the confusion matrix; an unseen ``B-ORG I-ORG`` is one gold entity. (An id of -1,
-`data.vocab.UNSEEN_LABEL_ID`, an unseen label without a name, is an error too: for seqeval the tag ``B-<unseen>``.)
+``label``: accuracy, macro_f1 (scikit-learn); ``tags``: the same per token, and for BIO tags entity_f1,
+entity_precision, entity_recall (seqeval, strict IOB2: training/entities.py); a joint model prefixes them intent_ and
+slot_ and adds exact_match (docs/training.md lists them). A gold label never seen in training has an id past the
+model's, and its name in the label list (`data.vocab.Vocabs.scored_names`): no prediction equals it, so it is an
+error everywhere and a class of its own (an id of -1, `data.vocab.UNSEEN_LABEL_ID`, is an error too).
 """
 from __future__ import annotations
 
