@@ -131,7 +131,9 @@ def prepare(cfg: DataConfig, vocabs: Vocabs | None = None, chars: bool = False, 
         cut = cfg.limit if cfg.limit is not None and len(dd["train"]) >= cfg.limit else None
         label_checks.check_label_sets(vocabs, _train_source(cfg), cut)
         label_checks.check_vocabulary(vocabs, _train_source(cfg), cfg.min_freq)
-    label_checks.check_bio(dd, vocabs, lambda *where: _bio_error(cfg, *where))
+    if "tags" in vocabs.labels:
+        from .tags import check_bio  # tags only
+        check_bio(dd, vocabs.labels["tags"].itos, lambda *where: _bio_error(cfg, *where))
     vocabs.unseen = label_checks.unseen(dd, vocabs, SPLITS[1:] if built else SPLITS)  # train's are seen when built
     return numericalize(dd, vocabs, cfg.lowercase), vocabs
 
