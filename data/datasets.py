@@ -114,15 +114,11 @@ def load_splits(cfg: DataConfig, iob2: bool = False) -> datasets.DatasetDict:
 
 def prepare(cfg: DataConfig, vocabs: Vocabs | None = None, chars: bool = False, iob2: bool = False,
             frozen_words: Sequence[str] = ()):
-    """Load, build vocabularies from train (unless given, e.g. from a checkpoint), numericalise.
-
-    Args:
-        chars: also build the character vocabulary and a ``chars`` column (for the char-CNN); ignored when
-            ``vocabs`` is given (its ``chars`` decides).
-        iob2: tags must be valid IOB2 (for a CRF); see `load_splits`.
-        frozen_words: pretrained vectors' words to add after train's (``model.vectors_vocab``; `build_vocabs`).
-    Returns (DatasetDict with ids/length/tag_ids/label_ids[/chars] columns, vocabs).
-    Raises DataFormatError if train has fewer than two classes (or tags) to learn.
+    """Load, build vocabularies from train (unless given, e.g. from a checkpoint), numericalise: (DatasetDict with
+    ids/length/tag_ids/label_ids[/chars] columns, vocabs). ``chars``: also the character vocabulary and a ``chars``
+    column (the char-CNN; a given ``vocabs`` decides by its own); ``iob2``: see `load_splits`; ``frozen_words``:
+    pretrained vectors' words to add after train's (``model.vectors_vocab``; `build_vocabs`). A train with fewer
+    than two classes (or tags) to learn is a DataFormatError.
     """
     dd = load_splits(cfg, iob2)
     built = vocabs is None

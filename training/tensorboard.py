@@ -81,8 +81,9 @@ def log_embeddings(writer, model, words, step: int, max_words: int = 2000) -> No
                          tag="word_embeddings", global_step=step)
 
 
-def log_hparams(writer, flat_config: dict, results: dict) -> None:
-    """Config + final metrics, so runs compare in the HParams tab."""
+def log_hparams(writer, config: dict, results: dict) -> None:
+    """Config (as "model.hidden_size": 256, ...) + final metrics, so runs compare in the HParams tab."""
     scores = {f"hparam/{k}": v for k, v in results.items() if "/" in k}
-    writer.add_hparams({k: "none" if v is None else str(v) if isinstance(v, list) else v
-                        for k, v in flat_config.items()}, scores, run_name=".")  # a list (data.classes): its text
+    writer.add_hparams({f"{section}.{k}": "none" if v is None else str(v) if isinstance(v, list) else v
+                        for section, values in config.items() for k, v in values.items()},
+                       scores, run_name=".")  # a list (data.classes): its text

@@ -97,7 +97,7 @@ def finish(t: Trainer) -> dict:
     results.update(train_seconds=t.progress.seconds, eval_seconds=t.progress.eval_seconds,
                    save_seconds=t.progress.save_seconds, epochs=t.progress.epoch - 1, threads=t.num_threads)
     tensorboard.log_embeddings(t.writer, t.model, t.vocabs.words, t.progress.step)
-    tensorboard.log_hparams(t.writer, _flat_config(t.cfg), results)
+    tensorboard.log_hparams(t.writer, to_dict(t.cfg), results)
     t.writer.close()
     if t.group.is_main:
         rundir.write_text(t.run_dir / "metrics.json", json.dumps(results, indent=2) + "\n")
@@ -133,8 +133,3 @@ def interrupted(t: Trainer, signum: int, trained: bool = False) -> dict:
         print(f"\n{name}: stopped after step {t.progress.step} (epoch {t.progress.epoch}, batch {t.progress.batch}); "
               f"saved {last}.\nResume with: {command}")
     return {"interrupted": signum}
-
-
-def _flat_config(cfg: Config) -> dict:
-    """{"model.hidden_size": 256, ...} for the HParams tab."""
-    return {f"{section}.{k}": v for section, values in to_dict(cfg).items() for k, v in values.items()}
