@@ -29,12 +29,9 @@ def log_label_scores(writer, gold: dict, pred: dict, label_names: dict[str, list
                 cm = confusion_matrix(g, p, labels=ids)
                 writer.add_figure(f"dev/{prefix}confusion_matrix", confusion_figure(cm, names), step)
         if metrics.bio(field, names):
-            from seqeval.metrics import classification_report
-            from .entities import strict_iob2  # BIO tags only
-            by_type = strict_iob2(classification_report, gold[field], pred[field], names, output_dict=True)
-            for entity_type, scores in by_type.items():
-                if not entity_type.endswith(" avg"):  # micro/macro/weighted avg rows
-                    writer.add_scalar(f"dev_entity_f1/{entity_type}", float(scores["f1-score"]), step)
+            from .entities import entity_f1_by_type  # BIO tags only
+            for entity_type, f1 in entity_f1_by_type(gold[field], pred[field], names).items():
+                writer.add_scalar(f"dev_entity_f1/{entity_type}", f1, step)
 
 
 def confusion_figure(cm, label_names: list[str]):

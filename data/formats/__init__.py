@@ -13,7 +13,7 @@ from typing import Callable
 from errors import needs_part
 
 MODULES = {"conllu": "conllu", "columns": "columns", "seq_in_out": "seq_in_out", "csv": "delimited",
-           "tsv": "delimited", "jsonl": "delimited", "class_files": "class_files", "class_folders": "class_files",
+           "tsv": "delimited", "jsonl": "jsonl", "class_files": "class_files", "class_folders": "class_files",
            "trec": "trec"}
 TASKS = ("tagging", "classification", "joint")
 TAG_SCHEMES = ("iob2", "iob1")  # iob1: convert to IOB2 while reading; iob2 (or any other tags): keep as written
