@@ -68,12 +68,10 @@ class Batch:
 
 
 def collate(examples: list[dict], find_spellings: bool = True) -> Batch:
-    """[{"ids": [..], "chars"?: [[..], ..], "tag_ids"?: [..], "label_ids"?: int}] -> Batch, right-padded.
-
-    Tokens and chars are padded with PAD_ID, tags with -100; chars to the batch's longest word (at most
-    MAX_WORD_LEN characters, see `data.chars.pad_chars`), with the batch's distinct spellings found here, on the host
-    (`spellings`), not in the model's step (``find_spellings=False``: left to the caller, e.g. a whole split's).
-    """
+    """[{"ids": [..], "chars"?: [[..], ..], "tag_ids"?: [..], "label_ids"?: int}] -> Batch, right-padded: tokens and
+    chars with PAD_ID, tags with -100; chars to the batch's longest word (at most MAX_WORD_LEN, `data.chars.pad_chars`),
+    with the batch's distinct spellings found here, on the host, not in the model's step (``find_spellings=False``:
+    left to the caller, e.g. a whole split's)."""
     lengths = torch.tensor([len(ex["ids"]) for ex in examples], dtype=torch.int64)
     if int(lengths.min()) == 0:  # pack_padded_sequence cannot take a zero-length sequence
         raise ValueError("an empty sentence (0 tokens) reached collate; readers must drop or reject it")
@@ -93,11 +91,9 @@ def collate(examples: list[dict], find_spellings: bool = True) -> Batch:
 
 
 def pad(rows: list[list[int]], lengths: torch.Tensor, value: int) -> torch.Tensor:
-    """Ragged rows -> (B, max length) int64, `value` after each row's end.
-
-    One tensor from all rows end to end, scattered through the (B, T) mask of real steps in row-major
-    order: much faster than filling row by row, which was most of the data loader's time per batch (docs/speed.md).
-    """
+    """Ragged rows -> (B, max length) int64, `value` after each row's end: one tensor from all rows end to end,
+    scattered through the (B, T) mask of real steps in row-major order (filling row by row was most of the data
+    loader's time per batch: docs/speed.md)."""
     real = length_mask(lengths)                                                   # (B, T)
     out = torch.full(real.shape, value, dtype=torch.int64)                        # (B, T)
     out[real] = torch.tensor(list(chain.from_iterable(rows)), dtype=torch.int64)  # (sum of lengths,)
@@ -160,15 +156,12 @@ class BucketBatchSampler(torch.utils.data.Sampler):
 
 def make_loader(ds, batch_size: int, shuffle: bool, seed: int = 0, pin_memory: bool = False,
                 num_replicas: int = 1, rank: int = 0, num_workers: int = 0) -> torch.utils.data.DataLoader:
-    """A DataLoader over a numericalised `datasets.Dataset` with length buckets and `collate`.
-
-    ``pin_memory=True`` (for a CUDA device) makes the host->device copy of each batch asynchronous;
-    ``num_replicas``/``rank`` give this process its share of the batches (see `BucketBatchSampler`);
-    ``num_workers`` > 0 collates in that many worker processes (the same batches, in the same order).
-    `data.device_loader.make_device_loader` gives the same batches from the split put on the device once.
-
-    It gets its own generator so that starting an epoch draws nothing from torch's global RNG, which
-    the model's dropout uses: a resumed run then replays the same dropout masks.
+    """A DataLoader over a numericalised `datasets.Dataset` with length buckets and `collate`. ``pin_memory=True``
+    (for a CUDA device) makes the host->device copy of each batch asynchronous; ``num_replicas``/``rank`` give this
+    process its share of the batches (`BucketBatchSampler`); ``num_workers`` > 0 collates in that many worker
+    processes (the same batches, in the same order); `data.device_loader.make_device_loader` gives the same batches
+    from the split put on the device once. Its own generator: starting an epoch draws nothing from torch's global
+    RNG, which the model's dropout uses, so a resumed run replays the same dropout masks.
     """
     sampler = BucketBatchSampler(ds["length"], batch_size, shuffle=shuffle, seed=seed, num_replicas=num_replicas,
                                  rank=rank)
