@@ -1,9 +1,8 @@
 """Strings -> ids: vocabularies from the training split, and the numericalised columns a batch is made of.
 
 Columns added to every split: ``ids`` (word ids), ``length``, ``chars`` (one list of character ids per word, only
-with a character vocabulary), ``tag_ids`` (one per token) and/or ``label_ids`` (one per sentence). Labels never
-seen in training (``Vocabs.unseen``) get the ids after the model's labels: no model predicts them, so every metric
-counts them as errors, each one a class of its own.
+with a character vocabulary), ``tag_ids`` (one per token) and/or ``label_ids`` (one per sentence; a label never seen
+in training gets an id after the model's: ``Vocabs.unseen``).
 """
 from __future__ import annotations
 
