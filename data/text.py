@@ -28,9 +28,9 @@ TOKENIZERS = {  # name -> (normalisation table, split, lower-case, quotes as the
 }
 
 
-def check(name: str, key: str = "data.tokenizer") -> str:
+def check(name: str) -> str:
     if name not in TOKENIZERS:
-        raise ValueError(f"{key} must be one of {' | '.join(TOKENIZERS)}, got {name!r}")
+        raise ValueError(f"data.tokenizer must be one of {' | '.join(TOKENIZERS)}, got {name!r}")
     return name
 
 
