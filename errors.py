@@ -2,9 +2,6 @@
 key, or the file and line, and what to do), the config's range checks, `needs_part` (the one way the core reaches a
 part that a copy of the template may leave out), and `run_cli`: on the command line, one `error: ...` line (exit
 code 1), never a traceback.
-
-A range rule is ``"> 0"``, ``">= 1"`` or an interval such as ``"(0, 1]"``; None (an optional setting left unset)
-passes, NaN and infinities never do: ``train.lr must be > 0, got -1.0``.
 """
 from __future__ import annotations
 
@@ -49,7 +46,9 @@ class Diverged(RuntimeError):
 
 
 def check_ranges(section: str, obj, rules: dict[str, str]) -> None:
-    """Raise ConfigError for the first field of ``obj`` outside its rule."""
+    """Raise ConfigError for the first field of ``obj`` outside its rule: ``"> 0"``, ``">= 1"`` or an interval such
+    as ``"(0, 1]"``; None (an optional setting left unset) passes, NaN and infinities never do: ``train.lr must be
+    > 0, got -1.0``."""
     for key, rule in rules.items():
         value = getattr(obj, key)
         if value is not None and not (math.isfinite(value) and _holds(value, rule)):

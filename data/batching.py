@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from itertools import chain
-from typing import Optional
+from typing import Callable, Optional
 
 import torch
 
@@ -68,12 +68,10 @@ class Batch:
 
 
 def collate(examples: list[dict], find_spellings: bool = True) -> Batch:
-    """[{"ids": [..], "chars"?: [[..], ..], "tag_ids"?: [..], "label_ids"?: int}] -> Batch, right-padded.
-
-    Tokens and chars are padded with PAD_ID, tags with -100; chars to the batch's longest word (at most
-    MAX_WORD_LEN characters, see `data.chars.pad_chars`), with the batch's distinct spellings found here, on the host
-    (`spellings`), not in the model's step (``find_spellings=False``: left to the caller, e.g. a whole split's).
-    """
+    """[{"ids": [..], "chars"?: [[..], ..], "tag_ids"?: [..], "label_ids"?: int}] -> Batch, right-padded: tokens and
+    chars with PAD_ID, tags with -100; chars to the batch's longest word (at most MAX_WORD_LEN, `data.chars.pad_chars`),
+    with the batch's distinct spellings found here, on the host, not in the model's step (``find_spellings=False``:
+    left to the caller, e.g. a whole split's)."""
     lengths = torch.tensor([len(ex["ids"]) for ex in examples], dtype=torch.int64)
     if int(lengths.min()) == 0:  # pack_padded_sequence cannot take a zero-length sequence
         raise ValueError("an empty sentence (0 tokens) reached collate; readers must drop or reject it")
@@ -93,11 +91,9 @@ def collate(examples: list[dict], find_spellings: bool = True) -> Batch:
 
 
 def pad(rows: list[list[int]], lengths: torch.Tensor, value: int) -> torch.Tensor:
-    """Ragged rows -> (B, max length) int64, `value` after each row's end.
-
-    One tensor from all rows end to end, scattered through the (B, T) mask of real steps in row-major
-    order: much faster than filling row by row, which was most of the data loader's time per batch (docs/speed.md).
-    """
+    """Ragged rows -> (B, max length) int64, `value` after each row's end: one tensor from all rows end to end,
+    scattered through the (B, T) mask of real steps in row-major order (filling row by row was most of the data
+    loader's time per batch: docs/speed.md)."""
     real = length_mask(lengths)                                                   # (B, T)
     out = torch.full(real.shape, value, dtype=torch.int64)                        # (B, T)
     out[real] = torch.tensor(list(chain.from_iterable(rows)), dtype=torch.int64)  # (sum of lengths,)
@@ -109,70 +105,59 @@ class BucketBatchSampler(torch.utils.data.Sampler):
 
     Each epoch: shuffle all indices, cut them into pools of ``pool_factor`` batches, sort each pool by
     length, cut it into batches, shuffle the batches. ``set_epoch`` reseeds, so epochs differ but a run is
-    reproducible. With ``shuffle=False`` the batches are sorted by length (for evaluation).
-
-    Distributed (``num_replicas`` > 1 processes): every rank builds the same batches (same seed and epoch),
-    groups neighbours in length order into steps of ``num_replicas`` batches, shuffles the steps, and takes
-    its own batch of each step. So the ranks get disjoint batches, equally many (DDP needs the same number
-    of steps everywhere: the last ``len % num_replicas`` batches in pool order, other sentences each epoch,
-    are left out) and of similar length within a step (no rank waits long for another). Evaluation
-    (``shuffle=False``) deals the sorted batches round-robin and leaves nothing out. One process gives exactly the
-    single-process batches.
+    reproducible. With ``shuffle=False`` the batches are sorted by length (for evaluation). Under torchrun each
+    process takes its share of the same batches (`training.distributed.ShardedBatchSampler`).
     """
 
     def __init__(self, lengths: list[int], batch_size: int, shuffle: bool = True, seed: int = 0,
-                 pool_factor: int = 50, num_replicas: int = 1, rank: int = 0):
-        if not 0 <= rank < num_replicas:
-            raise ValueError(f"rank {rank} is not in [0, num_replicas={num_replicas})")
+                 pool_factor: int = 50):
         self.lengths, self.batch_size, self.shuffle = list(lengths), batch_size, shuffle
         self.seed, self.pool_factor, self.epoch, self.start = seed, pool_factor, 0, 0
-        self.num_replicas, self.rank = num_replicas, rank
 
     def set_epoch(self, epoch: int, start: int = 0) -> None:
-        """Batches depend only on (seed, epoch); `start` skips this rank's first batches (an exact mid-epoch
-        resume: the number of steps already taken, the same on every rank)."""
+        """Batches depend only on (seed, epoch); `start` skips the epoch's first batches (an exact mid-epoch
+        resume: the number of steps already taken)."""
         self.epoch, self.start = epoch, start
 
-    def __iter__(self):
-        n, world = len(self.lengths), self.num_replicas
-        if not self.shuffle:
-            order = sorted(range(n), key=self.lengths.__getitem__)
-            firsts = range(self.rank * self.batch_size, n, world * self.batch_size)  # every world-th batch
-            yield from (order[i: i + self.batch_size] for i in firsts)
-            return
-        g = torch.Generator().manual_seed(self.seed + self.epoch)
+    def sorted_batches(self) -> list[list[int]]:
+        """Evaluation's batches: every index, sorted by length."""
+        order = sorted(range(len(self.lengths)), key=self.lengths.__getitem__)
+        return [order[i: i + self.batch_size] for i in range(0, len(order), self.batch_size)]
+
+    def pooled_batches(self, g: torch.Generator) -> list[list[int]]:
+        """The epoch's batches, pool by pool, from indices shuffled by ``g``."""
+        n, pool = len(self.lengths), self.batch_size * self.pool_factor
         perm = torch.randperm(n, generator=g).tolist()
-        pool = self.batch_size * self.pool_factor
         batches = []
         for start in range(0, n, pool):
             chunk = sorted(perm[start: start + pool], key=self.lengths.__getitem__)
             batches += [chunk[i: i + self.batch_size] for i in range(0, len(chunk), self.batch_size)]
-        steps = [batches[i: i + world] for i in range(0, len(batches) - world + 1, world)]  # neighbours in length
-        for j in torch.randperm(len(steps), generator=g).tolist()[self.start:]:
-            yield steps[j][self.rank]
+        return batches
+
+    def __iter__(self):
+        if not self.shuffle:
+            yield from self.sorted_batches()
+            return
+        g = torch.Generator().manual_seed(self.seed + self.epoch)
+        batches = self.pooled_batches(g)
+        for j in torch.randperm(len(batches), generator=g).tolist()[self.start:]:
+            yield batches[j]
 
     def __len__(self) -> int:
-        batches = (len(self.lengths) + self.batch_size - 1) // self.batch_size
-        if self.shuffle:
-            return batches // self.num_replicas
-        return (batches - self.rank + self.num_replicas - 1) // self.num_replicas
+        return (len(self.lengths) + self.batch_size - 1) // self.batch_size
 
 
-def make_loader(ds, batch_size: int, shuffle: bool, seed: int = 0, pin_memory: bool = False,
-                num_replicas: int = 1, rank: int = 0, num_workers: int = 0) -> torch.utils.data.DataLoader:
-    """A DataLoader over a numericalised `datasets.Dataset` with length buckets and `collate`.
-
-    ``pin_memory=True`` (for a CUDA device) makes the host->device copy of each batch asynchronous;
-    ``num_replicas``/``rank`` give this process its share of the batches (see `BucketBatchSampler`);
-    ``num_workers`` > 0 collates in that many worker processes (the same batches, in the same order).
-    `data.device_loader.make_device_loader` gives the same batches from the split put on the device once.
-
-    It gets its own generator so that starting an epoch draws nothing from torch's global RNG, which
-    the model's dropout uses: a resumed run then replays the same dropout masks.
+def make_loader(ds, batch_size: int, shuffle: bool, seed: int = 0, pin_memory: bool = False, num_workers: int = 0,
+                sampler: Callable[..., BucketBatchSampler] = BucketBatchSampler) -> torch.utils.data.DataLoader:
+    """A DataLoader over a numericalised `datasets.Dataset` with length buckets and `collate`. ``pin_memory=True``
+    (for a CUDA device) makes the host->device copy of each batch asynchronous; ``num_workers`` > 0 collates in that
+    many worker processes (the same batches, in the same order); ``sampler`` makes the batch sampler (under torchrun,
+    this process's share: `training.group.Single.shard`); `data.device_loader.make_device_loader` gives the same
+    batches from the split put on the device once. Its own generator: starting an epoch draws nothing from torch's
+    global RNG, which the model's dropout uses, so a resumed run replays the same dropout masks.
     """
-    sampler = BucketBatchSampler(ds["length"], batch_size, shuffle=shuffle, seed=seed, num_replicas=num_replicas,
-                                 rank=rank)
+    batch_sampler = sampler(ds["length"], batch_size, shuffle=shuffle, seed=seed)
     ds = ds.select_columns([c for c in INPUT_COLUMNS if c in ds.column_names])
-    return torch.utils.data.DataLoader(ds, batch_sampler=sampler, collate_fn=collate, pin_memory=pin_memory,
+    return torch.utils.data.DataLoader(ds, batch_sampler=batch_sampler, collate_fn=collate, pin_memory=pin_memory,
                                        num_workers=num_workers, persistent_workers=num_workers > 0,
                                        generator=torch.Generator().manual_seed(seed))

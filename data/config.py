@@ -1,11 +1,8 @@
 """The data settings (`DataConfig`) and what follows from them: the preset that fills a named dataset's gaps, the
-task, and how text is split into tokens.
-
-Two ways to name the data. Your own files: ``data.format`` (a layout of data/formats/) and ``data.train_file`` plus
-``test_file`` or ``test_fraction`` (``validation_file`` optional); no preset applies, and ``data.name`` only labels the
-data in messages. A named public dataset (``data.name`` without ``data.format``: data/named.py) is a preset of
-exactly those settings, read from the data root; any setting in the config overrides the preset. Or ``data.hub_id``
-and ``data.task`` (data/hub.py).
+task, and how text is split into tokens. Your own files (``data.format``, ``data.train_file`` and ``test_file`` or
+``test_fraction``) take no preset, and ``data.name`` only labels them in messages; a named public dataset
+(``data.name`` without ``data.format``: data/named.py) is a preset of exactly these settings, read from the data
+root, any of which the config overrides; or ``data.hub_id`` and ``data.task`` (data/hub.py).
 """
 from __future__ import annotations
 

@@ -13,13 +13,14 @@ from typing import Sequence
 import datasets
 
 from errors import ConfigError, DataFormatError, needs_part
-from . import files, label_checks, tags, text, values
+from . import label_checks
 from .config import DataConfig, describe, require_data, setting, task_of, training_split
 from .encode import build_vocabs, numericalize
 from .formats import layout
 from .vocab import Vocabs
 
 SPLITS = ("train", "validation", "test")
+READING = ("files", "tags", "text", "values")  # what the readers call (data/), in the reading code's hash
 
 
 def split_paths(cfg: DataConfig) -> dict[str, Path]:
@@ -78,8 +79,9 @@ def _generate(**gen_kwargs) -> datasets.Dataset:
 
 def _reader_code(fmt: str) -> str:
     """A hash of the reading code: `datasets` keys its cache by our generator only, not the functions it calls."""
-    modules = (sys.modules[layout(fmt).read.__module__], files, tags, text, values)
-    return hashlib.sha1(b"".join(Path(m.__file__).read_bytes() for m in modules)).hexdigest()
+    here = Path(__file__).parent  # data/tags.py too, though a classifier's run never imports it
+    paths = (sys.modules[layout(fmt).read.__module__].__file__, *(here / f"{m}.py" for m in READING))
+    return hashlib.sha1(b"".join(Path(p).read_bytes() for p in paths)).hexdigest()
 
 
 def load_splits(cfg: DataConfig, iob2: bool = False) -> datasets.DatasetDict:
@@ -112,15 +114,11 @@ def load_splits(cfg: DataConfig, iob2: bool = False) -> datasets.DatasetDict:
 
 def prepare(cfg: DataConfig, vocabs: Vocabs | None = None, chars: bool = False, iob2: bool = False,
             frozen_words: Sequence[str] = ()):
-    """Load, build vocabularies from train (unless given, e.g. from a checkpoint), numericalise.
-
-    Args:
-        chars: also build the character vocabulary and a ``chars`` column (for the char-CNN); ignored when
-            ``vocabs`` is given (its ``chars`` decides).
-        iob2: tags must be valid IOB2 (for a CRF); see `load_splits`.
-        frozen_words: pretrained vectors' words to add after train's (``model.vectors_vocab``; `build_vocabs`).
-    Returns (DatasetDict with ids/length/tag_ids/label_ids[/chars] columns, vocabs).
-    Raises DataFormatError if train has fewer than two classes (or tags) to learn.
+    """Load, build vocabularies from train (unless given, e.g. from a checkpoint), numericalise: (DatasetDict with
+    ids/length/tag_ids/label_ids[/chars] columns, vocabs). ``chars``: also the character vocabulary and a ``chars``
+    column (the char-CNN; a given ``vocabs`` decides by its own); ``iob2``: see `load_splits`; ``frozen_words``:
+    pretrained vectors' words to add after train's (``model.vectors_vocab``; `build_vocabs`). A train with fewer
+    than two classes (or tags) to learn is a DataFormatError.
     """
     dd = load_splits(cfg, iob2)
     built = vocabs is None
@@ -129,7 +127,9 @@ def prepare(cfg: DataConfig, vocabs: Vocabs | None = None, chars: bool = False, 
         cut = cfg.limit if cfg.limit is not None and len(dd["train"]) >= cfg.limit else None
         label_checks.check_label_sets(vocabs, _train_source(cfg), cut)
         label_checks.check_vocabulary(vocabs, _train_source(cfg), cfg.min_freq)
-    label_checks.check_bio(dd, vocabs, lambda *where: _bio_error(cfg, *where))
+    if "tags" in vocabs.labels:
+        from .tags import check_bio  # tags only
+        check_bio(dd, vocabs.labels["tags"].itos, lambda *where: _bio_error(cfg, *where))
     vocabs.unseen = label_checks.unseen(dd, vocabs, SPLITS[1:] if built else SPLITS)  # train's are seen when built
     return numericalize(dd, vocabs, cfg.lowercase), vocabs
 

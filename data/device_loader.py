@@ -15,6 +15,8 @@ host table of row numbers, 12.5k x 159 int64.
 """
 from __future__ import annotations
 
+from typing import Callable
+
 import torch
 
 from .batching import INPUT_COLUMNS, MAX_WORD_LEN, Batch, BucketBatchSampler, collate, length_mask
@@ -94,9 +96,7 @@ def spelling_rows(chars: torch.Tensor, lengths: torch.Tensor) -> tuple[torch.Ten
     return table, rows
 
 
-def make_device_loader(ds, batch_size: int, shuffle: bool, device, seed: int = 0, num_replicas: int = 1,
-                       rank: int = 0) -> DeviceLoader:
+def make_device_loader(ds, batch_size: int, shuffle: bool, device, seed: int = 0,
+                       sampler: Callable[..., BucketBatchSampler] = BucketBatchSampler) -> DeviceLoader:
     """`make_loader`'s batches (the same sampler and arguments) from ``ds`` put on ``device`` once."""
-    sampler = BucketBatchSampler(ds["length"], batch_size, shuffle=shuffle, seed=seed, num_replicas=num_replicas,
-                                 rank=rank)
-    return DeviceLoader(ds, sampler, device)
+    return DeviceLoader(ds, sampler(ds["length"], batch_size, shuffle=shuffle, seed=seed), device)

@@ -1,9 +1,8 @@
 """Strings -> ids: vocabularies from the training split, and the numericalised columns a batch is made of.
 
 Columns added to every split: ``ids`` (word ids), ``length``, ``chars`` (one list of character ids per word, only
-with a character vocabulary), ``tag_ids`` (one per token) and/or ``label_ids`` (one per sentence). Labels never
-seen in training (``Vocabs.unseen``) get the ids after the model's labels: no model predicts them, so every metric
-counts them as errors, each one a class of its own.
+with a character vocabulary), ``tag_ids`` (one per token) and/or ``label_ids`` (one per sentence; a label never seen
+in training gets an id after the model's: ``Vocabs.unseen``).
 """
 from __future__ import annotations
 
@@ -11,7 +10,6 @@ from typing import Sequence
 
 import datasets
 
-from .chars import build_char_vocab, encode_chars
 from .text import normalize
 from .vocab import LABEL_FIELDS, Vocab, Vocabs
 
@@ -30,6 +28,8 @@ def build_vocabs(train: datasets.Dataset, min_freq: int, chars: bool = False, lo
         if field in train.column_names:
             values = train[field]
             labels[field] = Vocab.build(values if field == "tags" else [[y] for y in values], specials=False)
+    if chars:
+        from .chars import build_char_vocab  # the char-CNN's only
     return Vocabs(words, labels, build_char_vocab(tokens) if chars else None)
 
 
@@ -38,6 +38,7 @@ def encode_tokens(tokens: list[str], vocabs: Vocabs, lowercase: bool = False) ->
     "chars". ``lowercase`` (data.lowercase) applies to the word lookup only: the char-CNN sees the spelling."""
     out = {"ids": vocabs.words.encode(normalize(tokens, lowercase)), "length": len(tokens)}
     if vocabs.chars is not None:
+        from .chars import encode_chars
         out["chars"] = encode_chars(vocabs.chars, tokens)
     return out
 

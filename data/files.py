@@ -1,12 +1,12 @@
 """Reading a data file line by line, for every layout (data/formats/): lines with their numbers, in any encoding
-(an invalid byte named with its line), blank-line separated blocks, and the checks every reader shares."""
+(an invalid byte named with its line), blank-line separated blocks, and the check every reader shares (the tag
+readers' checks: data/tags.py)."""
 from __future__ import annotations
 
 from pathlib import Path
 from typing import Iterator
 
 from errors import DataFormatError
-from .tags import first_invalid_iob2, iob1_to_iob2, iob2_problem
 
 
 def open_lines(path: Path, encoding: str = "utf-8", keepends: bool = False) -> Iterator[tuple[int, str]]:
@@ -56,23 +56,6 @@ def sentences(path: Path, comments: bool = False, encoding: str = "utf-8") -> It
             block.append((line_no, line))
     if block:
         yield block
-
-
-def tagged(path: Path, tokens: list[str], tags: list[str], lines: list[int], tag_scheme: str,
-           check_iob2: bool) -> list[dict]:
-    """A column file's sentence as [example] ([] if it has no token): IOB1 tags converted (``tag_scheme="iob1"``),
-    and with ``check_iob2`` the first tag that breaks IOB2 an error naming its line."""
-    tags = iob1_to_iob2(tags) if tag_scheme == "iob1" else tags
-    if check_iob2:
-        require_iob2(path, tags, lines)
-    return [{"tokens": tokens, "tags": tags}] if tokens else []
-
-
-def require_iob2(path: Path, tags: list[str], lines: list[int]) -> None:
-    """DataFormatError at the line of the first tag that is not valid IOB2 (`data.tags`)."""
-    i = first_invalid_iob2(tags)
-    if i is not None:
-        raise DataFormatError(path, lines[i], iob2_problem(tags, i))
 
 
 def nonempty(examples: list[dict], path: Path) -> list[dict]:

@@ -1,10 +1,7 @@
 """Checks on the labels a model is trained on, once train is read: what would otherwise train silently wrong."""
 from __future__ import annotations
 
-from typing import Callable
-
 from errors import DataFormatError
-from .tags import bio_tag, first_invalid_iob2, iob2_problem, is_bio
 from .vocab import Vocabs
 
 WHAT = {"label": "label", "tags": "tag"}
@@ -25,20 +22,6 @@ def check_label_sets(vocabs: Vocabs, source: str, limit: int | None = None) -> N
             cut = f" in its first {limit} examples (data.limit)" if limit is not None else ""
             raise DataFormatError(source, None, f"train has only one {WHAT[field]}{cut}, {vocab.itos}: a model "
                                                 f"needs at least two classes to learn from")
-
-
-def check_bio(dd, vocabs: Vocabs, error: Callable[[str, int, str], DataFormatError]) -> None:
-    """When train's tags are BIO, every split's must be valid IOB2 BIO tags, with a CRF or not: an ``I-X`` that
-    continues no X entity would silently leave seqeval's strict count of entities (IOB1 files: data.tag_scheme=iob1
-    converts them), and a tag that is not O, B-X or I-X would break it. Raises ``error(split, sentence, problem)``."""
-    if "tags" not in vocabs.labels or not is_bio(vocabs.labels["tags"].itos):
-        return
-    for split, ds in dd.items():
-        for i, tags in enumerate(ds["tags"]):
-            if (bad := next((t for t in tags if not bio_tag(t)), None)) is not None:
-                raise error(split, i, f"tag {bad!r} is not a BIO tag (O, B-TYPE or I-TYPE) as train's are")
-            if (j := first_invalid_iob2(tags)) is not None:
-                raise error(split, i, iob2_problem(tags, j))
 
 
 def unseen(dd, vocabs: Vocabs, splits: tuple[str, ...]) -> dict[str, list[str]]:

@@ -1,13 +1,7 @@
-"""Held-out splits with a fixed seed: one labelled file (or one Hub split) -> train / validation / test.
-
-The seed is fixed (`SPLIT_SEED`), never the training seed: every run of a config sees the same dev and test
-examples. Two cases:
-
-- no dev split, a test split (the named TREC and SST-2, or ``data.test_file``): ``dev_fraction`` of train is
-  held out exactly as it always was (``Dataset.train_test_split``, not stratified), so their results do not move;
-- no test split (``data.test_fraction``): ``test_fraction`` and then ``dev_fraction`` **of the whole file** are
-  held out, stratified by label for classification (scikit-learn's ``train_test_split``), so each class keeps its
-  share in every split.
+"""Held-out splits with a fixed seed (`SPLIT_SEED`, never the training seed: every run of a config sees the same dev
+and test examples): one labelled file (or one Hub split) -> train / validation / test (docs/data.md, "Held-out
+splits"). A dev split beside a test split: `hold_out_dev`, not stratified, as it always was (TREC and SST-2's
+results do not move); no test split (``data.test_fraction``): `split_one_file`, stratified by label.
 """
 from __future__ import annotations
 

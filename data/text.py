@@ -1,22 +1,9 @@
 """Tokenizers for raw text: what training did to it, so that prediction and serving do exactly the same.
 
-A tokenizer is a name (``data.tokenizer``) for two steps, both recorded in ``export_meta.json`` (export.py):
-
-1. one normalisation: a character table (typographic quotes and apostrophes, dashes, the ellipsis, odd spaces)
-   mapping what people type to what the training text uses;
-2. a split: Python's ``str.split`` (``whitespace``) or NLTK's ``NLTKWordTokenizer`` (the Penn Treebank rules,
-   improved; it needs no downloaded data), which splits ``What's`` into ``What 's``, ``don't`` into ``do n't``
-   and ``Aspen?`` into ``Aspen ?``, as TREC, SST-2, CoNLL-2003 and UD EWT are tokenised.
-
-| name | normalisation | split | quotes | for |
-|---|---|---|---|---|
-| whitespace | none | str.split | as written | pre-tokenised text |
-| ptb | quotes, dashes, ellipsis, spaces | NLTK | PTB: `` and '' | TREC; the default for your raw text |
-| ptb_lower | the same, then lower-cased | NLTK | PTB | SST-2 (GLUE's text is lower-cased) |
-| ptb_straight | quotes and spaces, 1:1 | NLTK | " | UD EWT, CoNLL-2003 (they write ") |
-
-`encode.encode_tokens` then lower-cases tokens for the word vocabulary when ``data.lowercase`` is set (the
-char-CNN always sees them as written). Which text is tokenised how in training is decided in `data.datasets`.
+A tokenizer is a name (``data.tokenizer``) for two steps, both recorded in ``export_meta.json`` (export.py): one
+normalisation (a character table: typographic quotes, dashes, the ellipsis, odd spaces -> what the training text
+uses), then a split: ``str.split`` (``whitespace``) or NLTK's ``NLTKWordTokenizer`` (Penn Treebank rules: ``What's``
+-> ``What 's``). The table of names and what each is for: docs/data.md, "Text as people type it".
 """
 from __future__ import annotations
 
@@ -41,9 +28,9 @@ TOKENIZERS = {  # name -> (normalisation table, split, lower-case, quotes as the
 }
 
 
-def check(name: str, key: str = "data.tokenizer") -> str:
+def check(name: str) -> str:
     if name not in TOKENIZERS:
-        raise ValueError(f"{key} must be one of {' | '.join(TOKENIZERS)}, got {name!r}")
+        raise ValueError(f"data.tokenizer must be one of {' | '.join(TOKENIZERS)}, got {name!r}")
     return name
 
 

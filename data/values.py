@@ -1,11 +1,11 @@
 """What a field of a data file may hold, for the readers (data/formats/): a label is a value, not a missing-value
-marker (pandas' strings, JSON's null and NaN); text holds characters (not a lone surrogate); a CSV/TSV record may span
-lines and hold fields of any size. A field that breaks these is a `DataFormatError` naming file and line.
+marker (pandas' strings; JSON's null and NaN: formats/jsonl.py); text holds characters (not a lone surrogate); a
+CSV/TSV record may span lines and hold fields of any size. A field that breaks these is a `DataFormatError` naming
+file and line.
 """
 from __future__ import annotations
 
 import csv
-import math
 from pathlib import Path
 from typing import Iterator
 
@@ -36,19 +36,6 @@ def csv_records(path: Path, lines: Iterator[str], delimiter: str, quoting: int) 
             first = reader.line_num + 1
     finally:
         csv.field_size_limit(old)
-
-
-def json_label(path: Path, line_no: int, value) -> str:
-    """A JSON label in its one string form (`read_jsonl`): 1, 1.0 and "1" -> "1"; true -> "true"."""
-    if value is None:
-        raise DataFormatError(path, line_no, "label is null (a missing value?)")
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, float):
-        if not math.isfinite(value):
-            raise DataFormatError(path, line_no, f"label is {value} (a missing value?)")
-        return str(int(value)) if value.is_integer() else repr(value)
-    return str(value)
 
 
 def text_example(path: Path, line_no: int, text: str, label: str, tokenizer: str = SPLIT) -> dict:

@@ -66,13 +66,10 @@ LABEL_FIELDS = ("label", "tags")  # an example's label fields: one per sentence,
 
 
 class Vocabs:
-    """A run's vocabularies: words, characters (None without the char-CNN) and one label set per label field.
-
-    ``labels`` maps "label" (sentence label) and/or "tags" (token tags) to a closed label Vocab; which fields are
-    there is the task: {"tags"} tagging, {"label"} classification, both joint. Saved as plain dicts in checkpoints.
-    ``unseen`` (not saved): per field, the labels of the data being evaluated that training never saw
-    (`data.datasets.prepare` sets it); they get the ids after the model's, so every metric scores them as classes
-    that are never predicted.
+    """A run's vocabularies: words, characters (None without the char-CNN) and one closed label Vocab per label
+    field, "label" and/or "tags" (which fields: the task). Saved as plain dicts in checkpoints. ``unseen`` (not
+    saved; `data.datasets.prepare` sets it): per field, the labels of the data being evaluated that training never
+    saw; they get the ids after the model's, so every metric scores them as classes that are never predicted.
     """
 
     def __init__(self, words: Vocab, labels: dict[str, Vocab], chars: Vocab | None = None):

@@ -77,19 +77,13 @@ class Classifier(nn.Module):
 
 def build_model(task: str, vocab_size: int, label_names: dict[str, list[str]], cfg: ModelConfig,
                 num_chars: int = 0, class_weights: torch.Tensor | None = None, frozen_words: int = 0) -> nn.Module:
-    """Sizes that come from data are passed explicitly, next to the model's own config.
-
-    Args:
-        task: tagging | classification | joint.
-        vocab_size: words, PAD and UNK included.
-        label_names: {"tags": [...]} for tagging, {"label": [...]} for classification, both for joint.
-        cfg: the ``model`` section (a plain `EncoderConfig` gets ModelConfig's defaults: no CRF, slot_weight 1,
-            no label smoothing).
-        num_chars: character vocabulary size, for ``cfg.char_filters > 0``.
-        class_weights: for ``cfg.class_weights="balanced"``, the (C,) sentence-label loss weights from the
-            training labels (`models.heads.balanced_class_weights`); None there: ones, as a place for a
-            checkpoint's saved weights (``load_state_dict`` fills them). Ignored by taggers.
-        frozen_words: the vocabulary's pretrained-only words (`data.vocab.Vocab.frozen`), never trained.
+    """The ``task``'s model (tagging | classification | joint). Sizes that come from data are passed explicitly,
+    next to the model's own config ``cfg`` (a plain `EncoderConfig` gets ModelConfig's defaults: no CRF, slot_weight
+    1, no label smoothing): ``vocab_size`` (PAD and UNK included), ``label_names`` ({"tags": [...]} and/or {"label":
+    [...]}), ``num_chars`` (for the char-CNN), ``frozen_words`` (`data.vocab.Vocab.frozen`, never trained).
+    ``class_weights``: for ``cfg.class_weights="balanced"``, the (C,) sentence-label loss weights of the training
+    labels (`models.heads.balanced_class_weights`); None there: ones, a place that a checkpoint's ``load_state_dict``
+    fills. Ignored by taggers.
     """
     encoder = Encoder(vocab_size, cfg, num_chars, frozen_words)
     crf, slot_weight = getattr(cfg, "crf", False), getattr(cfg, "slot_weight", 1.0)

@@ -22,7 +22,7 @@ ROOT = Path(__file__).resolve().parent.parent
 
 # task -> (files only that task needs, what a copy without it cannot do)
 TASKS = {
-    "classification": (["data/formats/delimited.py", "data/formats/class_files.py",
+    "classification": (["data/formats/delimited.py", "data/formats/jsonl.py", "data/formats/class_files.py",
                         "configs/example_csv_classifier.yaml", "tests/test_class_weights.py",
                         "tests/fixtures/questions/*"],
                        "sentence labels (CSV/TSV/JSONL, class files; models/heads.py stays: the joint model's)"),

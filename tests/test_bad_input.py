@@ -149,7 +149,7 @@ def test_data_limit_is_named_when_it_leaves_one_class(tmp_path):
 
 @pytest.mark.part("classification")
 def test_json_labels_have_one_string_form(tmp_path):
-    from data.formats.delimited import read_jsonl
+    from data.formats.jsonl import read_jsonl
     path = write(tmp_path, "l.jsonl", "".join(f'{{"text": "w{i}", "label": {y}}}\n' for i, y in enumerate(
         ['1', '1.0', '"1"', ' " 1 " ', 'true', '"true"', 'false', '0.5', '-0.0', '1e2'])))
     labels = [e["label"] for e in read_jsonl(path)]
@@ -167,7 +167,8 @@ def test_json_labels_have_one_string_form(tmp_path):
     ("tsv", "text\tlabel\na\tx\nb\tnan\n", 3, "label is 'nan' (a missing value?)"),
 ])
 def test_missing_empty_or_nan_label_names_file_and_line(tmp_path, fmt, text, line, message):
-    from data.formats.delimited import read_delimited, read_jsonl
+    from data.formats.delimited import read_delimited
+    from data.formats.jsonl import read_jsonl
     path = write(tmp_path, f"x.{fmt}", text)
     read = read_jsonl if fmt == "jsonl" else read_delimited
     kwargs = {"delimiter": "\t"} if fmt == "tsv" else {}

@@ -1,6 +1,7 @@
 """train.device_data: batches sliced from a split put on the device once are make_loader's, tensor for tensor
 (tests/test_train.py trains a run both ways: the same weights, bit for bit)."""
 from dataclasses import fields
+from functools import partial
 
 import pytest
 import torch
@@ -26,11 +27,15 @@ def same_batch(a: Batch, b: Batch) -> bool:
 
 
 @pytest.mark.parametrize("layout,chars", SPLITS, ids=[layout for layout, _ in SPLITS])
-@pytest.mark.parametrize("shuffle,replicas,rank", [(True, 1, 0), (False, 1, 0), (True, 2, 1), (False, 2, 1)])
+@pytest.mark.parametrize("shuffle,replicas,rank", [(True, 1, 0), (False, 1, 0), *(
+    pytest.param(shuffle, 2, 1, marks=pytest.mark.part("torchrun")) for shuffle in (True, False))])
 def test_the_same_batches_in_the_same_order(layout, chars, shuffle, replicas, rank):
     dd, _ = prepare(load_config(TINY, fixture_data(layout)).data, chars=chars)
     ds = dd["train"]
-    args = dict(seed=3, num_replicas=replicas, rank=rank)
+    args = dict(seed=3)
+    if replicas > 1:  # this process's share under torchrun (training/distributed.py)
+        from training.distributed import ShardedBatchSampler
+        args["sampler"] = partial(ShardedBatchSampler, num_replicas=replicas, rank=rank)
     collated, sliced = make_loader(ds, 16, shuffle, **args), make_device_loader(ds, 16, shuffle, "cpu", **args)
     assert len(sliced) == len(collated) > 0
     for epoch in (1, 2):

@@ -29,8 +29,8 @@ def shares(world: int, epoch: int = 1, start: int = 0, shuffle: bool = True, poo
     """Each rank's batches (lists of indices) for one epoch."""
     out = []
     for rank in range(world):
-        s = BucketBatchSampler(LENGTHS, 8, shuffle=shuffle, seed=3, pool_factor=pool_factor, num_replicas=world,
-                               rank=rank)
+        s = distributed.ShardedBatchSampler(LENGTHS, 8, shuffle=shuffle, seed=3, pool_factor=pool_factor,
+                                            num_replicas=world, rank=rank)
         s.set_epoch(epoch, start)
         assert len(list(s)) == len(s) - start                 # len: the whole epoch, as train.py expects
         out.append(list(s))
@@ -60,6 +60,14 @@ def test_a_step_gives_every_rank_batches_of_similar_length():
     a, b = shares(2, pool_factor=50)                                          # pools of 400 sentences
     spread = [abs(max(LENGTHS[i] for i in x) - max(LENGTHS[i] for i in y)) for x, y in zip(a, b)]
     assert sorted(spread)[len(spread) // 2] <= 2                              # neighbours in length order
+
+
+@pytest.mark.parametrize("shuffle", [True, False])
+def test_one_process_gets_exactly_the_single_process_batches(shuffle):
+    for epoch, start in ((1, 0), (2, 5 if shuffle else 0)):
+        s = BucketBatchSampler(LENGTHS, 8, shuffle=shuffle, seed=3, pool_factor=4)
+        s.set_epoch(epoch, start)
+        assert shares(1, epoch, start, shuffle)[0] == list(s) and len(s) == len(list(s)) + (start if shuffle else 0)
 
 
 def test_evaluation_is_dealt_round_robin_and_loses_nothing():

@@ -64,7 +64,8 @@ def test_columns_reader_drops_docstart_keeps_hash_tokens_and_converts_iob1(tmp_p
 
 @pytest.mark.part("classification")
 def test_csv_tsv_jsonl_readers(tmp_path):
-    from data.formats.delimited import read_delimited, read_jsonl
+    from data.formats.delimited import read_delimited
+    from data.formats.jsonl import read_jsonl
     csv_ex = read_delimited(write(tmp_path, "a.csv", CSV))
     assert csv_ex[0] == {"tokens": ["Great,", "fun", "movie"], "label": "pos"}
     assert csv_ex[2]["tokens"] == ["a", '"quoted"', "word"]                 # CSV quoting undone

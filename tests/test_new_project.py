@@ -14,11 +14,12 @@ ROOT = new_project.ROOT
 
 @pytest.mark.part("classification", "tagging", "joint")
 @pytest.mark.parametrize("task,kept,gone", [
-    ("classification", ["data/formats/delimited.py", "models/heads.py", "tests/test_parts.py"],
+    ("classification", ["data/formats/delimited.py", "data/formats/jsonl.py", "models/heads.py", "tests/test_parts.py"],
      ["models/tagging.py", "models/crf.py", "data/formats/conllu.py", "data/formats/seq_in_out.py", "export.py",
       "scripts/sweep.py", ".ci/run"]),
     ("tagging", ["models/tagging.py", "models/crf.py", "data/formats/conllu.py", "data/formats/columns.py"],
-     ["data/formats/delimited.py", "data/formats/seq_in_out.py", "data/hub.py", "training/distributed.py"]),
+     ["data/formats/delimited.py", "data/formats/jsonl.py", "data/formats/seq_in_out.py", "data/hub.py",
+      "training/distributed.py"]),
 ])
 def test_a_one_task_copy_holds_its_task_and_trains(tmp_path, task, kept, gone):
     dest = tmp_path / "mine"

@@ -188,7 +188,8 @@ def test_predict_into_a_closed_pipe_stops_quietly(run, tmp_path):
 
 @pytest.mark.part("classification")
 def test_reader_faults_name_the_line_where_they_start(tmp_path):
-    from data.formats.delimited import read_delimited, read_jsonl
+    from data.formats.delimited import read_delimited
+    from data.formats.jsonl import read_jsonl
     stray = tmp_path / "stray.csv"
     stray.write_text('text,label\ngood,pos\n"bad,neg\nfine,pos\nawful,neg\n')
     with pytest.raises(DataFormatError, match=rf"^{stray}:3: expected 2 fields \(text in column 0, label in 1\), "

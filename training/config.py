@@ -78,14 +78,10 @@ SECTIONS = {"data": DataConfig, "model": ModelConfig, "train": TrainConfig}
 
 
 def _valid_keys(full_key: str) -> list[str]:
-    """The field names of the section that `full_key` (e.g. 'train.lrr') tried to set."""
-    node = Config
-    for part in full_key.split(".")[:-1]:
-        fields = {f.name: f for f in dataclasses.fields(node)}
-        if part not in fields or not dataclasses.is_dataclass(fields[part].default_factory):
-            break
-        node = fields[part].default_factory
-    return [f.name for f in dataclasses.fields(node)]
+    """The field names of the section that `full_key` (e.g. 'train.lrr') tried to set (the sections' names for a key
+    outside them)."""
+    section = SECTIONS.get(full_key.split(".")[0]) if "." in full_key else None
+    return [f.name for f in dataclasses.fields(section or Config)]
 
 
 def load_config(path: str | Path | None = None, overrides: list[str] = (), base: dict | None = None) -> Config:

@@ -6,7 +6,7 @@ torchrun starts N copies of train.py with RANK, LOCAL_RANK and WORLD_SIZE set. W
 `python train.py`) every function here is a no-op or the identity, and training runs in one process.
 
 What the ranks share and what only rank 0 does:
-- each rank trains on its own share of every epoch's batches (`data.batching.BucketBatchSampler`), DDP
+- each rank trains on its own share of every epoch's batches (`ShardedBatchSampler`), DDP
   averages the gradients, so the weights stay identical (`assert_replicas_equal` checks it at the end);
   the effective batch is N x train.batch_size and the learning rate is not rescaled;
 - dev and test are split across ranks too, and `gather` hands every rank all the predictions, so every
@@ -21,13 +21,50 @@ import atexit
 import os
 import sys
 from contextlib import contextmanager
+from functools import partial
 
 import torch
 import torch.distributed as dist
 from torch.nn.parallel import DistributedDataParallel
 
+from data.batching import BucketBatchSampler
 from .group import Single
 from .loop import StopOnSignal
+
+
+class ShardedBatchSampler(BucketBatchSampler):
+    """This rank's share of `BucketBatchSampler`'s batches: every rank builds the same batches (same seed and epoch),
+    groups neighbours in length order into steps of ``num_replicas`` batches, shuffles the steps, and takes its own
+    batch of each step. So the ranks get disjoint batches, equally many (DDP needs the same number of steps
+    everywhere: the last ``len % num_replicas`` batches in pool order, other sentences each epoch, are left out) and
+    of similar length within a step (no rank waits long for another); `set_epoch`'s ``start`` counts steps, the same
+    on every rank. Evaluation (``shuffle=False``) deals the sorted batches round-robin and leaves nothing out. One
+    process gives exactly `BucketBatchSampler`'s batches.
+    """
+
+    def __init__(self, lengths: list[int], batch_size: int, shuffle: bool = True, seed: int = 0,
+                 pool_factor: int = 50, num_replicas: int = 1, rank: int = 0):
+        if not 0 <= rank < num_replicas:
+            raise ValueError(f"rank {rank} is not in [0, num_replicas={num_replicas})")
+        super().__init__(lengths, batch_size, shuffle, seed, pool_factor)
+        self.num_replicas, self.rank = num_replicas, rank
+
+    def __iter__(self):
+        world = self.num_replicas
+        if not self.shuffle:
+            yield from self.sorted_batches()[self.rank::world]  # every world-th batch
+            return
+        g = torch.Generator().manual_seed(self.seed + self.epoch)
+        batches = self.pooled_batches(g)
+        steps = [batches[i: i + world] for i in range(0, len(batches) - world + 1, world)]  # neighbours in length
+        for j in torch.randperm(len(steps), generator=g).tolist()[self.start:]:
+            yield steps[j][self.rank]
+
+    def __len__(self) -> int:
+        batches = super().__len__()
+        if self.shuffle:
+            return batches // self.num_replicas
+        return (batches - self.rank + self.num_replicas - 1) // self.num_replicas
 
 
 class Torchrun(Single):
@@ -60,6 +97,9 @@ class Torchrun(Single):
         yield
         if self.is_main:
             dist.barrier(group=self.cpu_group)
+
+    def shard(self) -> dict:
+        return {"sampler": partial(ShardedBatchSampler, num_replicas=self.world_size, rank=self.rank)}
 
     def wrap(self, model: torch.nn.Module, device: torch.device) -> torch.nn.Module:
         """DDP around ``model`` (it broadcasts rank 0's weights now and averages gradients in backward). Keep the

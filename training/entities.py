@@ -29,6 +29,12 @@ def entity_metrics(gold: list[list[int]], pred: list[list[int]], names: list[str
             "entity_recall": float(strict_iob2(recall_score, gold, pred, names))}
 
 
+def entity_f1_by_type(gold: list[list[int]], pred: list[list[int]], names: list[str]) -> dict[str, float]:
+    """{entity type: F1} (`strict_iob2`), seqeval's per-type rows without its micro/macro/weighted averages."""
+    by_type = strict_iob2(classification_report, gold, pred, names, output_dict=True)
+    return {kind: float(scores["f1-score"]) for kind, scores in by_type.items() if not kind.endswith(" avg")}
+
+
 def entity_report(gold: list[list[int]], pred: list[list[int]], names: list[str]) -> str:
     """seqeval's per-type report (strict IOB2), or a line saying there is no entity to report (where seqeval fails)."""
     if not any(Entities(tag_strings(seqs, names), IOB2).unique_tags for seqs in (gold, pred)):

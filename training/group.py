@@ -12,6 +12,7 @@ from contextlib import nullcontext
 import torch
 
 from errors import needs_part
+from data.batching import BucketBatchSampler
 from .loop import StopOnSignal
 
 
@@ -20,8 +21,8 @@ class Single:
     rank, world_size, is_main = 0, 1, True
 
     def shard(self) -> dict:
-        """This process's share of the batches, as `make_loader` keyword arguments."""
-        return {"num_replicas": self.world_size, "rank": self.rank}
+        """This process's share of the batches, as `make_loader` keyword arguments: all of them."""
+        return {"sampler": BucketBatchSampler}
 
     def main_first(self):
         """A block that rank 0 runs before the others (e.g. filling the datasets cache)."""

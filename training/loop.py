@@ -60,12 +60,9 @@ def make_scheduler(optimizer: torch.optim.Optimizer, cfg: TrainConfig):
 
 
 def record_dev_score(progress: Progress, score: float, scheduler=None) -> bool:
-    """Book an epoch's dev score in `progress` (best, flat epochs) and step the lr schedule. Returns True when it is
-    the best so far (the caller saves best.pt).
-
-    The first evaluation sets ``progress.first``; until a later one beats it (`Progress.learning`), flat epochs are
-    not counted and the scheduler is not stepped, so a run waits for its model to start learning.
-    """
+    """Book an epoch's dev score in `progress` (best, flat epochs) and step the lr schedule; True when it is the best
+    so far (the caller saves best.pt). The first evaluation sets ``progress.first``; until a later one beats it
+    (`Progress.learning`), flat epochs are not counted and the scheduler is not stepped."""
     first = progress.first == -math.inf
     if first:
         progress.first = score
@@ -137,11 +134,9 @@ def train_step(model, optimizer, batch, cfg: TrainConfig) -> torch.Tensor:
 
 def train_one_epoch(model, loader, optimizer, cfg: TrainConfig, writer, progress: Progress, device,
                     stop: StopOnSignal, progress_bar: bool = True) -> dict:
-    """Train from batch `progress.batch` of epoch `progress.epoch` to the epoch's end (or a stop request).
-
-    Updates `progress` in place. Returns {loss, tokens_per_s, seconds} for the batches trained in this call.
-    Raises FloatingPointError naming the step if the loss stops being finite.
-    """
+    """Train from batch `progress.batch` of epoch `progress.epoch` to the epoch's end (or a stop request), updating
+    `progress`: {loss, tokens_per_s, seconds} of the batches trained in this call. A loss that stops being finite is a
+    FloatingPointError naming the step."""
     model.train()
     loader.batch_sampler.set_epoch(progress.epoch, start=progress.batch)  # a resume skips what was done
     loss_sum, batches, tokens, start = torch.zeros((), device=device), 0, 0, time.perf_counter()

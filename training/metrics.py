@@ -1,20 +1,11 @@
 """Metrics per label field -> flat dicts of scalars for logs, and a human-readable report.
 
 Gold and predictions come as ``{field: values}`` (`data.batching.Batch.gold`, the task models' ``predict``):
-
-| field | metrics (one field) | in a joint model |
-|---|---|---|
-| ``label`` | accuracy, macro_f1 (scikit-learn) | intent_accuracy, intent_macro_f1 |
-| ``tags`` | accuracy, macro_f1 per token; for BIO tags entity_f1, entity_precision, entity_recall | slot_accuracy, .. |
-| both | | exact_match: intent and every slot tag right |
-
-The entity scores are entity-level micro averages, seqeval in strict IOB2 mode (training/entities.py); a joint model's
-slot scores are the tag field's, prefixed (slot_accuracy, slot_macro_f1, slot_f1, slot_precision, slot_recall).
-
-A gold label never seen in training has an id past the model's labels, and its name in the label list
-(`data.vocab.Vocabs.scored_names`): no prediction equals it, so it is an error everywhere and a class of its own in
-macro-F1, the report and the confusion matrix; an unseen ``B-ORG I-ORG`` is one gold entity. (An id of -1,
-`data.vocab.UNSEEN_LABEL_ID`, an unseen label without a name, is an error too: for seqeval the tag ``B-<unseen>``.)
+``label``: accuracy, macro_f1 (scikit-learn); ``tags``: the same per token, and for BIO tags entity_f1,
+entity_precision, entity_recall (seqeval, strict IOB2: training/entities.py); a joint model prefixes them intent_ and
+slot_ and adds exact_match (docs/training.md lists them). A gold label never seen in training has an id past the
+model's, and its name in the label list (`data.vocab.Vocabs.scored_names`): no prediction equals it, so it is an
+error everywhere and a class of its own (an id of -1, `data.vocab.UNSEEN_LABEL_ID`, is an error too).
 """
 from __future__ import annotations
 
@@ -23,7 +14,6 @@ from itertools import chain
 from sklearn.metrics import accuracy_score, classification_report, confusion_matrix, f1_score
 
 from errors import ConfigError
-from data.tags import is_bio
 
 JOINT_PREFIX = {"label": "intent_", "tags": "slot_"}
 MAX_CONFUSION = 50  # label sets larger than this get no confusion matrix in the report (unreadable)
@@ -48,9 +38,17 @@ def label_metrics(field: str, gold: list, pred: list, names: list[str]) -> dict[
             "macro_f1": float(f1_score(g, p, labels=list(range(len(names))), average="macro", zero_division=0))}
 
 
+def bio(field: str, names: list[str]) -> bool:
+    """A tag field in BIO form: entity-level scores apply (data/tags.py is read only for tags)."""
+    if field != "tags":
+        return False
+    from data.tags import is_bio
+    return is_bio(names)
+
+
 def field_metrics(field: str, gold: list, pred: list, names: list[str]) -> dict[str, float]:
     out = label_metrics(field, gold, pred, names)
-    if field == "tags" and is_bio(names):
+    if bio(field, names):
         from .entities import entity_metrics  # BIO tags only: seqeval
         out.update(entity_metrics(gold, pred, names))
     return out
@@ -111,7 +109,7 @@ def report(gold: dict, pred: dict, label_names: dict[str, list[str]]) -> str:
         title = f"== {field} ({'per token' if field == 'tags' else 'per sentence'}) =="
         text = classification_report(g, p, labels=ids, target_names=names, digits=4, zero_division=0)
         parts.append(f"{title}\n{text}")
-        if field == "tags" and is_bio(names):
+        if bio(field, names):
             from .entities import entity_report
             parts.append("== entities (seqeval, strict IOB2) ==\n" + entity_report(gold[field], pred[field], names))
         if len(names) <= MAX_CONFUSION:

@@ -1,10 +1,12 @@
-"""What a ``--resume`` may change: what keeps the run's meaning (docs/rundir.md). Checked before anything is written.
+"""A ``--resume`` (`resume_fit`), and what it may change: what keeps the run's meaning (docs/rundir.md). Checked
+before anything is written.
 
 - `check`, with the config and last.pt: a setting may differ from last.pt's only if it is in `FREE` (where the data
   is, how long to train, where and how fast), or in `AT_EPOCH_START` when the run stopped between two epochs;
   a run stopped mid-epoch resumes with as many processes. last.pt must agree with the run's config.yaml and best.pt
   (a checkpoint copied from another run is refused).
-- `check_vocabs`, once the data is read: a resume must find the words and labels its last.pt was trained on.
+- `check_vocabs`, once the data is read: a resume must find the words and labels its last.pt was trained on;
+  `restore` then puts the new run where last.pt stood.
 
 Every other setting is fixed: ``data.*`` and ``model.*`` make another model on other data; ``train.lr``,
 ``train.weight_decay`` live in last.pt's optimizer state and ``train.lr_decay``, ``train.lr_patience`` in its
@@ -17,13 +19,23 @@ from pathlib import Path
 
 from omegaconf import OmegaConf
 
-from errors import RunDirError
-from .checkpoint import load_checkpoint
+from errors import CheckpointError, RunDirError
+from .checkpoint import RESUME_KEYS, load_checkpoint, load_weights, set_rng_state
+from .config import load_config, saved_config
+from .loop import Progress
+from .trainer import fit
 
 FREE = {"data.root", "data.download", "train.epochs", "train.patience", "train.max_steps", "train.max_minutes",
         "train.log_every", "train.device", "train.threads", "train.num_workers", "train.device_data", "train.amp"}
 AT_EPOCH_START = {"train.batch_size", "train.seed"}  # they order an epoch's batches: a position inside one is theirs
 SECTIONS = ("data", "model", "train")
+
+
+def resume_fit(run_dir: str | Path, overrides: list[str] = ()) -> dict:
+    """Continue the run in run_dir from its last.pt (``overrides`` apply on top of its config, e.g. more epochs)."""
+    resume = load_checkpoint(Path(run_dir) / "last.pt", RESUME_KEYS)
+    saved_config(resume["config"], Path(run_dir) / "last.pt")
+    return fit(load_config(None, list(overrides), base=resume["config"]), run_dir, resume=resume)
 
 
 def check(run_dir: Path, cfg: dict, last: dict, world_size: int) -> None:
@@ -52,6 +64,21 @@ def check_vocabs(run_dir: Path, vocabs, resume: dict) -> None:
         if now[key] != resume[key]:
             raise RunDirError(f"--resume {run_dir}: the training data is not the data of its last.pt: "
                               f"{_difference(key, now[key], resume[key])}; resume with that data, or start a new run")
+
+
+def restore(t, resume: dict) -> None:
+    """The `training.setup.Trainer` ``t`` at last.pt's weights, optimizer, lr schedule, progress and this process's
+    RNG states."""
+    load_weights(t.model, resume["model"], t.run_dir / "last.pt")
+    try:
+        t.optimizer.load_state_dict(resume["optimizer"])
+    except (ValueError, KeyError) as e:
+        raise CheckpointError(f"{t.run_dir / 'last.pt'}: its optimizer state does not fit the model ({e})") from None
+    if t.scheduler is not None and resume.get("scheduler"):
+        t.scheduler.load_state_dict(resume["scheduler"])
+    t.progress = Progress(**resume["progress"])
+    set_rng_state(t.group.own_rng_state(resume["rng"]))
+    print(f"resuming {t.run_dir} at epoch {t.progress.epoch}, batch {t.progress.batch} (step {t.progress.step})")
 
 
 def _why(key: str) -> str:

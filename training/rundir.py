@@ -1,15 +1,8 @@
-"""A run directory belongs to one run, and the program writes only its own files there (docs/rundir.md).
+"""A run directory belongs to one run, and the program writes only its own files there (the rules: docs/rundir.md).
 
-- `check`, before any work and writing nothing: a directory another training holds is refused (naming its
-  pid); so is one that already holds a run or other files, unless ``--overwrite``, which replaces only a run
-  (a directory with this project's ``.lock``), never a folder of other files; and so is one where a file the
-  run would write is a symbolic link (a received run dir must not make the program write outside it).
-  A ``--resume``'s own checks are `training.resume`'s.
-- `claim`, when the work starts: create the directory, lock it (``fcntl.flock`` on RUN_DIR/.lock, which holds
-  the pid; the kernel drops the lock when the process ends, however it ends), remove the temporary files of
-  saves that were killed (``.last.pt.*.tmp``), and with ``--overwrite`` the previous run's files (`RUN_FILES`,
-  TensorBoard's events and projector folders; nothing else).
-- `write_text`: atomic, so a link is replaced and never written through; a failed write names the file.
+`check` refuses one before any work, writing nothing; `claim` creates and locks it when the work starts
+(``fcntl.flock`` on RUN_DIR/.lock, which holds the pid: the kernel drops the lock however the process ends);
+`write_text` writes atomically. A ``--resume``'s own checks are `training.resume`'s.
 """
 from __future__ import annotations
 
@@ -61,12 +54,10 @@ def claim(run_dir: Path, resuming: bool, overwrite: bool) -> None:
     _check_contents(run_dir, resuming, overwrite)  # again, under the lock: another training may have ended here
     os.ftruncate(fd, 0)
     os.write(fd, f"{os.getpid()}\n".encode())
-    leftovers = _temporary_files(run_dir)
-    for f in leftovers:
-        f.unlink()
-    if leftovers:
-        names = ", ".join(f.name for f in leftovers)
-        print(f"removed {len(leftovers)} temporary file(s) of interrupted saves: {names}")
+    if tmp := [p for p in own_entries(run_dir) if _is_temporary(p)]:
+        for f in tmp:
+            f.unlink()
+        print(f"removed {len(tmp)} temporary file(s) of interrupted saves: {', '.join(p.name for p in tmp)}")
     if overwrite and (removed := _remove_run_files(run_dir)):
         print(f"--overwrite: removed {removed} file(s) of the previous run in {run_dir}")
 
@@ -188,10 +179,6 @@ def _is_temporary(p: Path) -> bool:
 def _is_projector_step(p: Path) -> bool:
     """TensorBoard's projector folder of a step: ``00039/word_embeddings/`` (or a link to one: refused)."""
     return p.name.isdigit() and (p / PROJECTOR[0]).is_dir()
-
-
-def _temporary_files(run_dir: Path) -> list[Path]:
-    return [p for p in own_entries(run_dir) if _is_temporary(p)]
 
 
 def _remove_run_files(run_dir: Path) -> int:

@@ -10,7 +10,7 @@ import torch
 from omegaconf import OmegaConf
 from torch.utils.tensorboard import SummaryWriter
 
-from errors import CheckpointError, needs_part
+from errors import needs_part
 from data.batching import EVAL_BATCH_SIZE, make_loader
 from data.config import describe, resolve_text, task_of
 from data.datasets import prepare
@@ -18,7 +18,7 @@ from data.vocab import Vocabs
 from models.heads import balanced_class_weights
 from models.tasks import build_model
 from . import metrics, rundir, threads
-from .checkpoint import load_weights, rng_state, save_checkpoint, set_rng_state
+from .checkpoint import rng_state, save_checkpoint
 from .config import Config, to_dict
 from .device import check_amp, check_device, resolve_device
 from .group import NoWriter, Single, process_group
@@ -90,7 +90,8 @@ def setup(cfg: Config, run_dir: str | Path, resume: dict | None, overwrite: bool
     t = Trainer(cfg, run_dir, task, dd, vocabs, metric, model, model, optimizer, make_scheduler(optimizer, cfg.train),
                 Progress(), _loaders(cfg, dd, device, group), NoWriter(), device, group, num_threads)
     if resume:
-        _restore(t, resume)
+        from .resume import restore
+        restore(t, resume)
     coverage = None if resume else _init_embeddings(t, vectors)
     t.progress.world_size = group.world_size  # a mid-epoch resume needs as many (training/resume.py)
     t.train_model = group.wrap(model, device)  # DDP or the model itself
@@ -156,20 +157,6 @@ def _class_weights(cfg: Config, train, label_names: dict) -> torch.Tensor | None
     weights = balanced_class_weights(torch.tensor(list(train["label_ids"])), len(label_names["label"]))
     print("class weights: " + ", ".join(f"{n} {w:.2f}" for n, w in zip(label_names["label"], weights.tolist())))
     return weights
-
-
-def _restore(t: Trainer, resume: dict) -> None:
-    """Weights, optimizer, lr schedule, progress and this process's RNG states from last.pt."""
-    load_weights(t.model, resume["model"], t.run_dir / "last.pt")
-    try:
-        t.optimizer.load_state_dict(resume["optimizer"])
-    except (ValueError, KeyError) as e:
-        raise CheckpointError(f"{t.run_dir / 'last.pt'}: its optimizer state does not fit the model ({e})") from None
-    if t.scheduler is not None and resume.get("scheduler"):
-        t.scheduler.load_state_dict(resume["scheduler"])
-    t.progress = Progress(**resume["progress"])
-    set_rng_state(t.group.own_rng_state(resume["rng"]))
-    print(f"resuming {t.run_dir} at epoch {t.progress.epoch}, batch {t.progress.batch} (step {t.progress.step})")
 
 
 def _init_embeddings(t: Trainer, vectors) -> dict | None:

@@ -10,7 +10,6 @@ import matplotlib.pyplot as plt  # noqa: E402
 from sklearn.metrics import confusion_matrix, precision_recall_fscore_support  # noqa: E402
 
 from data.batching import collate  # noqa: E402
-from data.tags import is_bio  # noqa: E402
 from . import metrics  # noqa: E402
 
 
@@ -29,13 +28,10 @@ def log_label_scores(writer, gold: dict, pred: dict, label_names: dict[str, list
             if field == "label":
                 cm = confusion_matrix(g, p, labels=ids)
                 writer.add_figure(f"dev/{prefix}confusion_matrix", confusion_figure(cm, names), step)
-        if field == "tags" and is_bio(names):
-            from seqeval.metrics import classification_report
-            from .entities import strict_iob2  # BIO tags only
-            by_type = strict_iob2(classification_report, gold[field], pred[field], names, output_dict=True)
-            for entity_type, scores in by_type.items():
-                if not entity_type.endswith(" avg"):  # micro/macro/weighted avg rows
-                    writer.add_scalar(f"dev_entity_f1/{entity_type}", float(scores["f1-score"]), step)
+        if metrics.bio(field, names):
+            from .entities import entity_f1_by_type  # BIO tags only
+            for entity_type, f1 in entity_f1_by_type(gold[field], pred[field], names).items():
+                writer.add_scalar(f"dev_entity_f1/{entity_type}", f1, step)
 
 
 def confusion_figure(cm, label_names: list[str]):
@@ -82,8 +78,9 @@ def log_embeddings(writer, model, words, step: int, max_words: int = 2000) -> No
                          tag="word_embeddings", global_step=step)
 
 
-def log_hparams(writer, flat_config: dict, results: dict) -> None:
-    """Config + final metrics, so runs compare in the HParams tab."""
+def log_hparams(writer, config: dict, results: dict) -> None:
+    """Config (as "model.hidden_size": 256, ...) + final metrics, so runs compare in the HParams tab."""
     scores = {f"hparam/{k}": v for k, v in results.items() if "/" in k}
-    writer.add_hparams({k: "none" if v is None else str(v) if isinstance(v, list) else v
-                        for k, v in flat_config.items()}, scores, run_name=".")  # a list (data.classes): its text
+    writer.add_hparams({f"{section}.{k}": "none" if v is None else str(v) if isinstance(v, list) else v
+                        for section, values in config.items() for k, v in values.items()},
+                       scores, run_name=".")  # a list (data.classes): its text

@@ -1,15 +1,10 @@
 """CPU threads: chosen by the run's config (``train.threads``), never inherited from the environment.
 
 Import this module before anything imports torch (every entry point does, first): it sets OpenMP's wait policy to
-PASSIVE, which libgomp reads once, when torch loads it. With the default policy an idle OpenMP thread spins for a
-while at every parallel region; when another process holds a core, the spinning threads wait on a descheduled peer
-and training ran several times slower here (docs/speed.md). An explicit OMP_WAIT_POLICY in the environment is kept.
-
-``train.threads: auto`` is a fixed rule, not a probe at run time (which would depend on the load): one intra-op
-thread. The per-time-step matrices of a BiLSTM at this template's sizes (batch 16-64, hidden 128-256) are too small
-to split: one thread was faster than two on every configuration the benchmark measured, quiet or not. The thread
-count also changes the arithmetic (the order of float sums), so fixing it makes a config give the same numbers on
-any machine, whatever OMP_NUM_THREADS says.
+PASSIVE, which libgomp reads once, when torch loads it (idle threads that spin beside a busy process ran several
+times slower: docs/speed.md); an explicit OMP_WAIT_POLICY in the environment is kept. ``train.threads: auto`` is a
+fixed rule, not a probe at run time: one intra-op thread (faster than two for every size measured, docs/speed.md).
+The thread count changes the arithmetic, so fixing it gives a config the same numbers whatever OMP_NUM_THREADS says.
 """
 from __future__ import annotations
 

@@ -14,8 +14,8 @@ from pathlib import Path
 
 from errors import Diverged, NothingLearned
 from . import metrics, rundir, tensorboard
-from .checkpoint import RESUME_KEYS, load_checkpoint
-from .config import Config, load_config, saved_config, to_dict
+from .checkpoint import load_checkpoint
+from .config import Config, to_dict
 from .loop import clock, finished, gold_and_predicted, record_dev_score, stop_reason, train_one_epoch
 from .setup import Trainer, setup
 
@@ -47,13 +47,6 @@ def fit(cfg: Config, run_dir: str | Path, resume: dict | None = None, overwrite:
         return finish(t)
     except KeyboardInterrupt:  # Ctrl-C after the training: best.pt and last.pt are saved, only the evaluation is lost
         return interrupted(t, signal.SIGINT, trained=True)
-
-
-def resume_fit(run_dir: str | Path, overrides: list[str] = ()) -> dict:
-    """Continue the run in run_dir from its last.pt (``overrides`` apply on top of its config, e.g. more epochs)."""
-    resume = load_checkpoint(Path(run_dir) / "last.pt", RESUME_KEYS)
-    saved_config(resume["config"], Path(run_dir) / "last.pt")
-    return fit(load_config(None, list(overrides), base=resume["config"]), run_dir, resume=resume)
 
 
 def train_epoch(t: Trainer, stop) -> dict:
@@ -97,7 +90,7 @@ def finish(t: Trainer) -> dict:
     results.update(train_seconds=t.progress.seconds, eval_seconds=t.progress.eval_seconds,
                    save_seconds=t.progress.save_seconds, epochs=t.progress.epoch - 1, threads=t.num_threads)
     tensorboard.log_embeddings(t.writer, t.model, t.vocabs.words, t.progress.step)
-    tensorboard.log_hparams(t.writer, _flat_config(t.cfg), results)
+    tensorboard.log_hparams(t.writer, to_dict(t.cfg), results)
     t.writer.close()
     if t.group.is_main:
         rundir.write_text(t.run_dir / "metrics.json", json.dumps(results, indent=2) + "\n")
@@ -133,8 +126,3 @@ def interrupted(t: Trainer, signum: int, trained: bool = False) -> dict:
         print(f"\n{name}: stopped after step {t.progress.step} (epoch {t.progress.epoch}, batch {t.progress.batch}); "
               f"saved {last}.\nResume with: {command}")
     return {"interrupted": signum}
-
-
-def _flat_config(cfg: Config) -> dict:
-    """{"model.hidden_size": 256, ...} for the HParams tab."""
-    return {f"{section}.{k}": v for section, values in to_dict(cfg).items() for k, v in values.items()}

@@ -1,18 +1,8 @@
 """Data layouts (``data.format``): each module here reads one kind of file into examples and says which ``data.*``
 settings it takes. A tagging example is ``{"tokens": [...], "tags": [...]}``, a classification example
 ``{"tokens": [...], "label": "..."}``, a joint one has both. A malformed line raises `DataFormatError` naming file and
-line. A new layout: a module defining ``LAYOUTS = {name: Layout(...)}``, and its name here in `MODULES`.
-
-| format | module | task | settings |
-|---|---|---|---|
-| conllu | conllu | tagging | tag_column (a CoNLL-U field name, default upos), tag_scheme |
-| columns | columns | tagging | token_column, tag_column (0-based, negative from the end), tag_scheme |
-| seq_in_out | seq_in_out | joint | tag_scheme |
-| csv, tsv, jsonl | delimited | classification | text_column, label_column (header names, keys or indices), header |
-| class_files, class_folders | class_files | classification | classes |
-| trec | trec | classification | fine_labels |
-
-Every layout but trec also takes ``data.encoding`` (strict; a byte not valid in it names its line).
+line. A new layout: a module defining ``LAYOUTS = {name: Layout(...)}``, and its name here in `MODULES`. Each
+layout's settings: its ``Layout.settings`` and docs/data.md (the format reference).
 """
 from __future__ import annotations
 
@@ -23,7 +13,7 @@ from typing import Callable
 from errors import needs_part
 
 MODULES = {"conllu": "conllu", "columns": "columns", "seq_in_out": "seq_in_out", "csv": "delimited",
-           "tsv": "delimited", "jsonl": "delimited", "class_files": "class_files", "class_folders": "class_files",
+           "tsv": "delimited", "jsonl": "jsonl", "class_files": "class_files", "class_folders": "class_files",
            "trec": "trec"}
 TASKS = ("tagging", "classification", "joint")
 TAG_SCHEMES = ("iob2", "iob1")  # iob1: convert to IOB2 while reading; iob2 (or any other tags): keep as written

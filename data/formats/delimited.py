@@ -1,14 +1,14 @@
-"""One sentence and its label per row: CSV (standard quoting) or TSV (no quoting), header or not; JSON lines."""
+"""One sentence and its label per row: CSV (standard quoting) or TSV (no quoting), header or not (JSON lines:
+jsonl.py)."""
 from __future__ import annotations
 
 import csv
-import json
 from pathlib import Path
 
 from errors import DataFormatError
 from ..files import nonempty, open_lines
 from ..text import SPLIT
-from ..values import csv_records, json_label, text_example
+from ..values import csv_records, text_example
 from . import Layout
 
 def read_delimited(path, delimiter: str = ",", text_column: str | int = "text", label_column: str | int = "label",
@@ -44,37 +44,6 @@ def read_delimited(path, delimiter: str = ",", text_column: str | int = "text", 
     return nonempty(examples, path)
 
 
-def read_jsonl(path, text_column: str = "text", label_column: str = "label", encoding: str = "utf-8",
-               tokenizer: str = SPLIT) -> list[dict]:
-    """One JSON object per line -> [{"tokens", "label"}]; the text is a string (split by ``tokenizer``) or a list
-    of tokens (kept as they are), the label a string, number or boolean. Blank lines are skipped."""
-    path = Path(path)
-    if text_column == label_column:
-        raise DataFormatError(path, None, f"data.text_column and data.label_column are both {text_column!r}: the "
-                                          f"label would be read as the text too; give them two keys")
-    examples = []
-    for line_no, line in open_lines(path, encoding):
-        if not line.strip():
-            continue
-        try:
-            obj = json.loads(line)
-        except json.JSONDecodeError as e:
-            raise DataFormatError(path, line_no, f"not valid JSON ({e.msg} at column {e.colno})") from None
-        if not isinstance(obj, dict) or text_column not in obj or label_column not in obj:
-            raise DataFormatError(path, line_no, f"expected a JSON object with keys {text_column!r} and "
-                                                 f"{label_column!r}")
-        text = obj[text_column]
-        given = isinstance(text, list) and all(isinstance(w, str) for w in text)  # already tokens
-        if given:
-            text = " ".join(text)
-        if not isinstance(text, str) or isinstance(obj[label_column], (dict, list)):
-            raise DataFormatError(path, line_no, f"{text_column!r} must be a string or a list of strings and "
-                                                 f"{label_column!r} a string, number or boolean")
-        examples.append(text_example(path, line_no, text, json_label(path, line_no, obj[label_column]),
-                                      SPLIT if given else tokenizer))
-    return nonempty(examples, path)
-
-
 def _column_index(column: str | int, names: list[str] | None, path: Path) -> int:
     """A column given by header name, or by 0-based index (as int or digit string)."""
     if names is not None and column in names:
@@ -92,14 +61,8 @@ def table_options(get) -> dict:
             "label_column": get("label_column") or label_col, "tokenizer": get("tokenizer")}
 
 
-def jsonl_options(get) -> dict:
-    return {"text_column": get("text_column") or "text", "label_column": get("label_column") or "label",
-            "encoding": get("encoding"), "tokenizer": get("tokenizer")}
-
-
 TABLE = ("text_column", "label_column", "header", "encoding")
 LAYOUTS = {"csv": Layout("classification", read_delimited, lambda get: {**table_options(get), "delimiter": ","},
                          TABLE),
            "tsv": Layout("classification", read_delimited, lambda get: {**table_options(get), "delimiter": "\t"},
-                         TABLE),
-           "jsonl": Layout("classification", read_jsonl, jsonl_options, ("text_column", "label_column", "encoding"))}
+                         TABLE)}

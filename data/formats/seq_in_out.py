@@ -6,7 +6,8 @@ from itertools import zip_longest
 from pathlib import Path
 
 from errors import DataFormatError
-from ..files import nonempty, open_lines, require_iob2
+from ..files import nonempty, open_lines
+from ..tags import require_iob2
 from ..tags import iob1_to_iob2
 from ..text import tokenize
 from ..values import label_value
