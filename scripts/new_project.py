@@ -2,12 +2,12 @@
 
     python -m scripts.new_project ../my_classifier --task classification     # the core, sentence labels only
     python -m scripts.new_project ../my_tagger --task tagging --parts export
+    python -m scripts.new_project ../my_slots --task joint                    # the joint model keeps tagging: its slots
     python -m scripts.new_project ../everything --task all --parts all
 
 The copy holds the template's committed files (`git ls-files`) less those of every task and part left out (with
 their tests, configs and docs), a `configs/tiny.yaml` for the tasks kept, and a README whose first section lists what
-was left out. Its `make test` passes there (tests/test_new_project.py builds both one-task copies and runs their
-tests). `PARTS` is the README's parts table.
+was left out. Its `make test` passes there (tests/test_new_project.py builds each one-task copy and trains in it). `PARTS` is the README's parts table.
 """
 from __future__ import annotations
 
@@ -33,6 +33,7 @@ TASKS = {
     "joint": (["data/formats/seq_in_out.py", "tests/test_joint.py", "tests/fixtures/slots/*"],
               "intent + slots from one encoder (seq.in / seq.out / label folders)"),
 }
+TASK_NEEDS = {"joint": ["tagging"]}  # the joint model's slots are a tagger's (models/tagging.py, entity F1)
 # part -> (its files, what you lose without it, the parts and tasks it needs)
 PARTS = {
     "torchrun": (["training/distributed.py", "training/torchrun.py", "tests/test_distributed.py",
@@ -68,7 +69,7 @@ NEVER = [".ci/run"]  # this project's CI (../shared beside it); a copy keeps .gi
 
 def left_out(task: str, parts: list[str]) -> tuple[list[str], list[str]]:
     """The tasks and parts a copy with ``task`` ("all" or one) and ``parts`` leaves out (dependencies checked)."""
-    tasks = list(TASKS) if task == "all" else [task]
+    tasks = list(TASKS) if task == "all" else [task, *TASK_NEEDS.get(task, [])]
     for part in parts:
         missing = [need for need in PARTS[part][2] if need not in tasks + parts]
         if missing:

@@ -1,12 +1,13 @@
-"""scripts/new_project.py: a classifier-only and a tagger-only copy of the template hold what their task needs and
-nothing of the other, collect their tests, train on their configs/tiny.yaml, and say in their README what they left
-out; the README's parts table is the command's. (Each copy's whole `make test`: docs/tests.md.)"""
+"""scripts/new_project.py: a classifier-only, a tagger-only and a joint copy of the template hold what their task
+needs and nothing of the others, collect their tests, train on their configs/tiny.yaml, and say in their README what
+they left out; the README's parts table is the command's. (Each copy's whole `make test`: docs/tests.md.)"""
 import subprocess
 import sys
 
 import pytest
 
 from scripts import new_project
+from tests.fixtures import fixture_data
 from tests.test_parts import BLOCKED
 
 ROOT = new_project.ROOT
@@ -20,6 +21,8 @@ ROOT = new_project.ROOT
     ("tagging", ["models/tagging.py", "models/crf.py", "data/formats/conllu.py", "data/formats/columns.py"],
      ["data/formats/delimited.py", "data/formats/jsonl.py", "data/formats/seq_in_out.py", "data/hub.py",
       "training/distributed.py"]),
+    ("joint", ["data/formats/seq_in_out.py", "models/tagging.py", "training/entities.py", "models/heads.py"],
+     ["data/formats/delimited.py", "data/formats/jsonl.py", "tests/fixtures/questions/train.csv"]),
 ])
 def test_a_one_task_copy_holds_its_task_and_trains(tmp_path, task, kept, gone):
     dest = tmp_path / "mine"
@@ -34,6 +37,10 @@ def test_a_one_task_copy_holds_its_task_and_trains(tmp_path, task, kept, gone):
                          cwd=dest, capture_output=True, text=True, timeout=300)
     assert run.returncode == 0 and (dest / "r" / "metrics.json").is_file(), run.stderr[-2000:]
     assert ("classification on" if task == "classification" else "tagging on") in run.stdout
+    if task == "joint":  # its own model too, on the slots fixture
+        run = subprocess.run([sys.executable, "train.py", "configs/tiny.yaml", "train.max_steps=2", "--run-dir", "j",
+                              *fixture_data("slots")], cwd=dest, capture_output=True, text=True, timeout=300)
+        assert run.returncode == 0 and "joint on" in run.stdout, run.stderr[-2000:]
 
 
 def test_a_part_needs_what_it_uses(tmp_path):
