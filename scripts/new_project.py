@@ -7,7 +7,8 @@
 
 The copy holds the template's committed files (`git ls-files`) less those of every task and part left out (with
 their tests, configs and docs), a `configs/tiny.yaml` for the tasks kept, and a README whose first section lists what
-was left out. Its `make test` passes there (tests/test_new_project.py builds each one-task copy and trains in it). `PARTS` is the README's parts table.
+was left out. Its `make test` passes there (tests/test_new_project.py builds each one-task copy and trains in it).
+`PARTS` is the README's parts table.
 """
 from __future__ import annotations
 
