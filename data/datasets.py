@@ -84,11 +84,9 @@ def _reader_code(fmt: str) -> str:
     return hashlib.sha1(b"".join(Path(p).read_bytes() for p in paths)).hexdigest()
 
 
-def load_splits(cfg: DataConfig, iob2: bool = False) -> datasets.DatasetDict:
-    """Raw examples (tokens as written + tags and/or label) for train, validation and test.
-
-    ``iob2``: tags must be valid IOB2 (a CRF's constraints); the first ``I-X`` that breaks it is an error naming
-    its path:line (files only)."""
+def load_splits(cfg: DataConfig) -> datasets.DatasetDict:
+    """Raw examples (tokens as written + tags and/or label) for train, validation and test, as the files say (BIO
+    tags are checked once the tag set is known: `prepare`)."""
     paths = split_paths(require_data(cfg))
     if cfg.hub_id is not None:
         hub = needs_part("data.hub", "data.hub_id")
@@ -99,8 +97,6 @@ def load_splits(cfg: DataConfig, iob2: bool = False) -> datasets.DatasetDict:
             raise ConfigError(f"{describe(cfg)} has no train file: set data.train_file")
         fmt, options = setting(cfg, "format"), reader_options(cfg)
         code = _reader_code(fmt)
-        if iob2 and layout(fmt).task != "classification":
-            options["check_iob2"] = True
         splits = {split: _generate(fmt=fmt, path=str(path), stamp=_stamp(path), code=code, options=options)
                   for split, path in paths.items()}
     if "test" not in splits or "validation" not in splits or cfg.test_fraction is not None or cfg.dev_sentences:
@@ -112,15 +108,15 @@ def load_splits(cfg: DataConfig, iob2: bool = False) -> datasets.DatasetDict:
     return dd
 
 
-def prepare(cfg: DataConfig, vocabs: Vocabs | None = None, chars: bool = False, iob2: bool = False,
-            frozen_words: Sequence[str] = ()):
+def prepare(cfg: DataConfig, vocabs: Vocabs | None = None, chars: bool = False, frozen_words: Sequence[str] = ()):
     """Load, build vocabularies from train (unless given, e.g. from a checkpoint), numericalise: (DatasetDict with
     ids/length/tag_ids/label_ids[/chars] columns, vocabs). ``chars``: also the character vocabulary and a ``chars``
-    column (the char-CNN; a given ``vocabs`` decides by its own); ``iob2``: see `load_splits`; ``frozen_words``:
-    pretrained vectors' words to add after train's (``model.vectors_vocab``; `build_vocabs`). A train with fewer
-    than two classes (or tags) to learn is a DataFormatError.
+    column (the char-CNN; a given ``vocabs`` decides by its own); ``frozen_words``: pretrained vectors' words to
+    add after train's (``model.vectors_vocab``; `build_vocabs`). A train with fewer than two classes (or tags) to
+    learn is a DataFormatError, and so are BIO tags that are not valid IOB2 (naming path:line; any model, CRF or
+    not: `data.tags.check_bio`).
     """
-    dd = load_splits(cfg, iob2)
+    dd = load_splits(cfg)
     built = vocabs is None
     if built:
         vocabs = build_vocabs(dd["train"], cfg.min_freq, chars, cfg.lowercase, frozen_words)

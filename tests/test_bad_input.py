@@ -12,7 +12,7 @@ import torch
 from errors import ConfigError, DataFormatError, RunDirError
 import evaluate
 import train
-from data.datasets import load_splits
+from data.datasets import load_splits, prepare
 from data.config import DataConfig
 from inference.predictor import Predictor
 from training.checkpoint import load_checkpoint, save_checkpoint
@@ -199,11 +199,11 @@ def test_invalid_iob2_under_a_crf_names_the_first_line(tmp_path):
 
 @pytest.mark.needs_data("conll2003", "atis")
 def test_conll2003_as_written_is_not_iob2_but_converted_it_is(shared_data):
-    """eng.train is IOB1: read as IOB2 under a CRF it fails at its first entity that starts with I-."""
+    """eng.train is IOB1: read as IOB2 it fails at its first entity that starts with I-."""
     with pytest.raises(DataFormatError, match=r"eng.train:\d+: tag I-\w+ (after O|at the start of a sentence)"):
-        load_splits(DataConfig(name="conll2003", tag_scheme="iob2"), iob2=True)
-    load_splits(DataConfig(name="conll2003"), iob2=True)      # the preset converts IOB1 -> IOB2: valid
-    load_splits(DataConfig(name="atis"), iob2=True)           # ATIS slots are IOB2 as written
+        prepare(DataConfig(name="conll2003", tag_scheme="iob2"))
+    prepare(DataConfig(name="conll2003"))      # the preset converts IOB1 -> IOB2: valid
+    prepare(DataConfig(name="atis"))           # ATIS slots are IOB2 as written
 
 
 @pytest.mark.part("classification")

@@ -117,8 +117,8 @@ def _data(cfg: Config, resume: dict | None, run_dir: Path, group: Single) -> tup
         if cfg.model.vectors and not resume:
             from data.vector_sources import open_vectors  # only a run with model.vectors reads them
             vectors = open_vectors(cfg.model.vectors, cfg.data.root, cfg.data.download, cfg.model.embed_dim)
-        dd, vocabs = prepare(cfg.data, chars=cfg.model.char_filters > 0, iob2=cfg.model.crf,
-                             frozen_words=_frozen_words(cfg, resume, vectors))
+        frozen = _frozen_words(cfg, resume, vectors)
+        dd, vocabs = prepare(cfg.data, chars=cfg.model.char_filters > 0, frozen_words=frozen)
     if resume:
         from .resume import check_vocabs
         check_vocabs(run_dir, vocabs, resume)
