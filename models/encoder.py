@@ -27,7 +27,6 @@ from data.vocab import PAD_ID, UNK_ID
 RNN_TYPES = {"lstm": nn.LSTM, "gru": nn.GRU, "rnn": nn.RNN}
 RNN_PATHS = {"packed": None, "reversed": "models.reversed"}  # model.rnn_path -> the module of a path other than
                                                              # the reference (a part: README, "Parts")
-SENTENCE_VECTORS = ("h_n", "output_last", "forward", "mean", "max")
 
 
 @dataclass
@@ -39,7 +38,6 @@ class EncoderConfig:
     bidirectional: bool = True
     dropout: float = 0.33       # on embeddings, between RNN layers, and on the encoder's outputs
     word_dropout: float = 0.0   # training only: replace a token id by <unk> with this probability
-    sentence_vector: str = "h_n"  # what a classification head reads: h_n | output_last | forward | mean | max
     rnn_path: str = "packed"    # packed: pack_padded_sequence (the reference); reversed: the same weights on the
                                 # padded batch, backward direction on each sentence reversed in place (faster on CPU)
     char_filters: int = 0       # > 0: a character CNN adds this many features to each word's embedding; 0: off
@@ -57,8 +55,6 @@ class EncoderConfig:
     def __post_init__(self):
         if self.rnn not in RNN_TYPES:
             raise ValueError(f"model.rnn must be one of {sorted(RNN_TYPES)}, got {self.rnn!r}")
-        if self.sentence_vector not in SENTENCE_VECTORS:
-            raise ValueError(f"model.sentence_vector must be one of {SENTENCE_VECTORS}, got {self.sentence_vector!r}")
         if self.rnn_path not in RNN_PATHS:
             raise ValueError(f"model.rnn_path must be one of {tuple(RNN_PATHS)}, got {self.rnn_path!r}")
         check_ranges("model", self, {"embed_dim": ">= 1", "hidden_size": ">= 1", "num_layers": ">= 1",

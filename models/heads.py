@@ -8,6 +8,8 @@ from torch import nn
 
 from data.batching import length_mask
 
+SENTENCE_VECTORS = ("h_n", "output_last", "forward", "mean", "max")  # model.sentence_vector: what the head reads
+
 
 class ClassificationHead(nn.Module):
     """One label per sentence, read from ``h_n`` (``vector="h_n"``, the default and the right choice).

@@ -79,12 +79,10 @@ class JointModel(nn.Module):
     loss = cross-entropy(intent) + slot_weight * slot loss (token cross-entropy, or CRF nll).
     """
 
-    def __init__(self, encoder: Encoder, label_names: list[str], tag_names: list[str], crf: bool = False,
-                 slot_weight: float = 1.0, label_smoothing: float = 0.0, class_weights: torch.Tensor | None = None):
+    def __init__(self, encoder: Encoder, intent_head: ClassificationHead, tag_names: list[str], crf: bool = False,
+                 slot_weight: float = 1.0):
         super().__init__()
-        self.encoder = encoder
-        self.intent_head = ClassificationHead(encoder.output_size, len(label_names), encoder.cfg.sentence_vector,
-                                              label_smoothing, class_weights)
+        self.encoder, self.intent_head = encoder, intent_head
         self.slot_head = TaggingHead(encoder.output_size, tag_names, crf)
         self.slot_weight = slot_weight
 

@@ -18,7 +18,7 @@ from torch import nn
 
 from data.batching import Batch
 from .encoder import Encoder, EncoderConfig
-from .heads import ClassificationHead
+from .heads import SENTENCE_VECTORS, ClassificationHead
 
 
 CLASS_WEIGHTS = ("none", "balanced")
@@ -27,6 +27,7 @@ CLASS_WEIGHTS = ("none", "balanced")
 @dataclass
 class ModelConfig(EncoderConfig):
     """The ``model`` config section: the encoder's settings plus the heads' and losses'."""
+    sentence_vector: str = "h_n"  # what a classification head reads: h_n | output_last | forward | mean | max
     crf: bool = False           # taggers: a CRF output layer (strict IOB2 constraints, Viterbi) instead of softmax
     slot_weight: float = 1.0    # joint: loss = intent cross-entropy + slot_weight * slot loss
     label_smoothing: float = 0.0  # sentence labels (classifier, joint intent): cross-entropy against
@@ -36,6 +37,8 @@ class ModelConfig(EncoderConfig):
 
     def __post_init__(self):
         super().__post_init__()
+        if self.sentence_vector not in SENTENCE_VECTORS:
+            raise ValueError(f"model.sentence_vector must be one of {SENTENCE_VECTORS}, got {self.sentence_vector!r}")
         if self.slot_weight < 0:
             raise ValueError(f"model.slot_weight must be >= 0, got {self.slot_weight}")
         if not 0.0 <= self.label_smoothing < 1.0:
@@ -54,12 +57,9 @@ def label_predictions(logits: torch.Tensor) -> dict[str, list]:
 class Classifier(nn.Module):
     """Sentence label from the encoder's h_n sentence vector."""
 
-    def __init__(self, encoder: Encoder, num_classes: int, label_smoothing: float = 0.0,
-                 class_weights: torch.Tensor | None = None):
+    def __init__(self, encoder: Encoder, head: ClassificationHead):
         super().__init__()
-        self.encoder = encoder
-        self.head = ClassificationHead(encoder.output_size, num_classes, encoder.cfg.sentence_vector, label_smoothing,
-                                       class_weights)
+        self.encoder, self.head = encoder, head
 
     def logits(self, batch: Batch) -> torch.Tensor:
         # output (B, T, D*H), sentence (B, D*H) from h_n
@@ -78,26 +78,27 @@ class Classifier(nn.Module):
 def build_model(task: str, vocab_size: int, label_names: dict[str, list[str]], cfg: ModelConfig,
                 num_chars: int = 0, class_weights: torch.Tensor | None = None, frozen_words: int = 0) -> nn.Module:
     """The ``task``'s model (tagging | classification | joint). Sizes that come from data are passed explicitly,
-    next to the model's own config ``cfg`` (a plain `EncoderConfig` gets ModelConfig's defaults: no CRF, slot_weight
-    1, no label smoothing): ``vocab_size`` (PAD and UNK included), ``label_names`` ({"tags": [...]} and/or {"label":
-    [...]}), ``num_chars`` (for the char-CNN), ``frozen_words`` (`data.vocab.Vocab.frozen`, never trained).
-    ``class_weights``: for ``cfg.class_weights="balanced"``, the (C,) sentence-label loss weights of the training
-    labels (`models.heads.balanced_class_weights`); None there: ones, a place that a checkpoint's ``load_state_dict``
-    fills. Ignored by taggers.
+    next to the model's own config ``cfg`` (a plain `EncoderConfig` gets ModelConfig's defaults: the h_n sentence
+    vector, no CRF, slot_weight 1, no label smoothing): ``vocab_size`` (PAD and UNK included), ``label_names``
+    ({"tags": [...]} and/or {"label": [...]}), ``num_chars`` (for the char-CNN), ``frozen_words``
+    (`data.vocab.Vocab.frozen`, never trained). ``class_weights``: for ``cfg.class_weights="balanced"``, the (C,)
+    sentence-label loss weights of the training labels (`models.heads.balanced_class_weights`); None there: ones, a
+    place that a checkpoint's ``load_state_dict`` fills. Ignored by taggers.
     """
+    if task not in ("tagging", "classification", "joint"):
+        raise ValueError(f"unknown task {task!r}; known: tagging, classification, joint")
     encoder = Encoder(vocab_size, cfg, num_chars, frozen_words)
-    crf, slot_weight = getattr(cfg, "crf", False), getattr(cfg, "slot_weight", 1.0)
-    smoothing = getattr(cfg, "label_smoothing", 0.0)
+    crf = getattr(cfg, "crf", False)
+    if task == "tagging":
+        from .tagging import Tagger  # only taggers read models/tagging.py
+        return Tagger(encoder, label_names["tags"], crf)
     if getattr(cfg, "class_weights", "none") == "none":
         class_weights = None
-    elif "label" in label_names and class_weights is None:
+    elif class_weights is None:
         class_weights = torch.ones(len(label_names["label"]))
+    head = ClassificationHead(encoder.output_size, len(label_names["label"]), getattr(cfg, "sentence_vector", "h_n"),
+                              getattr(cfg, "label_smoothing", 0.0), class_weights)
     if task == "classification":
-        return Classifier(encoder, len(label_names["label"]), smoothing, class_weights)
-    from .tagging import JointModel, Tagger  # only taggers read models/tagging.py
-    if task == "tagging":
-        return Tagger(encoder, label_names["tags"], crf)
-    if task == "joint":
-        return JointModel(encoder, label_names["label"], label_names["tags"], crf, slot_weight, smoothing,
-                          class_weights)
-    raise ValueError(f"unknown task {task!r}; known: tagging, classification, joint")
+        return Classifier(encoder, head)
+    from .tagging import JointModel
+    return JointModel(encoder, head, label_names["tags"], crf, getattr(cfg, "slot_weight", 1.0))

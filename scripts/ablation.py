@@ -12,7 +12,7 @@ import statistics
 from pathlib import Path
 
 from training import threads  # noqa: F401  first: OpenMP's wait policy before torch loads
-from models.encoder import SENTENCE_VECTORS
+from models.heads import SENTENCE_VECTORS
 from scripts.sweep import fit_or_reuse
 
 DESCRIPTION = {
