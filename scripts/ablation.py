@@ -12,6 +12,7 @@ import statistics
 from pathlib import Path
 
 from training import threads  # noqa: F401  first: OpenMP's wait policy before torch loads
+from errors import run_cli
 from models.heads import SENTENCE_VECTORS
 from scripts.sweep import fit_or_reuse
 
@@ -54,4 +55,4 @@ def main(argv=None) -> str:
 
 
 if __name__ == "__main__":
-    main()
+    run_cli(main)

@@ -16,7 +16,7 @@ import statistics
 import sys
 from pathlib import Path
 
-from errors import Diverged, NothingLearned
+from errors import Diverged, NothingLearned, run_cli
 from scripts.results import mean_std
 from training.config import load_config
 from training.metrics import resolve_select_metric
@@ -84,4 +84,4 @@ def table_rows(variants: list[tuple[str, list[str]]], runs: dict, metrics: list[
 
 
 if __name__ == "__main__":
-    main()
+    run_cli(main)

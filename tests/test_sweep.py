@@ -1,9 +1,13 @@
 import json
+import os
 import shutil
+import subprocess
+import sys
 
 import pytest
 
 import scripts.sweep as sweep
+from training import rundir
 
 
 def test_sweep_table_from_real_runs_and_reuse(tmp_path):
@@ -40,3 +44,17 @@ def test_sweep_resumes_an_interrupted_run_and_restarts_one_without_checkpoint(tm
     out = capsys.readouterr().out
     assert f"resuming {tmp_path / 'base-seed1'}" in out and "--overwrite: removed" in out
     assert (tmp_path / "base-seed1" / "metrics.json").exists() and (gru / "metrics.json").exists()
+
+
+def test_a_run_dir_another_training_holds_ends_the_sweep_in_one_line(tmp_path):
+    """As train.py: a user error is one `error:` line, not a traceback (the sweep's finished runs stay)."""
+    held = tmp_path / "base-seed1"
+    rundir.claim(held, resuming=False, overwrite=False)  # this process holds its lock, as a running training would
+    try:
+        done = subprocess.run([sys.executable, "-m", "scripts.sweep", "configs/tiny.yaml", "--out", str(tmp_path),
+                               "--variant", "base: train.epochs=1"], capture_output=True, text=True, timeout=300)
+    finally:
+        rundir.release(held)
+    assert done.returncode == 1 and "Traceback" not in done.stderr
+    assert done.stderr.strip().splitlines() == [f"error: {held}: another training is using it (pid {os.getpid()}); "
+                                                 f"wait for it to end, or choose another --run-dir"]
