@@ -1,5 +1,5 @@
-"""A ``--resume`` (`resume_fit`), and what it may change: what keeps the run's meaning (docs/rundir.md). Checked
-before anything is written.
+"""What a ``--resume`` (`training.trainer.resume_fit`) may change: what keeps the run's meaning (docs/rundir.md).
+Checked before anything is written.
 
 - `check`, with the config and last.pt: a setting may differ from last.pt's only if it is in `FREE` (where the data
   is, how long to train, where and how fast), or in `AT_EPOCH_START` when the run stopped between two epochs;
@@ -20,22 +20,13 @@ from pathlib import Path
 from omegaconf import OmegaConf
 
 from errors import CheckpointError, RunDirError
-from .checkpoint import RESUME_KEYS, load_checkpoint, load_weights, set_rng_state
-from .config import load_config, saved_config
+from .checkpoint import load_checkpoint, load_weights, set_rng_state
 from .loop import Progress
-from .trainer import fit
 
 FREE = {"data.root", "data.download", "train.epochs", "train.patience", "train.max_steps", "train.max_minutes",
         "train.log_every", "train.device", "train.threads", "train.num_workers", "train.device_data", "train.amp"}
 AT_EPOCH_START = {"train.batch_size", "train.seed"}  # they order an epoch's batches: a position inside one is theirs
 SECTIONS = ("data", "model", "train")
-
-
-def resume_fit(run_dir: str | Path, overrides: list[str] = ()) -> dict:
-    """Continue the run in run_dir from its last.pt (``overrides`` apply on top of its config, e.g. more epochs)."""
-    resume = load_checkpoint(Path(run_dir) / "last.pt", RESUME_KEYS)
-    saved_config(resume["config"], Path(run_dir) / "last.pt")
-    return fit(load_config(None, list(overrides), base=resume["config"]), run_dir, resume=resume)
 
 
 def check(run_dir: Path, cfg: dict, last: dict, world_size: int) -> None:

@@ -14,8 +14,8 @@ from pathlib import Path
 
 from errors import Diverged, NothingLearned
 from . import metrics, rundir, tensorboard
-from .checkpoint import load_checkpoint
-from .config import Config, to_dict
+from .checkpoint import RESUME_KEYS, load_checkpoint
+from .config import Config, load_config, saved_config, to_dict
 from .loop import clock, finished, gold_and_predicted, record_dev_score, stop_reason, train_one_epoch
 from .setup import Trainer, setup
 
@@ -47,6 +47,13 @@ def fit(cfg: Config, run_dir: str | Path, resume: dict | None = None, overwrite:
         return finish(t)
     except KeyboardInterrupt:  # Ctrl-C after the training: best.pt and last.pt are saved, only the evaluation is lost
         return interrupted(t, signal.SIGINT, trained=True)
+
+
+def resume_fit(run_dir: str | Path, overrides: list[str] = ()) -> dict:
+    """Continue the run in run_dir from its last.pt (``overrides`` apply on top of its config, e.g. more epochs)."""
+    resume = load_checkpoint(Path(run_dir) / "last.pt", RESUME_KEYS)
+    saved_config(resume["config"], Path(run_dir) / "last.pt")
+    return fit(load_config(None, list(overrides), base=resume["config"]), run_dir, resume=resume)
 
 
 def train_epoch(t: Trainer, stop) -> dict:

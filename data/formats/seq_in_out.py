@@ -7,8 +7,7 @@ from pathlib import Path
 
 from errors import DataFormatError
 from ..files import nonempty, open_lines
-from ..tags import require_iob2
-from ..tags import iob1_to_iob2
+from ..tags import iob1_to_iob2, require_iob2
 from ..text import tokenize
 from ..values import label_value
 from . import Layout
