@@ -1,7 +1,6 @@
 """What the user gave that cannot work, in one place: the error classes every layer raises (each message names the
-key, or the file and line, and what to do), the config's range checks, `needs_part` (the one way the core reaches a
-part that a copy of the template may leave out), and `run_cli`: on the command line, one `error: ...` line (exit
-code 1), never a traceback.
+key, or the file and line, and what to do; docs/errors.md), the config's range checks, `needs_part` (how the core
+reaches a part a copy of the template may leave out), and `run_cli`: one `error: ...` line, never a traceback.
 """
 from __future__ import annotations
 
@@ -46,14 +45,14 @@ class Diverged(RuntimeError):
 
 
 def check_ranges(section: str, obj, rules: dict[str, str]) -> None:
-    """Raise ConfigError for the first field of ``obj`` outside its rule: ``"> 0"``, ``">= 1"`` or an interval such
-    as ``"(0, 1]"``; None (an optional setting left unset) passes, NaN and infinities never do: ``train.lr must be
-    > 0, got -1.0``."""
+    """ConfigError for the first field of ``obj`` outside its rule (``"> 0"``, ``">= 1"``, ``"(0, 1]"``): ``train.lr
+    must be > 0, got -1.0``. None (an optional setting left unset) passes, NaN and infinities never do."""
     for key, rule in rules.items():
         value = getattr(obj, key)
         if value is not None and not (math.isfinite(value) and _holds(value, rule)):
             finite = "" if math.isfinite(value) else " and finite"
-            raise ConfigError(f"{section}.{key} must be {_words(rule)}{finite}, got {value!r}")
+            words = rule if rule[0] in "<>" else f"in {rule}"
+            raise ConfigError(f"{section}.{key} must be {words}{finite}, got {value!r}")
 
 
 def _holds(value: float, rule: str) -> bool:
@@ -65,13 +64,8 @@ def _holds(value: float, rule: str) -> bool:
     return (low < value if rule[0] == "(" else low <= value) and (value < high if rule[-1] == ")" else value <= high)
 
 
-def _words(rule: str) -> str:
-    return rule if rule[0] in "<>" else f"in {rule}"
-
-
 def needs_part(module: str, setting: str):
-    """The module of a part (README, "Parts") that ``setting`` asks for; a ConfigError naming both if this copy of
-    the template left the part out."""
+    """The module of a part (README, "Parts") that ``setting`` asks for; a ConfigError if this copy left it out."""
     try:
         return importlib.import_module(module)
     except ModuleNotFoundError as e:
@@ -82,9 +76,8 @@ def needs_part(module: str, setting: str):
 
 
 def run_cli(main: Callable[[], object]) -> None:
-    """Exit as a command line should: 0; 1 with `error: ...` for a user error, `warning: ...` for a run that
-    learned nothing; 128 + N if signal N stopped a training (main returned {"interrupted": N}); quietly 141 when
-    stdout's reader went away (SIGPIPE's code), 130 on a Ctrl-C."""
+    """Exit as a command line should: 0; 1 with `error: ...` (a user error) or `warning: ...` (a run that learned
+    nothing); 128 + N if signal N stopped a training (main returned {"interrupted": N}), or stdout's reader left."""
     try:
         out = main()
     except NothingLearned as e:

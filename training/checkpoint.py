@@ -1,8 +1,5 @@
-"""Checkpoints are data, not pickled modules: dicts of tensors, numbers, strings and lists.
-
-Writes are atomic (temporary file, flush, fsync, os.replace): a crash mid-save leaves the previous file.
-Loads use ``torch.load(weights_only=True)``, which refuses pickled objects.
-"""
+"""Checkpoints are data, not pickled modules: dicts of tensors, numbers, strings and lists, written atomically and
+loaded with ``torch.load(weights_only=True)``, which refuses pickled objects."""
 from __future__ import annotations
 
 import os
@@ -22,15 +19,13 @@ RESUME_KEYS = (*RUN_KEYS, "optimizer", "scheduler", "progress", "rng")  # last.p
 
 
 def save_checkpoint(obj: dict, path: str | Path) -> None:
-    """Atomic write (`write_atomic`); an OSError (disk full, read-only directory) names ``path``."""
     write_atomic(path, lambda f: torch.save(obj, f), "the checkpoint")
 
 
 def write_atomic(path: str | Path, write: Callable[[BinaryIO], object], what: str = "") -> None:
     """``write(f)`` into a temporary file beside ``path`` (``.NAME.XXXX.tmp``), flush, fsync, then ``os.replace``:
-    a crash mid-write keeps the previous file, and a symbolic link at ``path`` is replaced, never written through.
-    An OSError (disk full, read-only directory; torch.save's own error on a full disk too) names ``path`` and
-    ``what`` was written, and leaves no temporary file."""
+    a crash mid-write keeps the previous file, a symbolic link at ``path`` is replaced, never written through. An
+    OSError (disk full, read-only directory) names ``path`` and leaves no temporary file."""
     path = Path(path)
     tmp = None
     try:
@@ -43,7 +38,10 @@ def write_atomic(path: str | Path, write: Callable[[BinaryIO], object], what: st
     except BaseException as e:
         if tmp is not None:
             Path(tmp).unlink(missing_ok=True)
-        if (cause := _os_error(e)) is not None:
+        cause = e  # torch.save reports a full disk as RuntimeError("unexpected pos ..."), the OSError its context
+        while cause is not None and not isinstance(cause, OSError):
+            cause = cause.__cause__ or cause.__context__
+        if cause is not None:
             raise OSError(cause.errno, f"{path}: cannot write{' ' + what if what else ''}: "
                                        f"{cause.strerror or cause}") from e
         raise
@@ -54,17 +52,8 @@ def write_atomic(path: str | Path, write: Callable[[BinaryIO], object], what: st
         os.close(dir_fd)
 
 
-def _os_error(e: BaseException) -> OSError | None:
-    """``e`` if it is an OSError, else the OSError it was raised while handling: torch.save reports a full disk as
-    RuntimeError("unexpected pos ...") with the ENOSPC OSError only as its context."""
-    while e is not None and not isinstance(e, OSError):
-        e = e.__cause__ or e.__context__
-    return e
-
-
 def load_checkpoint(path: str | Path, required: tuple[str, ...] = RUN_KEYS) -> dict:
-    """The checkpoint dict at ``path``, on the CPU. A file that is missing, empty, truncated, pickled objects,
-    not a dict or without one of the ``required`` keys raises one line naming the path and what is wrong."""
+    """The checkpoint dict at ``path``, on the CPU; anything else raises one line naming the path and what is wrong."""
     path = Path(path)
     if not path.is_file():
         raise FileNotFoundError(f"{path}: no checkpoint there")
@@ -74,7 +63,9 @@ def load_checkpoint(path: str | Path, required: tuple[str, ...] = RUN_KEYS) -> d
     try:
         obj = torch.load(path, map_location="cpu", weights_only=True)
     except pickle.UnpicklingError as e:
-        if not _looks_like_torch_save(path):
+        with open(path, "rb") as f:
+            head = f.read(2)
+        if head != b"PK" and head[:1] != b"\x80":  # neither a torch.save zip archive nor a pickle
             raise CheckpointError(f"{path}: not a PyTorch checkpoint (neither a torch.save zip archive nor "
                                   f"a pickle)") from None
         raise CheckpointError(f"{path}: refused to load: it holds pickled Python objects, not plain data "
@@ -93,8 +84,7 @@ def load_checkpoint(path: str | Path, required: tuple[str, ...] = RUN_KEYS) -> d
 
 
 def load_weights(module: torch.nn.Module, state: dict, path: str | Path) -> None:
-    """``module.load_state_dict(state)``; weights that do not fit (missing, extra or reshaped keys: a checkpoint of
-    other code, or edited) are a CheckpointError naming ``path`` and the first keys at fault."""
+    """``module.load_state_dict(state)``; weights that do not fit are a CheckpointError naming the keys at fault."""
     own = module.state_dict()
     shaped = [k for k in sorted(set(own) & set(state))
               if not isinstance(state[k], torch.Tensor) or state[k].shape != own[k].shape]
@@ -108,24 +98,17 @@ def load_weights(module: torch.nn.Module, state: dict, path: str | Path) -> None
 
 
 def _gist(e: Exception, *words: str) -> str:
-    """The line of torch's long message that says what went wrong (one with any of ``words``, else the first),
-    cut at its first sentence."""
+    """The first sentence of the line of torch's long message with any of ``words`` (else of its first line)."""
     lines = [line.strip() for line in str(e).splitlines() if line.strip()]
     line = next((line for line in lines if any(w in line for w in words)), lines[0])
     return line.split(". ")[0].rstrip(".")
 
 
-def _looks_like_torch_save(path: Path) -> bool:
-    """A torch.save zip archive (PK) or a pickle (protocol marker 0x80)."""
-    with open(path, "rb") as f:
-        head = f.read(2)
-    return head == b"PK" or head[:1] == b"\x80"
-
-
 def rng_state() -> dict:
     """Every RNG a run draws from, as plain data (python's state as lists, numpy's as arrays -> tensors)."""
+    version, internal, gauss = random.getstate()
     np_state = np.random.get_state()
-    return {"python": [list(random.getstate()[1]), random.getstate()[0], random.getstate()[2]],
+    return {"python": [list(internal), version, gauss],
             "numpy": [np_state[0], torch.from_numpy(np_state[1].astype(np.int64)), *np_state[2:]],
             "torch": torch.get_rng_state(),
             "cuda": torch.cuda.get_rng_state_all() if torch.cuda.is_available() else []}

@@ -35,22 +35,17 @@ class TrainConfig:
     patience: int = 4           # early stopping: epochs without a better dev score (counted once it has learned)
     lr_decay: float = 0.5       # multiply the lr by this when dev stops improving (ReduceLROnPlateau); 1.0: never
     lr_patience: int = 2        # flat epochs tolerated before the lr decays (counted once it has learned)
-    select_metric: str = "auto"  # dev metric that picks the best checkpoint (training/metrics.py); auto: entity_f1
-                                 # for BIO tags (NER, chunks), exact_match for joint intent + slots, else accuracy
+    select_metric: str = "auto"  # dev metric that picks best.pt; auto: exact_match, entity_f1 or accuracy
     seed: int = 1
     device: str = "auto"        # auto | cpu | cuda | cuda:1 ...
-    threads: Union[int, str] = "auto"  # CPU intra-op threads: auto (one, training/threads.py) or a number; the
-                                       # run's numbers depend on it, never on OMP_NUM_THREADS
+    threads: Union[int, str] = "auto"  # CPU intra-op threads: auto (one: training/threads.py) or a number
     max_steps: int = 0          # > 0: stop after this many steps in total (smoke tests)
-    max_minutes: float = 0.0    # > 0: a safety cap: stop after the epoch during which training time passed this
-                                # budget. It makes a result depend on the machine's speed: no committed config sets it
+    max_minutes: float = 0.0    # > 0: stop after the epoch that passed this training time (no config sets it:
+                                # a result would depend on the machine's speed)
     log_every: int = 50         # steps between train/loss_step points in TensorBoard
-    amp: bool = False           # bf16 autocast for the training forward; evaluation stays float32. CPU: needs
-                                # bf16 support; faster at 1 thread, not at 2 (docs/speed.md)
-    num_workers: int = 0        # DataLoader worker processes; 0: collate in the training process (collate is
-                                # cheaper than a worker's hand-over on a few cores: docs/speed.md)
-    device_data: bool = False   # put each split on the device once and slice batches there (data/device_loader.py):
-                                # the same batches, no per-step collate or host-to-device copy (for GPUs)
+    amp: bool = False           # bf16 autocast for the training forward (docs/speed.md); evaluation stays float32
+    num_workers: int = 0        # DataLoader worker processes; 0: collate in the training process (docs/speed.md)
+    device_data: bool = False   # put each split on the device once, slice batches there (data/device_loader.py)
 
     def __post_init__(self):
         check_ranges("train", self, TRAIN_RANGES)
@@ -77,13 +72,6 @@ class Config:
 SECTIONS = {"data": DataConfig, "model": ModelConfig, "train": TrainConfig}
 
 
-def _valid_keys(full_key: str) -> list[str]:
-    """The field names of the section that `full_key` (e.g. 'train.lrr') tried to set (the sections' names for a key
-    outside them)."""
-    section = SECTIONS.get(full_key.split(".")[0]) if "." in full_key else None
-    return [f.name for f in dataclasses.fields(section or Config)]
-
-
 def load_config(path: str | Path | None = None, overrides: list[str] = (), base: dict | None = None) -> Config:
     """Defaults <- a YAML file or a stored dict (``base``) <- ``section.key=value`` overrides -> a checked `Config`."""
     for o in overrides:
@@ -103,8 +91,9 @@ def load_config(path: str | Path | None = None, overrides: list[str] = (), base:
         key = e.full_key or str(e)
         typed = any(o.split("=", 1)[0].strip() == key for o in overrides)  # on the command line, not in the file
         where = " (a command-line override)" if typed else f" in {path}" if path else ""
+        section = SECTIONS.get(key.split(".")[0]) if "." in key else None  # a key outside them: the sections
         raise ConfigError(f"unknown config key {key!r}{where}; valid keys here: "
-                          f"{', '.join(_valid_keys(key))}") from None
+                          f"{', '.join(f.name for f in dataclasses.fields(section or Config))}") from None
     except OmegaConfBaseException as e:
         where = f"config key {e.full_key!r}" if e.full_key else f"{path or 'config'}"
         raise ConfigError(f"{where}: {str(e).splitlines()[0]}") from None
@@ -113,8 +102,7 @@ def load_config(path: str | Path | None = None, overrides: list[str] = (), base:
 
 
 def _load_yaml(path: str | Path) -> DictConfig:
-    """The YAML file at ``path``: a mapping with some settings. A file that is not UTF-8 text, a syntax error (named
-    path:line), an empty file and a list are ConfigErrors."""
+    """The YAML mapping at ``path``; anything else (binary, a syntax error, empty, a list) is a ConfigError."""
     data = Path(path).read_bytes()
     try:
         if b"\0" in data:
@@ -136,8 +124,8 @@ def _load_yaml(path: str | Path) -> DictConfig:
 
 
 def _checked(cfg: DictConfig, where: str) -> DictConfig:
-    """``cfg`` if each section is a mapping and each setting a list exactly where it takes one (else OmegaConf's
-    merge fails with a TypeError naming nothing, or a message about its own node types)."""
+    """``cfg`` if each section is a mapping and each setting a list exactly where it takes one (OmegaConf's own
+    errors would name nothing)."""
     for section, values in cfg.items():
         if section not in SECTIONS:
             continue  # an unknown section: the merge names it
@@ -160,13 +148,12 @@ def _kind(value) -> str:
 
 
 def to_dict(cfg: Config) -> dict:
-    """Plain nested dict (safe to store in a weights_only checkpoint and to dump as YAML)."""
+    """A plain nested dict (for a weights_only checkpoint and YAML)."""
     return dataclasses.asdict(cfg)
 
 
 def saved_config(config: dict, path: Path) -> Config:
-    """The config a checkpoint stores, checked: one this code cannot read (a key of newer code, a value out of
-    range) is a CheckpointError naming ``path``."""
+    """The config a checkpoint stores; one this code cannot read is a CheckpointError naming ``path``."""
     try:
         return load_config(base=config)
     except ConfigError as e:

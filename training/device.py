@@ -1,5 +1,4 @@
-"""Where a run computes: ``train.device`` (and predict.py's ``--device``) turned into a device this machine has, and
-whether bf16 autocast (``train.amp``) can run there."""
+"""Where a run computes: ``train.device`` (and predict.py's ``--device``) turned into a device this machine has."""
 from __future__ import annotations
 
 import torch
@@ -18,23 +17,21 @@ def bf16_supported(device: torch.device) -> bool:
     return device.type != "cpu" or torch.ops.mkldnn._is_mkldnn_bf16_supported()
 
 
-def check_amp(amp: bool, device: torch.device) -> None:
-    if amp and not bf16_supported(device):
-        raise ConfigError(f"train.amp=true: this CPU has no bf16 support (torch finds "
-                          f"{torch.backends.cpu.get_cpu_capability()}); set train.amp=false")
-
-
-def check_device(name: str, setting: str = "train.device", instead: str = "auto or cpu") -> None:
-    """Training (``train.device``) and predict.py (``--device``) start only on a device this machine has (a saved
-    run loads anywhere)."""
+def check_device(name: str, setting: str = "train.device", instead: str = "auto or cpu",
+                 amp: bool = False) -> torch.device:
+    """``name`` resolved, if this machine has that device (a saved run loads anywhere) and, for ``amp``
+    (train.amp), bf16 support there."""
     try:
         device = torch.device("cpu" if name == "auto" else name)
     except RuntimeError:
         raise ConfigError(f"{setting}={name}: not a device (cpu, cuda, cuda:N)") from None
-    if device.type != "cuda":
-        return
-    if not torch.cuda.is_available():
+    if device.type == "cuda" and not torch.cuda.is_available():
         raise ConfigError(f"{setting}={name}: this machine has no CUDA device (torch {torch.__version__}); "
                           f"use {setting}={instead}")
-    if device.index is not None and device.index >= torch.cuda.device_count():
+    if device.type == "cuda" and device.index is not None and device.index >= torch.cuda.device_count():
         raise ConfigError(f"{setting}={name}: this machine has {torch.cuda.device_count()} CUDA device(s)")
+    device = resolve_device(name)
+    if amp and not bf16_supported(device):
+        raise ConfigError(f"train.amp=true: this CPU has no bf16 support (torch finds "
+                          f"{torch.backends.cpu.get_cpu_capability()}); set train.amp=false")
+    return device

@@ -1,6 +1,5 @@
-"""The processes a run trains with, as one object the trainer asks: `Single` here (one process: every exchange is
-the identity), or under torchrun `training.distributed.Torchrun` (a part: DDP, each rank its share of the batches,
-only rank 0 writes). `process_group` picks one; nothing else in the core knows how many processes there are."""
+"""The processes a run trains with, as one object the trainer asks: `Single` (one process: every exchange is the
+identity), or under torchrun `training.distributed.Torchrun` (a part). Nothing else knows how many there are."""
 from __future__ import annotations
 
 import os
@@ -21,11 +20,11 @@ class Single:
     rank, world_size, is_main = 0, 1, True
 
     def shard(self) -> dict:
-        """This process's share of the batches, as `make_loader` keyword arguments: all of them."""
+        """This process's share of the batches, as `make_loader` keyword arguments."""
         return {"sampler": BucketBatchSampler}
 
     def main_first(self):
-        """A block that rank 0 runs before the others (e.g. filling the datasets cache)."""
+        """A block rank 0 runs before the others (e.g. filling the datasets cache)."""
         return nullcontext()
 
     def wrap(self, model: torch.nn.Module, device: torch.device) -> torch.nn.Module:
@@ -36,46 +35,45 @@ class Single:
         return obj
 
     def gather(self, *parts):
-        """Each rank's lists (or dicts of lists) -> their concatenation in rank order, on every rank."""
+        """Each rank's lists (or dicts of lists), concatenated in rank order, on every rank."""
         return parts
 
     def reduce_stats(self, stats: dict) -> dict:
         return stats
 
     def rng_states(self, state: dict) -> dict:
-        """last.pt's RNG states: this process's (every rank's, under torchrun)."""
+        """last.pt's RNG states (every rank's, under torchrun); `own_rng_state` picks this rank's back."""
         return state
 
     def own_rng_state(self, state: dict) -> dict:
         return state
 
     def stop_on_signal(self) -> StopOnSignal:
-        """Ctrl-C and SIGTERM (on any rank) ask the loop to stop after the step."""
+        """Ctrl-C and SIGTERM (on any rank) stop the loop after the step."""
         return StopOnSignal()
 
     def check_replicas(self, model: torch.nn.Module) -> None:
         """Every rank holds rank 0's weights (a barrier as well)."""
 
     def launcher(self) -> str:
-        """How to start this run again: this interpreter (`python` when that is the one on the PATH)."""
+        """This interpreter (`python` when that is the one on the PATH)."""
         return "python" if shutil.which("python") == sys.executable else shlex.quote(sys.executable)
 
     def resume_command(self, run_dir) -> str:
-        """The command that resumes ``run_dir`` with as many processes (the resume hint), paths quoted for a shell."""
+        """The shell command that resumes ``run_dir`` with as many processes."""
         script = sys.argv[0] if os.path.basename(sys.argv[0]) == "train.py" else "train.py"
         return f"{self.launcher()} {shlex.quote(script)} --resume {shlex.quote(str(run_dir))}"
 
 
 def process_group(device: torch.device) -> tuple[Single, torch.device]:
-    """The run's processes and this one's device: torchrun's group when it started several (cuda:LOCAL_RANK on
-    GPUs), else one process on ``device``."""
+    """The run's processes and this one's device: torchrun's when it started several, else one on ``device``."""
     if int(os.environ.get("WORLD_SIZE", "1")) <= 1:
         return Single(), device
     return needs_part("training.distributed", "torchrun (WORLD_SIZE > 1)").Torchrun.join(device)
 
 
 class NoWriter:
-    """Stands in for SummaryWriter where a process does not write: every method does nothing."""
+    """SummaryWriter where a process does not write: every method does nothing."""
 
     def __getattr__(self, name):
         return lambda *args, **kwargs: None

@@ -1,5 +1,5 @@
-"""The plain training loop's parts: the recipe's rules (progress, dev scores, lr decay, when to stop),
-`train_one_epoch`, and `gold_and_predicted` for evaluation; training/trainer.py puts them together."""
+"""The training loop's parts: the recipe's rules (progress, dev scores, lr decay, when to stop), `train_one_epoch`
+and `gold_and_predicted`; training/trainer.py puts them together."""
 from __future__ import annotations
 
 import contextlib
@@ -12,6 +12,7 @@ import torch
 from tqdm.auto import tqdm
 
 from .config import TrainConfig
+
 
 @dataclass
 class Progress:
@@ -29,14 +30,14 @@ class Progress:
 
     @property
     def learning(self) -> bool:
-        """Has a dev score beaten the first one? Until then no epoch counts as flat: neither early stopping nor the
-        lr decay may end a run before its dev metric first moves (rare labels can keep it at 0 for epochs)."""
+        """Has a dev score beaten the first one? Until then no epoch counts as flat (rare labels can keep the dev
+        metric at 0 for epochs: docs/training.md)."""
         return self.best > self.first
 
 
 @contextlib.contextmanager
 def clock(progress: Progress, field: str):
-    """Adds the time spent inside to ``progress.<field>`` (e.g. eval_seconds)."""
+    """Adds the time spent inside to ``progress.<field>``."""
     start = time.perf_counter()
     try:
         yield
@@ -45,14 +46,12 @@ def clock(progress: Progress, field: str):
 
 
 def without_times(results: dict) -> dict:
-    """metrics.json less its clocks (train_seconds, eval_seconds, save_seconds): what two runs of the same config
-    on the same machine must share, bit for bit."""
+    """metrics.json less its clocks: what two runs of the same config on the same machine share, bit for bit."""
     return {k: v for k, v in results.items() if not k.endswith("_seconds")}
 
 
 def make_scheduler(optimizer: torch.optim.Optimizer, cfg: TrainConfig):
-    """ReduceLROnPlateau on the dev score: lr x lr_decay after more than lr_patience flat epochs; None for
-    lr_decay 1.0 (no decay)."""
+    """ReduceLROnPlateau on the dev score (lr x lr_decay after more than lr_patience flat epochs); None: no decay."""
     if cfg.lr_decay == 1.0:
         return None
     return torch.optim.lr_scheduler.ReduceLROnPlateau(optimizer, mode="max", factor=cfg.lr_decay,
@@ -60,9 +59,8 @@ def make_scheduler(optimizer: torch.optim.Optimizer, cfg: TrainConfig):
 
 
 def record_dev_score(progress: Progress, score: float, scheduler=None) -> bool:
-    """Book an epoch's dev score in `progress` (best, flat epochs) and step the lr schedule; True when it is the best
-    so far (the caller saves best.pt). The first evaluation sets ``progress.first``; until a later one beats it
-    (`Progress.learning`), flat epochs are not counted and the scheduler is not stepped."""
+    """Book an epoch's dev score in `progress` and step the lr schedule; True when it is the best so far. Until a
+    score beats the first one (`Progress.learning`), flat epochs are not counted and the scheduler not stepped."""
     first = progress.first == -math.inf
     if first:
         progress.first = score
@@ -77,8 +75,7 @@ def record_dev_score(progress: Progress, score: float, scheduler=None) -> bool:
 
 
 def stop_reason(progress: Progress, cfg: TrainConfig) -> str | None:
-    """Why training stops before the epoch `progress` is at, or None to go on: a cap (max_steps, max_minutes),
-    train.patience flat epochs (counted once it has learned), or train.epochs done."""
+    """Why training stops before the epoch `progress` is at, or None to go on."""
     if cfg.max_steps and progress.step >= cfg.max_steps:
         return f"train.max_steps={cfg.max_steps} reached"
     if cfg.max_minutes and progress.seconds >= 60 * cfg.max_minutes:
@@ -92,7 +89,7 @@ def stop_reason(progress: Progress, cfg: TrainConfig) -> str | None:
 
 
 def finished(progress: Progress, cfg: TrainConfig) -> bool:
-    """Stop before the epoch `progress` is at? (`stop_reason` says why.)"""
+    """Stop before the epoch `progress` is at? (`stop_reason` says why)"""
     return stop_reason(progress, cfg) is not None
 
 
@@ -135,8 +132,7 @@ def train_step(model, optimizer, batch, cfg: TrainConfig) -> torch.Tensor:
 def train_one_epoch(model, loader, optimizer, cfg: TrainConfig, writer, progress: Progress, device,
                     stop: StopOnSignal, progress_bar: bool = True) -> dict:
     """Train from batch `progress.batch` of epoch `progress.epoch` to the epoch's end (or a stop request), updating
-    `progress`: {loss, tokens_per_s, seconds} of the batches trained in this call. A loss that stops being finite is a
-    FloatingPointError naming the step."""
+    `progress`: {loss, tokens_per_s, seconds} of this call's batches. A loss not finite: FloatingPointError."""
     model.train()
     loader.batch_sampler.set_epoch(progress.epoch, start=progress.batch)  # a resume skips what was done
     loss_sum, batches, tokens, start = torch.zeros((), device=device), 0, 0, time.perf_counter()
@@ -165,8 +161,8 @@ def _check_finite(bad_step: torch.Tensor, progress: Progress) -> None:
 
 @torch.no_grad()
 def gold_and_predicted(model, loader, device) -> tuple[dict, dict]:
-    """Gold and predicted label ids over a loader, per label field: {"tags": [[id, ...], ...]} and/or
-    {"label": [id, ...]} (predictions may carry more, e.g. "probability")."""
+    """Gold and predicted label ids over a loader, per field: {"tags": [[id, ...], ...]} and/or {"label": [id, ...]}
+    (predictions may carry more, e.g. "probability")."""
     model.eval()
     gold, pred = {}, {}
     for batch in loader:

@@ -1,11 +1,6 @@
-"""Metrics per label field -> flat dicts of scalars for logs, and a human-readable report.
-
-Gold and predictions come as ``{field: values}`` (`data.batching.Batch.gold`, the task models' ``predict``):
-``label``: accuracy, macro_f1 (scikit-learn); ``tags``: the same per token, and for BIO tags entity_f1,
-entity_precision, entity_recall (seqeval, strict IOB2: training/entities.py); a joint model prefixes them intent_ and
-slot_ and adds exact_match (docs/training.md lists them). A gold label never seen in training has an id past the
-model's, and its name in the label list (`data.vocab.Vocabs.scored_names`): no prediction equals it, so it is an
-error everywhere and a class of its own (an id of -1, `data.vocab.UNSEEN_LABEL_ID`, is an error too).
+"""Metrics of gold and predicted ``{field: values}`` -> flat dicts of scalars (docs/training.md lists them), and a
+human-readable report. A gold label never seen in training has an id past the model's and its name in the label list
+(`data.vocab.Vocabs.scored_names`): an error everywhere, and a class of its own.
 """
 from __future__ import annotations
 
@@ -31,13 +26,6 @@ def flatten(field: str, gold: list, pred: list) -> tuple[list, list]:
     return list(chain.from_iterable(gold)), list(chain.from_iterable(pred))
 
 
-def label_metrics(field: str, gold: list, pred: list, names: list[str]) -> dict[str, float]:
-    """accuracy and macro-F1 over the label set (per token for tags)."""
-    g, p = flatten(field, gold, pred)
-    return {"accuracy": float(accuracy_score(g, p)),
-            "macro_f1": float(f1_score(g, p, labels=list(range(len(names))), average="macro", zero_division=0))}
-
-
 def bio(field: str, names: list[str]) -> bool:
     """A tag field in BIO form: entity-level scores apply (data/tags.py is read only for tags)."""
     if field != "tags":
@@ -47,7 +35,10 @@ def bio(field: str, names: list[str]) -> bool:
 
 
 def field_metrics(field: str, gold: list, pred: list, names: list[str]) -> dict[str, float]:
-    out = label_metrics(field, gold, pred, names)
+    """accuracy and macro-F1 (per token for tags); entity scores for BIO tags (seqeval, strict IOB2)."""
+    g, p = flatten(field, gold, pred)
+    out = {"accuracy": float(accuracy_score(g, p)),
+           "macro_f1": float(f1_score(g, p, labels=list(range(len(names))), average="macro", zero_division=0))}
     if bio(field, names):
         from .entities import entity_metrics  # BIO tags only: seqeval
         out.update(entity_metrics(gold, pred, names))
@@ -62,7 +53,7 @@ def exact_match(gold: dict, pred: dict) -> float:
 
 
 def compute(gold: dict, pred: dict, label_names: dict[str, list[str]]) -> dict[str, float]:
-    """{field: values} gold and predictions -> flat metrics (see the module docstring for the names)."""
+    """Flat metrics; a joint model's are prefixed intent_ and slot_, plus exact_match."""
     if len(label_names) == 1:
         (field, names), = label_names.items()
         return field_metrics(field, gold[field], pred[field], names)
@@ -81,8 +72,7 @@ def available(label_names: dict[str, list[str]]) -> list[str]:
 
 
 def check_select_metric(name: str, label_names: dict[str, list[str]]) -> str:
-    """The dev metric that picks best.pt: ``name`` if `compute` returns it for these label sets (else ConfigError
-    listing the ones it returns), or for ``auto`` the first of `AUTO` that it returns."""
+    """The dev metric that picks best.pt (train.select_metric) for these label sets."""
     return resolve_select_metric(name, available(label_names))
 
 
@@ -100,8 +90,7 @@ def resolve_select_metric(name: str, names: list[str]) -> str:
 
 
 def report(gold: dict, pred: dict, label_names: dict[str, list[str]]) -> str:
-    """Per-label precision/recall/F1 and the confusion matrix (rows gold, columns predicted) per field; for BIO
-    tags also seqeval's per-entity-type report (strict IOB2)."""
+    """Per field: per-label precision/recall/F1, the confusion matrix, and for BIO tags seqeval's per-type report."""
     parts = []
     for field, names in label_names.items():
         g, p = flatten(field, gold[field], pred[field])

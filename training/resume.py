@@ -1,17 +1,6 @@
-"""What a ``--resume`` (`training.trainer.resume_fit`) may change: what keeps the run's meaning (docs/rundir.md).
-Checked before anything is written.
-
-- `check`, with the config and last.pt: a setting may differ from last.pt's only if it is in `FREE` (where the data
-  is, how long to train, where and how fast), or in `AT_EPOCH_START` when the run stopped between two epochs;
-  a run stopped mid-epoch resumes with as many processes. last.pt must agree with the run's config.yaml and best.pt
-  (a checkpoint copied from another run is refused).
-- `check_vocabs`, once the data is read: a resume must find the words and labels its last.pt was trained on;
-  `restore` then puts the new run where last.pt stood.
-
-Every other setting is fixed: ``data.*`` and ``model.*`` make another model on other data; ``train.lr``,
-``train.weight_decay`` live in last.pt's optimizer state and ``train.lr_decay``, ``train.lr_patience`` in its
-schedule's (a new value would be silently ignored); ``train.select_metric`` would compare a new metric with the old
-one's best score; ``train.clip_norm`` is part of the recipe.
+"""What a ``--resume`` (`training.trainer.resume_fit`) may change, and what keeps the run's meaning: the rules and
+their reasons are docs/rundir.md's. `check` runs before anything is written, `check_vocabs` once the data is read,
+and `restore` puts the new run where last.pt stood.
 """
 from __future__ import annotations
 
@@ -30,8 +19,8 @@ SECTIONS = ("data", "model", "train")
 
 
 def check(run_dir: Path, cfg: dict, last: dict, world_size: int) -> None:
-    """Refuse a resume of ``run_dir`` from ``last`` (last.pt's dict) with ``cfg`` (the config dict with the
-    overrides) if it changes what the run means, or if ``last`` is not the run's. Writes nothing."""
+    """Refuse a resume from ``last`` (last.pt's dict) with ``cfg`` (the config dict, overrides applied) if it changes
+    what the run means, or if ``last`` is not the run's."""
     mid_epoch = last["progress"]["batch"] > 0
     for key in _differing(cfg, last["config"]):
         if key in FREE or (key in AT_EPOCH_START and not mid_epoch):
@@ -48,8 +37,7 @@ def check(run_dir: Path, cfg: dict, last: dict, world_size: int) -> None:
 
 
 def check_vocabs(run_dir: Path, vocabs, resume: dict) -> None:
-    """The vocabularies built from the data now must be those of last.pt (else its ids would mean other words
-    and labels, or point past the model's outputs)."""
+    """The data's vocabularies must be last.pt's (else its ids would mean other words and labels)."""
     now = vocabs.to_dict()
     for key in ("labels", "words", "chars"):
         if now[key] != resume[key]:
@@ -58,8 +46,7 @@ def check_vocabs(run_dir: Path, vocabs, resume: dict) -> None:
 
 
 def restore(t, resume: dict) -> None:
-    """The `training.setup.Trainer` ``t`` at last.pt's weights, optimizer, lr schedule, progress and this process's
-    RNG states."""
+    """The `training.setup.Trainer` ``t`` at last.pt's weights, optimizer, lr schedule, progress and RNG states."""
     load_weights(t.model, resume["model"], t.run_dir / "last.pt")
     try:
         t.optimizer.load_state_dict(resume["optimizer"])
@@ -98,8 +85,7 @@ def _check_belongs(run_dir: Path, last: dict) -> None:
 
 
 def _differing(a: dict, b: dict, sections: tuple[str, ...] = SECTIONS) -> list[str]:
-    """The keys ("section.key") whose values differ between config dicts a and b, data first. A key only one of
-    them has is a setting added since the other was saved (it takes its default there): not a difference."""
+    """The keys ("section.key") whose values differ between config dicts a and b (a key only one has is not)."""
     keys = []
     for section in sections:
         x, y = a.get(section) or {}, b.get(section) or {}

@@ -27,9 +27,13 @@ def check(run_dir: Path, resuming: bool, overwrite: bool) -> None:
     """Refuse ``run_dir`` if another training holds it, if a file of the run there is a symbolic link, or if it
     holds something (unless ``overwrite`` and it is a run, or ``resuming``). Writes nothing."""
     release(run_dir)  # a lock this process still holds comes from a training that raised (one at a time)
-    if (pid := _holder(run_dir)) is not None:
-        raise RunDirError(f"{run_dir}: another training is using it (pid {pid}); wait for it to end, or choose "
-                          f"another --run-dir")
+    try:
+        fd = os.open(run_dir / LOCK, os.O_RDONLY | os.O_NOFOLLOW)
+    except OSError:  # none, not a directory, or a link (refused by `_check_contents`)
+        pass
+    else:
+        _lock(run_dir, fd, fcntl.LOCK_SH)
+        os.close(fd)  # drops the shared lock just taken
     if run_dir.exists() and not run_dir.is_dir():
         raise RunDirError(f"{run_dir}: exists and is not a directory")
     _check_contents(run_dir, resuming, overwrite)
@@ -37,19 +41,14 @@ def check(run_dir: Path, resuming: bool, overwrite: bool) -> None:
 
 def claim(run_dir: Path, resuming: bool, overwrite: bool) -> None:
     """Create and lock ``run_dir`` for this training; remove killed saves' temporary files (and with
-    ``overwrite`` the previous run's files). Raises RunDirError if it cannot be created or another holds it."""
+    ``overwrite`` the previous run's files)."""
     release(run_dir)  # a lock this process still holds comes from a training that raised (one at a time)
     try:
         run_dir.mkdir(parents=True, exist_ok=True)
         fd = os.open(run_dir / LOCK, os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW, 0o644)  # a link: ELOOP, not its target
     except OSError as e:
         raise RunDirError(f"{run_dir}: cannot create the run directory or its lock file: {e.strerror}") from None
-    try:
-        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-    except BlockingIOError:
-        os.close(fd)
-        raise RunDirError(f"{run_dir}: another training is using it (pid {_read_pid(run_dir)}); wait for it to "
-                          f"end, or choose another --run-dir") from None
+    _lock(run_dir, fd, fcntl.LOCK_EX)
     _held[run_dir.resolve()] = fd
     _check_contents(run_dir, resuming, overwrite)  # again, under the lock: another training may have ended here
     os.ftruncate(fd, 0)
@@ -63,8 +62,7 @@ def claim(run_dir: Path, resuming: bool, overwrite: bool) -> None:
 
 
 def write_text(path: Path, text: str) -> None:
-    """``path``'s new content, written atomically (a link at ``path`` is replaced, its target untouched); an
-    OSError (disk full, read-only directory) names the path."""
+    """``path``'s new content, written atomically (`training.checkpoint.write_atomic`)."""
     write_atomic(path, lambda f: f.write(text.encode()))
 
 
@@ -94,46 +92,36 @@ def own_entries(run_dir: Path) -> list[Path]:
                   or _is_projector_step(p))
 
 
-def _holder(run_dir: Path) -> str | None:
-    """The pid written in the lock file if another process holds the lock, else None."""
+def _lock(run_dir: Path, fd: int, kind: int) -> None:
+    """flock ``fd`` (the lock file's), or close it and refuse: another process holds it."""
     try:
-        fd = os.open(run_dir / LOCK, os.O_RDONLY | os.O_NOFOLLOW)
-    except OSError:  # none, not a directory, or a link (refused by `_refuse_links`)
-        return None
-    try:
-        fcntl.flock(fd, fcntl.LOCK_SH | fcntl.LOCK_NB)
-        return None
+        fcntl.flock(fd, kind | fcntl.LOCK_NB)
     except BlockingIOError:
-        return _read_pid(run_dir)
-    finally:
-        os.close(fd)  # also drops the shared lock just taken
-
-
-def _read_pid(run_dir: Path) -> str:
-    try:
-        return (run_dir / LOCK).read_text().strip() or "unknown"
-    except OSError:
-        return "unknown"
+        os.close(fd)
+        try:
+            pid = (run_dir / LOCK).read_text().strip() or "unknown"
+        except OSError:
+            pid = "unknown"
+        raise RunDirError(f"{run_dir}: another training is using it (pid {pid}); wait for it to end, or choose "
+                          f"another --run-dir") from None
 
 
 def _check_contents(run_dir: Path, resuming: bool, overwrite: bool) -> None:
-    _refuse_links(run_dir)
-    if overwrite:
-        _check_replaceable(run_dir)
-    elif not resuming:
-        _check_unused(run_dir)
-
-
-def _refuse_links(run_dir: Path) -> None:
-    """A file the run writes (or --overwrite removes) must not be a symbolic link: it would be written through."""
+    """No file the run writes (or --overwrite removes) may be a symbolic link: it would be written through."""
     own = own_entries(run_dir)
     steps = [p for p in own if p.is_dir() and not p.is_symlink()]
-    links = [p for p in own + [q for s in steps for q in s.rglob("*")] if p.is_symlink()]
-    if links:
+    if links := [p for p in own + [q for s in steps for q in s.rglob("*")] if p.is_symlink()]:
         names = ", ".join(str(p.relative_to(run_dir)) for p in links)
         raise RunDirError(f"{run_dir}: {names}: a symbolic link where the run writes its files; the program "
                           f"never writes through links, outside its run dir: remove the link (or put a copy of the "
                           f"file it points to in its place), or choose another --run-dir")
+    if overwrite:  # it replaces a run: a directory without one, but with files, is the user's
+        if run_dir.is_dir() and not is_run(run_dir) and (found := sorted(p.name for p in run_dir.iterdir())):
+            raise RunDirError(f"{run_dir}: --overwrite replaces a run of train.py, and this folder holds none (no "
+                              f".lock), only other files ({_some(found)}): nothing of it is removed; choose another "
+                              f"--run-dir (a new or empty folder)")
+    elif not resuming:
+        _check_unused(run_dir)
 
 
 def _check_unused(run_dir: Path) -> None:
@@ -159,14 +147,6 @@ def _check_unused(run_dir: Path) -> None:
                       f"--run-dir")
 
 
-def _check_replaceable(run_dir: Path) -> None:
-    """--overwrite replaces a run: a directory without one, but with files, is the user's and is refused."""
-    if run_dir.is_dir() and not is_run(run_dir) and (found := sorted(p.name for p in run_dir.iterdir())):
-        raise RunDirError(f"{run_dir}: --overwrite replaces a run of train.py, and this folder holds none (no "
-                          f".lock), only other files ({_some(found)}): nothing of it is removed; choose another "
-                          f"--run-dir (a new or empty folder)")
-
-
 def _some(names: list[str]) -> str:
     return ", ".join(names[:5]) + (", ..." if len(names) > 5 else "")
 
@@ -183,21 +163,14 @@ def _is_projector_step(p: Path) -> bool:
 
 def _remove_run_files(run_dir: Path) -> int:
     """Delete what a training writes (`own_entries` but the lock); in a projector folder only its two files (the
-    folder goes if that empties it). Other files stay."""
-    removed = 0
-    for p in own_entries(run_dir):
-        if p.name == LOCK:
-            continue
-        if _is_projector_step(p) and not p.is_symlink():
-            inner = p / PROJECTOR[0]
-            for f in (inner / name for name in PROJECTOR[1]):
-                if f.is_file():
-                    f.unlink()
-                    removed += 1
-            for d in (inner, p):
-                if not any(d.iterdir()):
-                    d.rmdir()
-        else:
-            p.unlink()
-            removed += 1
-    return removed
+    folder goes if that empties it)."""
+    own = [p for p in own_entries(run_dir) if p.name != LOCK]
+    steps = [p for p in own if _is_projector_step(p) and not p.is_symlink()]
+    inner = [s / PROJECTOR[0] / name for s in steps for name in PROJECTOR[1]]
+    files = [p for p in own if p not in steps] + [f for f in inner if f.is_file()]
+    for f in files:
+        f.unlink()
+    for d in (d for s in steps for d in (s / PROJECTOR[0], s)):
+        if not any(d.iterdir()):
+            d.rmdir()
+    return len(files)

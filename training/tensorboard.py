@@ -14,9 +14,8 @@ from . import metrics  # noqa: E402
 
 
 def log_label_scores(writer, gold: dict, pred: dict, label_names: dict[str, list[str]], step: int) -> None:
-    """Per label field: per-label F1 (token-level for tags), per-entity-type F1 for BIO tags (seqeval strict),
-    and for sentence labels the confusion matrix as a figure. Label sets over MAX_CONFUSION get no per-label
-    curves or figure (too many to read)."""
+    """Per field: per-label F1 (per token for tags; none over MAX_CONFUSION labels), per-entity-type F1 for BIO tags,
+    and for sentence labels the confusion matrix as a figure."""
     for field, names in label_names.items():
         prefix = "" if len(label_names) == 1 else f"{field}/"
         g, p = metrics.flatten(field, gold[field], pred[field])
@@ -49,9 +48,7 @@ def confusion_figure(cm, label_names: list[str]):
 
 
 def log_examples(writer, model, examples: list[dict], label_names: dict[str, list[str]], step: int, device) -> None:
-    """A few dev sentences with gold and predicted labels, as a markdown table (errors in bold).
-
-    ``examples`` are rows of a numericalised split (tokens, input columns, tag_ids/label_ids)."""
+    """A few dev sentences (rows of a numericalised split) with gold and predicted labels, errors in bold."""
     model.eval()
     pred = model.predict(collate(examples).to(device))
     rows = ["| sentence | gold | predicted |", "|---|---|---|"]

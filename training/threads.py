@@ -1,10 +1,6 @@
-"""CPU threads: chosen by the run's config (``train.threads``), never inherited from the environment.
-
-Import this module before anything imports torch (every entry point does, first): it sets OpenMP's wait policy to
-PASSIVE, which libgomp reads once, when torch loads it (idle threads that spin beside a busy process ran several
-times slower: docs/speed.md); an explicit OMP_WAIT_POLICY in the environment is kept. ``train.threads: auto`` is a
-fixed rule, not a probe at run time: one intra-op thread (faster than two for every size measured, docs/speed.md).
-The thread count changes the arithmetic, so fixing it gives a config the same numbers whatever OMP_NUM_THREADS says.
+"""CPU threads: chosen by the run's config (``train.threads``), never inherited from the environment (they change
+the arithmetic). Import this module before anything imports torch: it sets OpenMP's wait policy to PASSIVE, which
+libgomp reads once, when torch loads it (an explicit OMP_WAIT_POLICY is kept). The measurements: docs/speed.md.
 """
 from __future__ import annotations
 
@@ -14,11 +10,11 @@ os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")  # must precede `import torc
 
 import torch  # noqa: E402
 
-AUTO = 1  # threads for train.threads=auto (see the module docstring)
+AUTO = 1  # train.threads=auto: a fixed rule, one thread (faster than two for every size measured)
 
 
 def resolve(threads: int | str) -> int:
-    """``train.threads`` -> a thread count: ``"auto"`` -> AUTO, a number >= 1 -> itself."""
+    """``train.threads`` -> a thread count."""
     if threads == "auto":
         return AUTO
     if isinstance(threads, int) and threads >= 1:

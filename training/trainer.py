@@ -1,10 +1,8 @@
 """A training run from start to end: `fit(cfg, run_dir)` (train.py is its command line; scripts call it too).
 
-    setup    training/setup.py: threads, device, processes, run-dir checks, seed, data + vocabularies, model,
-             optimizer, schedule (a resumed run: weights, optimizer, schedule, progress and RNG states from last.pt)
-    epochs   `fit`'s loop: train one epoch -> dev score -> best.pt if it is the best -> last.pt, until the recipe
-             says stop (`training.loop.stop_reason`: epochs, early stopping, caps); SIGINT/SIGTERM: last.pt, stop
-    finish   best.pt on dev and test -> metrics.json, report_*.txt, TensorBoard's projector and HParams tab
+setup (training/setup.py) -> each epoch: train, dev score, best.pt if it is the best, last.pt, until
+`training.loop.stop_reason` says stop (SIGINT/SIGTERM: last.pt, stop) -> best.pt on dev and test: metrics.json,
+report_*.txt, TensorBoard's projector and HParams tab.
 """
 from __future__ import annotations
 
@@ -13,19 +11,16 @@ import signal
 from pathlib import Path
 
 from errors import Diverged, NothingLearned
-from . import metrics, rundir, tensorboard
+from . import metrics, rundir, tensorboard, threads
 from .checkpoint import RESUME_KEYS, load_checkpoint
 from .config import Config, load_config, saved_config, to_dict
 from .loop import clock, finished, gold_and_predicted, record_dev_score, stop_reason, train_one_epoch
 from .setup import Trainer, setup
 
-NUM_EXAMPLES = 5  # dev sentences shown with their predictions in TensorBoard
-
 
 def fit(cfg: Config, run_dir: str | Path, resume: dict | None = None, overwrite: bool = False) -> dict:
-    """Train a model on cfg in run_dir: the final metrics (metrics.json), or {"interrupted": signal number} if
-    SIGINT/SIGTERM stopped it (last.pt saved). ``resume``: last.pt's dict, to continue that run; ``overwrite``:
-    replace the run already in run_dir. Raises NothingLearned (best dev score 0) and Diverged (loss not finite)."""
+    """Train cfg's model in run_dir: the final metrics (metrics.json), or {"interrupted": signal number} (last.pt
+    saved). ``resume``: last.pt's dict, to continue that run. Raises NothingLearned and Diverged."""
     t = setup(cfg, run_dir, resume, overwrite)
     with t.group.stop_on_signal() as stop:
         while not finished(t.progress, cfg.train):
@@ -80,8 +75,7 @@ def evaluate_dev(t: Trainer, stats: dict) -> float:
     t.writer.add_scalar("train/lr", t.optimizer.param_groups[0]["lr"], step)
     t.writer.add_scalar("train/epoch", t.progress.epoch, step)
     tensorboard.log_label_scores(t.writer, gold, pred, label_names, step)
-    examples = [t.data["validation"][i] for i in range(min(NUM_EXAMPLES, len(t.data["validation"])))]
-    tensorboard.log_examples(t.writer, t.model, examples, label_names, step, t.device)
+    tensorboard.log_examples(t.writer, t.model, t.examples, label_names, step, t.device)
     return dev[t.metric]
 
 
@@ -95,7 +89,8 @@ def finish(t: Trainer) -> dict:
     for split in ("validation", "test"):
         results.update(evaluate_split(t, split))
     results.update(train_seconds=t.progress.seconds, eval_seconds=t.progress.eval_seconds,
-                   save_seconds=t.progress.save_seconds, epochs=t.progress.epoch - 1, threads=t.num_threads)
+                   save_seconds=t.progress.save_seconds, epochs=t.progress.epoch - 1,
+                   threads=threads.resolve(t.cfg.train.threads))
     tensorboard.log_embeddings(t.writer, t.model, t.vocabs.words, t.progress.step)
     tensorboard.log_hparams(t.writer, to_dict(t.cfg), results)
     t.writer.close()
@@ -115,11 +110,11 @@ def finish(t: Trainer) -> dict:
 
 def evaluate_split(t: Trainer, split: str) -> dict:
     """{"dev/accuracy": ..., ...} for the current weights; report_dev.txt / report_test.txt beside metrics.json."""
-    name = "dev" if split == "validation" else split
+    name, label_names = "dev" if split == "validation" else split, t.vocabs.scored_names()
     gold, pred = t.group.gather(*gold_and_predicted(t.model, t.loaders[split], t.device))
     if t.group.is_main:
-        rundir.write_text(t.run_dir / f"report_{name}.txt", metrics.report(gold, pred, t.vocabs.scored_names()))
-    return {f"{name}/{k}": v for k, v in metrics.compute(gold, pred, t.vocabs.scored_names()).items()}
+        rundir.write_text(t.run_dir / f"report_{name}.txt", metrics.report(gold, pred, label_names))
+    return {f"{name}/{k}": v for k, v in metrics.compute(gold, pred, label_names).items()}
 
 
 def interrupted(t: Trainer, signum: int, trained: bool = False) -> dict:
