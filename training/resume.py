@@ -29,7 +29,7 @@ def check(run_dir: Path, cfg: dict, last: dict, world_size: int) -> None:
         now, then = cfg[section].get(name), last["config"][section].get(name)
         raise RunDirError(f"--resume {run_dir}: {key} is {now!r} here but {then!r} in its last.pt; {_why(key)}: "
                           f"start a new run for this")
-    saved = last["progress"].get("world_size", 1)
+    saved = last["progress"]["world_size"]
     if mid_epoch and saved != world_size:
         raise RunDirError(f"--resume {run_dir}: it stopped mid-epoch with {saved} process(es), this is {world_size}; "
                           f"resume it with torchrun --nproc_per_node={saved} (a step takes one batch per process)")
@@ -52,7 +52,7 @@ def restore(t, resume: dict) -> None:
         t.optimizer.load_state_dict(resume["optimizer"])
     except (ValueError, KeyError) as e:
         raise CheckpointError(f"{t.run_dir / 'last.pt'}: its optimizer state does not fit the model ({e})") from None
-    if t.scheduler is not None and resume.get("scheduler"):
+    if t.scheduler is not None:  # then last.pt has one: train.lr_decay is fixed
         t.scheduler.load_state_dict(resume["scheduler"])
     t.progress = Progress(**resume["progress"])
     set_rng_state(t.group.own_rng_state(resume["rng"]))

@@ -1,9 +1,6 @@
 """A run directory belongs to one run, and the program writes only its own files there (the rules: docs/rundir.md).
-
 `check` refuses one before any work, writing nothing; `claim` creates and locks it when the work starts
-(``fcntl.flock`` on RUN_DIR/.lock, which holds the pid: the kernel drops the lock however the process ends);
-`write_text` writes atomically. A ``--resume``'s own checks are `training.resume`'s.
-"""
+(``fcntl.flock`` on RUN_DIR/.lock, which holds the pid: the kernel drops the lock however the process ends)."""
 from __future__ import annotations
 
 import fcntl
