@@ -161,8 +161,7 @@ def _check_finite(bad_step: torch.Tensor, progress: Progress) -> None:
 
 @torch.no_grad()
 def gold_and_predicted(model, loader, device) -> tuple[dict, dict]:
-    """Gold and predicted label ids over a loader, per field: {"tags": [[id, ...], ...]} and/or {"label": [id, ...]}
-    (predictions may carry more, e.g. "probability")."""
+    """Gold and predicted label ids per field: {"tags": [[id, ...], ...]} and/or {"label": [id, ...]} (pred: more)."""
     model.eval()
     gold, pred = {}, {}
     for batch in loader:

@@ -159,8 +159,7 @@ def _is_projector_step(p: Path) -> bool:
 
 
 def _remove_run_files(run_dir: Path) -> int:
-    """Delete what a training writes (`own_entries` but the lock); in a projector folder only its two files (the
-    folder goes if that empties it)."""
+    """Delete what a training wrote (`own_entries` but the lock; of a projector folder only its two files)."""
     own = [p for p in own_entries(run_dir) if p.name != LOCK]
     steps = [p for p in own if _is_projector_step(p) and not p.is_symlink()]
     inner = [s / PROJECTOR[0] / name for s in steps for name in PROJECTOR[1]]

@@ -109,9 +109,8 @@ def set_seed(seed: int) -> None:
 
 
 def _data(cfg: Config, resume: dict | None, run_dir: Path, group: Single) -> tuple[dict, Vocabs, object]:
-    """Datasets and vocabularies (rank 0 fills the datasets cache and downloads, the others then read it), and a new
-    run's pretrained vectors (`data.vector_sources`). model.vectors_vocab: the vectors' first words join the
-    vocabulary, frozen (a resumed run takes them from its last.pt, and must find its vocabularies)."""
+    """Datasets, vocabularies (with model.vectors_vocab the vectors' first words, frozen) and a new run's pretrained
+    vectors; rank 0 fills the datasets cache first. A resumed run's frozen words and vocabularies are last.pt's."""
     vectors, frozen = None, []
     with group.main_first():
         if resume and (n := resume["words"].get("frozen", 0)):
@@ -139,9 +138,8 @@ def _loaders(cfg: Config, dd: dict, device: torch.device, group: Single) -> dict
         return make_loader(ds, size, shuffle, seed, pin_memory=device.type == "cuda",
                            num_workers=cfg.train.num_workers if shuffle else 0, **shard)
 
-    loaders = {"train": make(dd["train"], cfg.train.batch_size, True, cfg.train.seed)}
-    loaders.update({s: make(dd[s], EVAL_BATCH_SIZE, False, 0) for s in ("validation", "test")})
-    return loaders
+    return {"train": make(dd["train"], cfg.train.batch_size, True, cfg.train.seed),
+            **{s: make(dd[s], EVAL_BATCH_SIZE, False, 0) for s in ("validation", "test")}}
 
 
 def _class_weights(cfg: Config, train, label_names: dict) -> torch.Tensor | None:
@@ -154,8 +152,7 @@ def _class_weights(cfg: Config, train, label_names: dict) -> torch.Tensor | None
 
 
 def _init_embeddings(t: Trainer, vectors) -> None:
-    """A new run's word embeddings from pretrained vectors, if the config names some; their coverage printed and
-    logged."""
+    """A new run's word embeddings from the pretrained vectors, if any; their coverage printed and logged."""
     if vectors:
         from data.vectors import load_vectors
         encoder = t.model.encoder
