@@ -22,7 +22,7 @@ def check_device(name: str, setting: str = "train.device", instead: str = "auto 
     """``name`` resolved, if this machine has that device (a saved run loads anywhere) and, for ``amp``
     (train.amp), bf16 support there."""
     try:
-        device = torch.device("cpu" if name == "auto" else name)
+        device = resolve_device(name)
     except RuntimeError:
         raise ConfigError(f"{setting}={name}: not a device (cpu, cuda, cuda:N)") from None
     if device.type == "cuda" and not torch.cuda.is_available():
@@ -30,7 +30,6 @@ def check_device(name: str, setting: str = "train.device", instead: str = "auto 
                           f"use {setting}={instead}")
     if device.type == "cuda" and device.index is not None and device.index >= torch.cuda.device_count():
         raise ConfigError(f"{setting}={name}: this machine has {torch.cuda.device_count()} CUDA device(s)")
-    device = resolve_device(name)
     if amp and not bf16_supported(device):
         raise ConfigError(f"train.amp=true: this CPU has no bf16 support (torch finds "
                           f"{torch.backends.cpu.get_cpu_capability()}); set train.amp=false")
