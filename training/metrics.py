@@ -9,6 +9,7 @@ error everywhere and a class of its own (an id of -1, `data.vocab.UNSEEN_LABEL_I
 """
 from __future__ import annotations
 
+import importlib.util
 from itertools import chain
 
 from sklearn.metrics import accuracy_score, classification_report, confusion_matrix, f1_score
@@ -39,8 +40,8 @@ def label_metrics(field: str, gold: list, pred: list, names: list[str]) -> dict[
 
 
 def bio(field: str, names: list[str]) -> bool:
-    """A tag field in BIO form: entity-level scores apply (data/tags.py is read only for tags)."""
-    if field != "tags":
+    """A tag field in BIO form: entity-level scores apply (data/tags.py, the tagging task's, is read only for tags)."""
+    if field != "tags" or importlib.util.find_spec("data.tags") is None:  # a copy without the tagging task
         return False
     from data.tags import is_bio
     return is_bio(names)
