@@ -92,18 +92,14 @@ class DataConfig:
         fmt = setting(self, "format")
         reads = HUB_SETTINGS if self.hub_id is not None else layout(fmt).settings if fmt else SETTINGS
         for key in SETTINGS:
-            if key not in reads and _given(self, key):
+            value = getattr(self, key)  # given: other than its default (utf-8 by any name for the encoding)
+            given = codecs.lookup(value).name != "utf-8" if key == "encoding" else value != getattr(DataConfig, key)
+            if given and key not in reads:
                 raise ValueError(f"data.{key} is for format {' / '.join(readers_of(key))}, not "
                                  f"{'data.hub_id' if self.hub_id is not None else fmt}")
         if self.pretokenized is False and fmt is not None and layout(fmt).pretokenized:
             raise ValueError(f"data.pretokenized: false needs raw text (csv, tsv, jsonl, trec, class_files, "
                              f"class_folders); {fmt} files hold one token per field")
-
-
-def _given(cfg: DataConfig, key: str) -> bool:
-    """A layout setting the config sets to other than its default (utf-8 for the encoding)."""
-    value = getattr(cfg, key)
-    return codecs.lookup(value).name != "utf-8" if key == "encoding" else value != getattr(DataConfig, key)
 
 
 def require_data(cfg: DataConfig) -> DataConfig:
