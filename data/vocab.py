@@ -66,8 +66,7 @@ class Vocabs:
     training never saw; ids after the model's, so every metric scores them as classes never predicted."""
 
     def __init__(self, words: Vocab, labels: dict[str, Vocab], chars: Vocab | None = None):
-        unknown = set(labels) - set(LABEL_FIELDS)
-        if not labels or unknown:
+        if not labels or not set(labels) <= set(LABEL_FIELDS):
             raise ValueError(f"label fields must be among {LABEL_FIELDS}, got {sorted(labels)}")
         self.words, self.labels, self.chars = words, dict(labels), chars
         self.unseen: dict[str, list[str]] = {}
