@@ -50,17 +50,13 @@ def csv_records(path: Path, lines: Iterator[str], delimiter: str, quoting: int) 
     """(first line, last line, fields) of each record (a quoted field may hold line breaks), fields of any size;
     csv's errors name the line where their record starts."""
     old = csv.field_size_limit(FIELD_SIZE_LIMIT)
+    reader, first = csv.reader(lines, delimiter=delimiter, quoting=quoting), 1
     try:
-        reader, first = csv.reader(lines, delimiter=delimiter, quoting=quoting), 1
-        while True:
-            try:
-                row = next(reader)
-            except StopIteration:
-                return
-            except csv.Error as e:
-                raise DataFormatError(path, first, f"{e} (in the record starting on this line)") from None
+        for row in reader:
             yield first, reader.line_num, row
             first = reader.line_num + 1
+    except csv.Error as e:
+        raise DataFormatError(path, first, f"{e} (in the record starting on this line)") from None
     finally:
         csv.field_size_limit(old)
 
