@@ -1,8 +1,6 @@
-"""The data settings (`DataConfig`) and what follows from them: the preset that fills a named dataset's gaps, the
-task, and how text is split into tokens. Your own files (``data.format``, ``data.train_file`` and ``test_file`` or
-``test_fraction``) take no preset, and ``data.name`` only labels them in messages; a named public dataset
-(``data.name`` without ``data.format``: data/named.py) is a preset of exactly these settings, read from the data
-root, any of which the config overrides; or ``data.hub_id`` and ``data.task`` (data/hub.py).
+"""The data settings (`DataConfig`) and what follows from them: the task, how text is split into tokens, and for a
+named public dataset (``data.name`` without ``data.format``: data/named.py) the preset that fills what the config
+leaves unset. Your own files (``data.format``) or ``data.hub_id`` (data/hub.py) take no preset.
 """
 from __future__ import annotations
 
@@ -22,19 +20,14 @@ WHICH_DATA = ("set data.name to a named dataset (atis, conll2003, sst2, trec, ud
 
 @dataclass
 class DataConfig:
-    name: Optional[str] = None            # a named dataset (data/named.py), read with its preset; with data.format or
-                                          # data.hub_id (your own data) only a label for messages
-    root: Optional[str] = None            # folder of the named datasets; None: $RNN_DATA_ROOT, else ../shared/data,
-                                          # else the download cache ($RNN_DATA_CACHE; ~/.cache/rnn-template/data)
+    name: Optional[str] = None            # a named dataset (data/named.py); with data.format or data.hub_id a label
+    root: Optional[str] = None            # folder of the named datasets (None: docs/data.md, "Getting the data")
     download: bool = False                # fetch a missing named dataset (and named model.vectors) from its source
-    format: Optional[str] = None          # conllu | columns | seq_in_out | csv | tsv | jsonl | trec | class_files |
-                                          # class_folders (data/formats/); None: the preset's
+    format: Optional[str] = None          # a layout of data/formats/ (csv, conllu, ...); None: the preset's
     train_file: Optional[str] = None      # your files: absolute, or relative to data.root if set, else to the cwd
     validation_file: Optional[str] = None  # None: dev_fraction of train is held out
-    test_file: Optional[str] = None       # (seq_in_out: a folder holding seq.in, seq.out, label; class_files,
-                                          # class_folders: a folder with one file / folder per class)
-    test_fraction: Optional[float] = None  # no test file: this fraction of train_file is the test split (and
-                                           # dev_fraction of it the dev split), stratified by label, fixed seed
+    test_file: Optional[str] = None       # (seq_in_out, class_files, class_folders: a folder)
+    test_fraction: Optional[float] = None  # no test file: this fraction of train_file is test (data/splits.py)
     encoding: str = "utf-8"               # of the files (strict); e.g. utf-8-sig, cp1252, latin-1, utf-16
     classes: Optional[list[str]] = None   # class_files / class_folders: read only these classes (None: all)
     token_column: Optional[str] = None    # columns: 0-based index, negative from the end (default 0)
@@ -42,22 +35,16 @@ class DataConfig:
     text_column: Optional[str] = None     # csv/tsv/jsonl: header name or key, or 0-based index (default text / 0)
     label_column: Optional[str] = None    # csv/tsv/jsonl: header name or key, or 0-based index (default label / 1)
     header: bool = True                   # csv/tsv: the first row names the columns
-    pretokenized: Optional[bool] = None   # text is tokens split by spaces (kept as they are); None: the preset's, else
-                                          # true for conllu/columns/seq_in_out, false (raw text) otherwise
-    tokenizer: Optional[str] = None       # raw text -> tokens (data.text): whitespace | ptb | ptb_lower | ptb_straight;
-                                          # None: the preset's, else whitespace if pretokenized, else ptb
-    tag_scheme: Optional[str] = None      # iob1: convert IOB1 tags to IOB2 while reading (conllu, columns,
-                                          # seq_in_out); iob2 (default): keep. BIO tags must then be valid IOB2
+    pretokenized: Optional[bool] = None   # text is tokens split by spaces; None: the preset's, else the layout's
+    tokenizer: Optional[str] = None       # raw text -> tokens (data/text.py); None: the preset's, else ptb for raw text
+    tag_scheme: Optional[str] = None      # iob1: convert IOB1 tags to IOB2 while reading; iob2 (default): keep
     fine_labels: bool = False             # TREC: the 50-way fine label instead of the 6-way coarse one
     lowercase: bool = False               # lower-case tokens for the word vocabulary (chars keep the spelling)
     min_freq: int = 1                     # words seen fewer times in train become <unk>
     dev_fraction: float = 0.1             # held out from train when a dataset has no dev split (TREC, SST-2)
-    dev_sentences: bool = False           # phrase-level train (SST-2: every phrase of each sentence): the held-out
-                                          # dev split is dev_fraction of the whole sentences instead of random rows,
-                                          # and train drops the phrases found only in them (data/sentence_split.py)
+    dev_sentences: bool = False           # phrase-level train (SST-2): dev of whole sentences (data/sentence_split.py)
     limit: Optional[int] = None           # keep only the first `limit` examples of each split (tests, smoke runs)
-    hub_id: Optional[str] = None          # a `datasets.load_dataset` path instead of a format: a Hub id, a local
-                                          # folder, or a builder (parquet, csv, json) reading data.*_file
+    hub_id: Optional[str] = None          # a `datasets.load_dataset` path instead of a format (data/hub.py)
     hub_config: Optional[str] = None      # hub_id's configuration name (e.g. sst2 of nyu-mll/glue)
     task: Optional[str] = None            # with hub_id: tagging | classification | joint (which columns to read)
 
@@ -104,19 +91,15 @@ class DataConfig:
             raise ValueError(f"data.tag_scheme must be one of {TAG_SCHEMES}, got {self.tag_scheme!r}")
         fmt = setting(self, "format")
         reads = HUB_SETTINGS if self.hub_id is not None else layout(fmt).settings if fmt else SETTINGS
-        for key in set(SETTINGS) - set(reads):
-            if _given(self, key):
+        for key in SETTINGS:
+            value = getattr(self, key)  # given: other than its default (utf-8 by any name for the encoding)
+            given = codecs.lookup(value).name != "utf-8" if key == "encoding" else value != getattr(DataConfig, key)
+            if given and key not in reads:
                 raise ValueError(f"data.{key} is for format {' / '.join(readers_of(key))}, not "
                                  f"{'data.hub_id' if self.hub_id is not None else fmt}")
         if self.pretokenized is False and fmt is not None and layout(fmt).pretokenized:
             raise ValueError(f"data.pretokenized: false needs raw text (csv, tsv, jsonl, trec, class_files, "
                              f"class_folders); {fmt} files hold one token per field")
-
-
-def _given(cfg: DataConfig, key: str) -> bool:
-    """A layout setting the config sets to other than its default (utf-8 for the encoding)."""
-    value, default = getattr(cfg, key), next(f.default for f in dataclasses.fields(cfg) if f.name == key)
-    return codecs.lookup(value).name != "utf-8" if key == "encoding" else value != default
 
 
 def require_data(cfg: DataConfig) -> DataConfig:
@@ -132,8 +115,7 @@ def is_named(cfg: DataConfig) -> bool:
 
 
 def preset(name: str) -> dict | None:
-    """The named dataset's settings (data/named.py, a part: a copy of the template may leave it out); None if no
-    dataset has that name."""
+    """The named dataset's settings (data/named.py, a part); None if no dataset has that name."""
     return needs_part("data.named", f"data.name={name}").DATASETS.get(name)
 
 
@@ -156,7 +138,7 @@ def task_of(cfg: DataConfig) -> str:
 
 
 def pretokenized(cfg: DataConfig) -> bool:
-    """Whether the files' text is kept as whitespace-separated tokens (else it is raw: `tokenizer_of` splits it)."""
+    """The files' text is whitespace-separated tokens, kept as they are (else raw: `tokenizer_of` splits it)."""
     value = setting(cfg, "pretokenized")
     return value if value is not None else cfg.hub_id is None and layout(setting(cfg, "format")).pretokenized
 

@@ -1,8 +1,6 @@
-"""Strings -> ids: vocabularies from the training split, and the numericalised columns a batch is made of.
-
-Columns added to every split: ``ids`` (word ids), ``length``, ``chars`` (one list of character ids per word, only
-with a character vocabulary), ``tag_ids`` (one per token) and/or ``label_ids`` (one per sentence; a label never seen
-in training gets an id after the model's: ``Vocabs.unseen``).
+"""Strings -> ids: vocabularies from the training split (and the checks on them), and the columns a batch is made
+of: ``ids``, ``length``, ``chars`` (with a character vocabulary), ``tag_ids`` and/or ``label_ids`` (a label never
+seen in training gets an id after the model's: ``Vocabs.unseen``).
 """
 from __future__ import annotations
 
@@ -10,27 +8,51 @@ from typing import Sequence
 
 import datasets
 
+from errors import DataFormatError
 from .text import normalize
 from .vocab import LABEL_FIELDS, Vocab, Vocabs
 
 
 def build_vocabs(train: datasets.Dataset, min_freq: int, chars: bool = False, lowercase: bool = False,
                  frozen_words: Sequence[str] = ()) -> Vocabs:
-    """Words (PAD, UNK, then words seen >= min_freq times, lower-cased if asked, then ``frozen_words`` not among
-    them: pretrained vectors' words, `Vocab.with_frozen`), characters (of the words as written) if asked, one label
-    set per label field present in the data; all from train only (but the frozen words)."""
+    """Words (PAD, UNK, those seen >= min_freq times, lower-cased if asked, then pretrained vectors'
+    ``frozen_words``), characters (of the words as written) if asked, a label set per label field: from train."""
     tokens = train["tokens"]
-    words = Vocab.build((normalize(t, lowercase) for t in tokens), min_freq=min_freq)
-    if frozen_words:
-        words = words.with_frozen(frozen_words)
-    labels = {}
-    for field in LABEL_FIELDS:
-        if field in train.column_names:
-            values = train[field]
-            labels[field] = Vocab.build(values if field == "tags" else [[y] for y in values], specials=False)
+    words = Vocab.build((normalize(t, lowercase) for t in tokens), min_freq=min_freq).with_frozen(frozen_words)
+    labels = {field: Vocab.build(train[field] if field == "tags" else [[y] for y in train[field]], specials=False)
+              for field in LABEL_FIELDS if field in train.column_names}
     if chars:
         from .chars import build_char_vocab  # the char-CNN's only
     return Vocabs(words, labels, build_char_vocab(tokens) if chars else None)
+
+
+def check_train(vocabs: Vocabs, source: str, min_freq: int, limit: int | None = None) -> None:
+    """What would train silently wrong: a label field with one value (accuracy 1.0, nothing learnt), or only <pad>
+    and <unk> (every sentence reads the same). ``source`` names train, ``limit`` the data.limit that cut it."""
+    for field, vocab in vocabs.labels.items():
+        if len(vocab) < 2:
+            cut = f" in its first {limit} examples (data.limit)" if limit is not None else ""
+            raise DataFormatError(source, None, f"train has only one {field.removesuffix('s')}{cut}, {vocab.itos}: "
+                                                f"a model needs at least two classes to learn from")
+    if len(vocabs.words) <= 2:
+        raise DataFormatError(source, None, f"no word of train occurs data.min_freq={min_freq} times: every token "
+                                            f"would be <unk>")
+
+
+def unseen(dd, vocabs: Vocabs, splits: tuple[str, ...]) -> dict[str, list[str]]:
+    """Per label field, the labels of ``splits`` that are not the model's (sorted), each split's printed as a
+    warning: they count as errors in every metric (`Vocabs.unseen`)."""
+    found = {}
+    for field, vocab in vocabs.labels.items():
+        new = set()
+        for split in splits:
+            values = dd[split][field]
+            seen = {y for ys in values for y in ys} if field == "tags" else set(values)
+            if here := sorted(seen - set(vocab.itos)):
+                print(f"warning: {split} has {field} never seen in training (counted as errors): {here}")
+                new.update(here)
+        found[field] = sorted(new)
+    return found
 
 
 def encode_tokens(tokens: list[str], vocabs: Vocabs, lowercase: bool = False) -> dict:
@@ -44,8 +66,8 @@ def encode_tokens(tokens: list[str], vocabs: Vocabs, lowercase: bool = False) ->
 
 
 def numericalize(dd: datasets.DatasetDict, vocabs: Vocabs, lowercase: bool = False) -> datasets.DatasetDict:
-    """Add the input columns (`encode_tokens`) and one id column per label field to every split (labels by
-    `Vocabs.scored_names`: an unseen one has an id past the model's)."""
+    """Add the input columns (`encode_tokens`) and an id column per label field to every split (by
+    `Vocabs.scored_names`: an unseen label's id is past the model's)."""
     scored = {field: Vocab(names, specials=False) for field, names in vocabs.scored_names().items()}
 
     def encode(ex):

@@ -1,6 +1,5 @@
-"""Reading a data file line by line, for every layout (data/formats/): lines with their numbers, in any encoding
-(an invalid byte named with its line), blank-line separated blocks, and the check every reader shares (the tag
-readers' checks: data/tags.py)."""
+"""Reading a data file line by line, for every layout (data/formats/): numbered lines in any encoding (an invalid
+byte named with its line), blank-line separated blocks, and the check every reader shares."""
 from __future__ import annotations
 
 from pathlib import Path
@@ -26,8 +25,7 @@ def open_lines(path: Path, encoding: str = "utf-8", keepends: bool = False) -> I
 
 
 def decoded_lines(path: Path, encoding: str, keepends: bool) -> Iterator[tuple[int, str]]:
-    """`open_lines` for encodings whose newline is not the single byte 0x0A (UTF-16/32, a UTF-8 BOM): the whole
-    file decoded, then split at newlines; an invalid byte is reported with the line it falls on."""
+    """`open_lines` for the encodings whose newline is not the byte 0x0A: the whole file decoded, then split."""
     data = Path(path).read_bytes()
     try:
         text = data.decode(encoding)
@@ -44,8 +42,8 @@ def decoded_lines(path: Path, encoding: str, keepends: bool) -> Iterator[tuple[i
 
 
 def sentences(path: Path, comments: bool = False, encoding: str = "utf-8") -> Iterator[list[tuple[int, str]]]:
-    """Blank-line separated blocks of a column file, each a list of (line_no, line); ``#`` lines skipped if
-    ``comments`` (CoNLL-U; in other column files ``#`` can be a token)."""
+    """Blank-line separated blocks of (line_no, line); ``#`` lines skipped if ``comments`` (CoNLL-U; in other
+    column files ``#`` can be a token)."""
     block = []
     for line_no, line in open_lines(path, encoding):
         if not line.strip():

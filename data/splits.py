@@ -1,7 +1,6 @@
 """Held-out splits with a fixed seed (`SPLIT_SEED`, never the training seed: every run of a config sees the same dev
-and test examples): one labelled file (or one Hub split) -> train / validation / test (docs/data.md, "Held-out
-splits"). A dev split beside a test split: `hold_out_dev`, not stratified, as it always was (TREC and SST-2's
-results do not move); no test split (``data.test_fraction``): `split_one_file`, stratified by label.
+and test examples); docs/data.md, "Held-out splits". A dev split beside a test split is held out at random, as it
+always was (TREC and SST-2's results do not move); without a test split, `split_one_file` stratifies by label.
 """
 from __future__ import annotations
 
@@ -13,23 +12,13 @@ from sklearn.model_selection import train_test_split
 from errors import ConfigError
 from .config import DataConfig, describe, task_of
 
-
 SPLIT_SEED = 1234
-
-
-def hold_out_dev(train: datasets.Dataset, fraction: float) -> tuple[datasets.Dataset, datasets.Dataset]:
-    """The dev hold-out of a dataset that has a test split: (train, validation); the split TREC and SST-2 use."""
-    held = train.train_test_split(test_size=fraction, seed=SPLIT_SEED)
-    return held["train"], held["test"]
 
 
 def split_one_file(data: datasets.Dataset, test_fraction: float, dev_fraction: float | None, stratify: bool,
                    source: str) -> dict[str, datasets.Dataset]:
-    """{"train", "test"[, "validation"]} from one dataset: ``test_fraction`` (and ``dev_fraction`` unless None,
-    i.e. a dev file exists) of its examples held out, stratified by the ``label`` column if ``stratify``.
-
-    Each held-out split gets round(fraction * n) examples, at least one. ``source`` names the data in errors.
-    """
+    """{"train", "test"[, "validation"]} from one dataset: round(fraction * n) examples (at least one) held out for
+    test and, unless ``dev_fraction`` is None (a dev file exists), dev; stratified by label if ``stratify``."""
     n = len(data)
     sizes = {"test": max(1, round(test_fraction * n))}
     if dev_fraction is not None:
@@ -45,8 +34,8 @@ def split_one_file(data: datasets.Dataset, test_fraction: float, dev_fraction: f
         except ValueError as e:  # a label with one example, or fewer held-out examples than labels
             rare = sorted(label for label, count in Counter(y).items() if count < 2)
             raise ConfigError(f"{source}: cannot hold out a stratified {split} split of {size} of {len(rest)} "
-                             f"examples: {e}" + (f" (labels with one example: {rare}; drop them)" if rare else
-                                                 " (raise data.test_fraction / data.dev_fraction)")) from None
+                              f"examples: {e}" + (f" (labels with one example: {rare}; drop them)" if rare else
+                                                  " (raise data.test_fraction / data.dev_fraction)")) from None
     out = {"train": data.select(sorted(rest)), **{s: data.select(sorted(i)) for s, i in indices.items()}}
     how = "stratified by label" if stratify else "not stratified"
     print(f"{source}: held out test_fraction {test_fraction}"
@@ -57,7 +46,7 @@ def split_one_file(data: datasets.Dataset, test_fraction: float, dev_fraction: f
 
 def held_out(cfg: DataConfig, splits: dict) -> dict:
     """``splits`` ({split: Dataset}) with the missing test split (``data.test_fraction``) and dev split
-    (``data.dev_fraction``; whole sentences with ``data.dev_sentences``) held out of train, fixed seed."""
+    (``data.dev_fraction``; whole sentences with ``data.dev_sentences``) held out of train."""
     if "test" not in splits:
         if cfg.test_fraction is None:
             raise ConfigError(f"{describe(cfg)} has no test split: set data.test_file or data.test_fraction")
@@ -66,12 +55,13 @@ def held_out(cfg: DataConfig, splits: dict) -> dict:
                                      task_of(cfg) == "classification", describe(cfg)))
     elif cfg.test_fraction is not None:
         raise ConfigError(f"{describe(cfg)} has a test split: data.test_fraction is for data without one")
-    if "validation" not in splits:  # fixed seed: the same dev set whatever the training seed
+    if "validation" in splits:
         if cfg.dev_sentences:
-            from .sentence_split import hold_out_sentences as hold_out  # phrase-level train only (SST-2)
-        else:
-            hold_out = hold_out_dev
-        splits["train"], splits["validation"] = hold_out(splits["train"], cfg.dev_fraction)
+            raise ConfigError(f"data.dev_sentences holds dev out of train: {describe(cfg)} has a dev split")
     elif cfg.dev_sentences:
-        raise ConfigError(f"data.dev_sentences holds dev out of train: {describe(cfg)} has a dev split")
+        from .sentence_split import hold_out_sentences  # phrase-level train only (SST-2)
+        splits["train"], splits["validation"] = hold_out_sentences(splits["train"], cfg.dev_fraction)
+    else:
+        held = splits["train"].train_test_split(test_size=cfg.dev_fraction, seed=SPLIT_SEED)
+        splits["train"], splits["validation"] = held["train"], held["test"]
     return splits

@@ -1,9 +1,6 @@
-"""Tokenizers for raw text: what training did to it, so that prediction and serving do exactly the same.
-
-A tokenizer is a name (``data.tokenizer``) for two steps, both recorded in ``export_meta.json`` (export.py): one
-normalisation (a character table: typographic quotes, dashes, the ellipsis, odd spaces -> what the training text
-uses), then a split: ``str.split`` (``whitespace``) or NLTK's ``NLTKWordTokenizer`` (Penn Treebank rules: ``What's``
--> ``What 's``). The table of names and what each is for: docs/data.md, "Text as people type it".
+"""Tokenizers for raw text, by name (``data.tokenizer``): a character table (typographic quotes, dashes, odd spaces)
+then a split (``str.split``, or NLTK's Penn Treebank rules: ``What's`` -> ``What 's``), so that prediction and serving
+split text as training did (export.py records both steps). The names: docs/data.md, "Text as people type it".
 """
 from __future__ import annotations
 
@@ -26,6 +23,7 @@ TOKENIZERS = {  # name -> (normalisation table, split, lower-case, quotes as the
     "ptb_lower": (_PTB, "nltk", True, "ptb"),
     "ptb_straight": (_STRAIGHT, "nltk", False, "straight"),
 }
+_TABLES = {name: str.maketrans(table) for name, (table, *_) in TOKENIZERS.items()}
 
 
 def check(name: str) -> str:
@@ -40,24 +38,19 @@ def _nltk() -> Callable[[str], list[str]]:
     return NLTKWordTokenizer().tokenize
 
 
-@lru_cache(maxsize=None)
-def _table(name: str) -> dict[int, str]:
-    return str.maketrans(TOKENIZERS[name][0])
-
-
 def split(text: str, tokenizer: str = SPLIT) -> list[str]:
     """Raw text -> tokens with the named tokenizer (normalise, split, maybe lower-case). Blank text -> []."""
-    table, how, lower, quotes = TOKENIZERS[check(tokenizer)]
+    _, how, lower, quotes = TOKENIZERS[check(tokenizer)]
     if how == SPLIT:
         return text.split()
-    tokens = _nltk()(text.translate(_table(tokenizer)))
+    tokens = _nltk()(text.translate(_TABLES[tokenizer]))
     if quotes == "straight":
         tokens = ['"' if t in ("``", "''") else t for t in tokens]
     return [t.lower() for t in tokens] if lower else tokens
 
 
 def normalize(tokens: list[str], lowercase: bool) -> list[str]:
-    """Token-level normalisation applied before the vocabulary lookup (str.lower when ``lowercase``)."""
+    """The tokens as the vocabulary looks them up (lower-cased with ``lowercase``)."""
     return [t.lower() for t in tokens] if lowercase else list(tokens)
 
 

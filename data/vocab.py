@@ -10,15 +10,11 @@ UNSEEN_LABEL_ID = -1  # `Vocab.encode` of a label not in a label set (numericali
 
 
 class Vocab:
-    """Token vocabulary with PAD=0 and UNK=1, or (``specials=False``) a closed label set.
-
-    ``frozen``: the last ``frozen`` words are not from train but from pretrained vectors (``model.vectors_vocab``);
-    the model keeps their rows at the vectors' values, never trained (`models.encoder.Encoder`)."""
+    """Token vocabulary with PAD=0 and UNK=1, or (``specials=False``) a closed label set. The last ``frozen`` words
+    are pretrained vectors' (``model.vectors_vocab``), their rows never trained (`models.encoder.Encoder`)."""
 
     def __init__(self, itos: list[str], specials: bool = True, frozen: int = 0):
-        self.itos = list(itos)
-        self.specials = specials
-        self.frozen = frozen
+        self.itos, self.specials, self.frozen = list(itos), specials, frozen
         self.stoi = {s: i for i, s in enumerate(self.itos)}
         if len(self.stoi) != len(self.itos):
             raise ValueError("vocabulary has duplicate entries")
@@ -27,9 +23,8 @@ class Vocab:
 
     @classmethod
     def build(cls, sequences: Iterable[Iterable[str]], min_freq: int = 1, specials: bool = True) -> "Vocab":
-        """Most frequent first (ties alphabetical, so the order is reproducible); drop words below min_freq. With
-        specials, a literal ``<pad>`` or ``<unk>`` in the text (PTB-style data) is not a word of its own: both read
-        as UNK (`encode`)."""
+        """Most frequent first (ties alphabetical: reproducible), from min_freq on; with specials, a literal
+        ``<pad>`` or ``<unk>`` in the text (PTB-style data) is not a word of its own (`encode`: UNK)."""
         counts = Counter(s for seq in sequences for s in seq)
         if specials:
             counts.pop(PAD, None), counts.pop(UNK, None)
@@ -66,15 +61,12 @@ LABEL_FIELDS = ("label", "tags")  # an example's label fields: one per sentence,
 
 
 class Vocabs:
-    """A run's vocabularies: words, characters (None without the char-CNN) and one closed label Vocab per label
-    field, "label" and/or "tags" (which fields: the task). Saved as plain dicts in checkpoints. ``unseen`` (not
-    saved; `data.datasets.prepare` sets it): per field, the labels of the data being evaluated that training never
-    saw; they get the ids after the model's, so every metric scores them as classes that are never predicted.
-    """
+    """A run's vocabularies: words, characters (None without the char-CNN), a label Vocab per label field (the
+    task's). ``unseen`` (not saved; `data.datasets.prepare` sets it): per field, the evaluated data's labels that
+    training never saw; ids after the model's, so every metric scores them as classes never predicted."""
 
     def __init__(self, words: Vocab, labels: dict[str, Vocab], chars: Vocab | None = None):
-        unknown = set(labels) - set(LABEL_FIELDS)
-        if not labels or unknown:
+        if not labels or not set(labels) <= set(LABEL_FIELDS):
             raise ValueError(f"label fields must be among {LABEL_FIELDS}, got {sorted(labels)}")
         self.words, self.labels, self.chars = words, dict(labels), chars
         self.unseen: dict[str, list[str]] = {}
@@ -88,17 +80,15 @@ class Vocabs:
         return {field: vocab.itos + self.unseen.get(field, []) for field, vocab in self.labels.items()}
 
     @property
-    def num_chars(self) -> int:
-        """Character vocabulary size for the char-CNN; 0 without one."""
+    def num_chars(self) -> int:  # 0 without a char-CNN
         return 0 if self.chars is None else len(self.chars)
 
     def to_dict(self) -> dict:
-        """{"words", "chars", "labels": {field: ...}}: the checkpoint's vocabulary entries."""
         return {"words": self.words.to_dict(), "chars": None if self.chars is None else self.chars.to_dict(),
                 "labels": {field: vocab.to_dict() for field, vocab in self.labels.items()}}
 
     @classmethod
     def from_dict(cls, d: dict) -> "Vocabs":
-        """The inverse of `to_dict`; extra keys (a whole checkpoint) are ignored."""
+        """The inverse of `to_dict` (extra keys, a whole checkpoint's, ignored)."""
         chars = None if d.get("chars") is None else Vocab.from_dict(d["chars"])
         return cls(Vocab.from_dict(d["words"]), {f: Vocab.from_dict(v) for f, v in d["labels"].items()}, chars)

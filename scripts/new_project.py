@@ -27,7 +27,7 @@ TASKS = {
                         "configs/example_csv_classifier.yaml", "tests/test_class_weights.py",
                         "tests/fixtures/questions/*"],
                        "sentence labels (CSV/TSV/JSONL, class files; models/heads.py stays: the joint model's)"),
-    "tagging": (["models/tagging.py", "models/crf.py", "training/entities.py", "data/formats/conllu.py",
+    "tagging": (["models/tagging.py", "models/crf.py", "training/entities.py", "data/tags.py", "data/formats/conllu.py",
                  "data/formats/columns.py", "configs/example_conll_ner.yaml", "tests/test_crf.py",
                  "tests/test_tagging.py", "tests/fixtures/pos/*", "tests/fixtures/ner/*"],
                 "token labels: POS, NER (CoNLL-U, CoNLL columns), the CRF, entity F1"),

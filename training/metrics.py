@@ -4,6 +4,7 @@ human-readable report. A gold label never seen in training has an id past the mo
 """
 from __future__ import annotations
 
+import importlib.util
 from itertools import chain
 
 from sklearn.metrics import accuracy_score, classification_report, confusion_matrix, f1_score
@@ -27,8 +28,8 @@ def flatten(field: str, gold: list, pred: list) -> tuple[list, list]:
 
 
 def bio(field: str, names: list[str]) -> bool:
-    """A tag field in BIO form: entity-level scores apply (data/tags.py is read only for tags)."""
-    if field != "tags":
+    """A tag field in BIO form: entity-level scores apply (data/tags.py, the tagging task's, is read only for tags)."""
+    if field != "tags" or importlib.util.find_spec("data.tags") is None:  # a copy without the tagging task
         return False
     from data.tags import is_bio
     return is_bio(names)

@@ -1,8 +1,7 @@
-"""Data layouts (``data.format``): each module here reads one kind of file into examples and says which ``data.*``
-settings it takes. A tagging example is ``{"tokens": [...], "tags": [...]}``, a classification example
-``{"tokens": [...], "label": "..."}``, a joint one has both. A malformed line raises `DataFormatError` naming file and
-line. A new layout: a module defining ``LAYOUTS = {name: Layout(...)}``, and its name here in `MODULES`. Each
-layout's settings: its ``Layout.settings`` and docs/data.md (the format reference).
+"""Data layouts (``data.format``): a module here reads one kind of file into examples (``{"tokens", "tags"}``,
+``{"tokens", "label"}`` or both; a malformed line is a `DataFormatError` naming file and line) and registers it,
+with its options and the ``data.*`` settings it takes, as ``LAYOUTS = {name: Layout(...)}``; its name goes in
+`MODULES`. The settings of each layout: docs/data.md.
 """
 from __future__ import annotations
 
@@ -31,13 +30,11 @@ class Layout:
 
 
 def layout(name: str) -> Layout:
-    """The layout of ``data.format`` (its module is imported on first use; a copy of the template may leave it out:
-    scripts/new_project.py)."""
+    """The layout of ``data.format``, its module imported on first use (a copy of the template may lack it)."""
     return needs_part(f"{__name__}.{MODULES[name]}", f"data.format={name}").LAYOUTS[name]
 
 
 def readers_of(setting: str) -> list[str]:
-    """The formats that read ``data.<setting>`` (of those this copy of the template has), for the message that
-    says where it belongs."""
+    """The formats of this copy of the template that read ``data.<setting>``."""
     return [name for name in MODULES if importlib.util.find_spec(f"{__name__}.{MODULES[name]}") is not None
             and setting in layout(name).settings]

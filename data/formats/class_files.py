@@ -1,5 +1,5 @@
-"""A release of per-class files: one text file per class (an example per line), or one folder per class (an example
-per file, aclImdb)."""
+"""Per-class files: one text file per class, an example per line (``class_files``), or one folder per class, an
+example per file (``class_folders``, aclImdb). Which names are labels: docs/data.md."""
 from __future__ import annotations
 
 import os
@@ -11,14 +11,16 @@ from ..files import nonempty, open_lines
 from ..text import SPLIT, tokenize
 from . import Layout
 
+DOCS = re.compile(r"readme|^licen[cs]e|^copying|^citation|\.(md|pdf|html?)$", re.IGNORECASE)  # beside the data
+EXTENSIONS = {"txt", "text", "tsv", "csv", "json", "jsonl", "tok", "dat"}  # never a class label
+
+
 def read_class_files(folder, encoding: str = "utf-8", classes: list[str] | None = None,
                      tokenizer: str = SPLIT) -> list[dict]:
-    """A folder with one text file per class -> [{"tokens", "label"}]. The label is the file name without its
-    extension (``sports.txt`` -> ``sports``); one example per line, an empty line is an error. ``classes``:
-    read only these (None: every file; names starting with ``.`` are skipped)."""
-    folder = Path(folder)
+    """A folder with one text file per class (the label: its name, `_file_labels`), one example per line ->
+    [{"tokens", "label"}]; ``classes``: read only these (None: all)."""
     examples = []
-    for label, path in _classes(folder, "file", classes):
+    for label, path in _classes(Path(folder), "file", classes):
         first = len(examples)
         for line_no, line in open_lines(path, encoding):
             tokens = tokenize(line, tokenizer=tokenizer)
@@ -32,13 +34,10 @@ def read_class_files(folder, encoding: str = "utf-8", classes: list[str] | None 
 
 def read_class_folders(folder, encoding: str = "utf-8", classes: list[str] | None = None,
                        tokenizer: str = SPLIT) -> list[dict]:
-    """A folder with one folder per class -> [{"tokens", "label"}]: the label is the folder's name, each file in
-    it one example (its whole text; line breaks are spaces). Files beside the class folders (aclImdb's
-    ``urls_pos.txt``) are not read; an empty file or a folder inside a class folder is an error. ``classes``:
-    read only these folders (None: all; names starting with ``.`` are skipped)."""
-    folder = Path(folder)
+    """A folder with one folder per class (the label: its name), one example per file (its whole text) ->
+    [{"tokens", "label"}]; files beside the class folders are not read. ``classes``: read only these (None: all)."""
     examples = []
-    for label, class_dir in _classes(folder, "folder", classes):
+    for label, class_dir in _classes(Path(folder), "folder", classes):
         files = [f for f in sorted(class_dir.iterdir()) if not f.name.startswith(".")]
         if not files:
             raise DataFormatError(class_dir, None, "empty class folder")
@@ -52,21 +51,16 @@ def read_class_folders(folder, encoding: str = "utf-8", classes: list[str] | Non
     return nonempty(examples, folder)
 
 
-DOCS = re.compile(r"readme|^licen[cs]e|^copying|^citation|\.(md|pdf|html?)$", re.IGNORECASE)  # beside the data
-
-
 def _classes(folder: Path, kind: str, classes: list[str] | None) -> list[tuple[str, Path]]:
-    """(label, path) of each class file (kind "file": label from the file names, `_file_labels`) or class folder
-    (kind "folder": its name), sorted by label; hidden files and a release's documentation beside the class files
-    (`DOCS`: README, LICENSE, *.md, ...) are not classes. Duplicate labels and a missing wanted class are errors."""
+    """(label, path) of each class ``kind`` ("file" or "folder") wanted, sorted by label; names starting with "."
+    and a release's documentation (`DOCS`) are not classes."""
     if not folder.is_dir():
         raise FileNotFoundError(f"{folder}: not a folder (expected a folder with one {kind} per class)")
     paths = [p for p in sorted(folder.iterdir()) if not p.name.startswith(".")
              and (p.is_dir() if kind == "folder" else not DOCS.search(p.name))]
-    for path in paths:
-        if kind == "file" and path.is_dir():
-            raise DataFormatError(path, None, "a folder among the class files (one folder per class, one file per "
-                                              "example: format class_folders)")
+    if kind == "file" and (sub := next((p for p in paths if p.is_dir()), None)):
+        raise DataFormatError(sub, None, "a folder among the class files (one folder per class, one file per "
+                                         "example: format class_folders)")
     found = {}
     for label, path in zip(_file_labels(paths) if kind == "file" else [p.name for p in paths], paths):
         if label in found:
@@ -79,14 +73,9 @@ def _classes(folder: Path, kind: str, classes: list[str] | None) -> list[tuple[s
     return [(label, found[label]) for label in sorted(found) if classes is None or label in classes]
 
 
-EXTENSIONS = {"txt", "text", "tsv", "csv", "json", "jsonl", "tok", "dat"}  # never a class label
-
-
 def _file_labels(paths: list[Path]) -> list[str]:
-    """Class labels from file names: the name without its extension (``sports.txt`` -> sports); where those are
-    all one, the dot-separated part that differs (``subj.objective``, ``subj.subjective`` -> objective, subjective;
-    ``rt-polarity.neg``, ``rt-polarity.pos`` -> neg, pos), unless that part is a file extension (``pos.txt``,
-    ``pos.tsv``: both stay ``pos``, which `_classes` refuses)."""
+    """Labels from file names: each name without its extension or, where those are all one, the dot-separated
+    part that differs (``rt-polarity.neg`` -> neg) unless that is a file extension (`EXTENSIONS`)."""
     stems = [p.stem for p in paths]
     if len(set(stems)) == len(stems) or len(paths) < 2:
         return stems

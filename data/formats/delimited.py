@@ -3,21 +3,23 @@ jsonl.py)."""
 from __future__ import annotations
 
 import csv
+from functools import partial
 from pathlib import Path
+from typing import Iterator
 
 from errors import DataFormatError
 from ..files import nonempty, open_lines
 from ..text import SPLIT
-from ..values import csv_records, text_example
+from ..values import text_example
 from . import Layout
+
+FIELD_SIZE_LIMIT = 2**31 - 1  # a CSV/TSV field may be a whole document (csv's default limit: 128 KB)
+
 
 def read_delimited(path, delimiter: str = ",", text_column: str | int = "text", label_column: str | int = "label",
                    header: bool = True, encoding: str = "utf-8", tokenizer: str = SPLIT) -> list[dict]:
-    """CSV (``delimiter=","``, standard quoting) or TSV (``"\\t"``, no quoting) -> [{"tokens", "label"}].
-
-    Columns are header names (with ``header=True``) or 0-based indices. Text is split by ``tokenizer`` (a
-    `data.text` name).
-    """
+    """CSV (``delimiter=","``) or TSV (``"\\t"``) -> [{"tokens", "label"}]; columns are header names (with
+    ``header``) or 0-based indices, the text split by ``tokenizer``."""
     path = Path(path)
     quoting = csv.QUOTE_NONE if delimiter == "\t" else csv.QUOTE_MINIMAL
     rows = csv_records(path, (line for _, line in open_lines(path, encoding, keepends=True)), delimiter, quoting)
@@ -44,6 +46,21 @@ def read_delimited(path, delimiter: str = ",", text_column: str | int = "text", 
     return nonempty(examples, path)
 
 
+def csv_records(path: Path, lines: Iterator[str], delimiter: str, quoting: int) -> Iterator[tuple[int, int, list]]:
+    """(first line, last line, fields) of each record (a quoted field may hold line breaks), fields of any size;
+    csv's errors name the line where their record starts."""
+    old = csv.field_size_limit(FIELD_SIZE_LIMIT)
+    reader, first = csv.reader(lines, delimiter=delimiter, quoting=quoting), 1
+    try:
+        for row in reader:
+            yield first, reader.line_num, row
+            first = reader.line_num + 1
+    except csv.Error as e:
+        raise DataFormatError(path, first, f"{e} (in the record starting on this line)") from None
+    finally:
+        csv.field_size_limit(old)
+
+
 def _column_index(column: str | int, names: list[str] | None, path: Path) -> int:
     """A column given by header name, or by 0-based index (as int or digit string)."""
     if names is not None and column in names:
@@ -54,15 +71,14 @@ def _column_index(column: str | int, names: list[str] | None, path: Path) -> int
     raise DataFormatError(path, 1 if names is not None else None, f"no column {column!r} in {where}")
 
 
-def table_options(get) -> dict:
-    """csv / tsv: the text and label columns by header name, or by index without a header."""
+def options(get, delimiter: str) -> dict:
+    """The text and label columns by header name, or by index without a header."""
     text_col, label_col = ("text", "label") if get("header") else ("0", "1")
-    return {"header": get("header"), "text_column": get("text_column") or text_col, "encoding": get("encoding"),
-            "label_column": get("label_column") or label_col, "tokenizer": get("tokenizer")}
+    return {"delimiter": delimiter, "header": get("header"), "text_column": get("text_column") or text_col,
+            "label_column": get("label_column") or label_col, "encoding": get("encoding"),
+            "tokenizer": get("tokenizer")}
 
 
 TABLE = ("text_column", "label_column", "header", "encoding")
-LAYOUTS = {"csv": Layout("classification", read_delimited, lambda get: {**table_options(get), "delimiter": ","},
-                         TABLE),
-           "tsv": Layout("classification", read_delimited, lambda get: {**table_options(get), "delimiter": "\t"},
-                         TABLE)}
+LAYOUTS = {"csv": Layout("classification", read_delimited, partial(options, delimiter=","), TABLE),
+           "tsv": Layout("classification", read_delimited, partial(options, delimiter="\t"), TABLE)}

@@ -31,15 +31,13 @@ def read_jsonl(path, text_column: str = "text", label_column: str = "label", enc
         if not isinstance(obj, dict) or text_column not in obj or label_column not in obj:
             raise DataFormatError(path, line_no, f"expected a JSON object with keys {text_column!r} and "
                                                  f"{label_column!r}")
-        text = obj[text_column]
+        text, label = obj[text_column], obj[label_column]
         given = isinstance(text, list) and all(isinstance(w, str) for w in text)  # already tokens
-        if given:
-            text = " ".join(text)
-        if not isinstance(text, str) or isinstance(obj[label_column], (dict, list)):
+        if not (given or isinstance(text, str)) or isinstance(label, (dict, list)):
             raise DataFormatError(path, line_no, f"{text_column!r} must be a string or a list of strings and "
                                                  f"{label_column!r} a string, number or boolean")
-        examples.append(text_example(path, line_no, text, json_label(path, line_no, obj[label_column]),
-                                      SPLIT if given else tokenizer))
+        examples.append(text_example(path, line_no, " ".join(text) if given else text,
+                                     json_label(path, line_no, label), SPLIT if given else tokenizer))
     return nonempty(examples, path)
 
 
@@ -56,9 +54,9 @@ def json_label(path: Path, line_no: int, value) -> str:
     return str(value)
 
 
-def jsonl_options(get) -> dict:
+def options(get) -> dict:
     return {"text_column": get("text_column") or "text", "label_column": get("label_column") or "label",
             "encoding": get("encoding"), "tokenizer": get("tokenizer")}
 
 
-LAYOUTS = {"jsonl": Layout("classification", read_jsonl, jsonl_options, ("text_column", "label_column", "encoding"))}
+LAYOUTS = {"jsonl": Layout("classification", read_jsonl, options, ("text_column", "label_column", "encoding"))}
