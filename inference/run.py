@@ -29,10 +29,8 @@ class Run:
 
 
 def load_run(run_dir: str | Path, overrides: list[str] = (), device: str | torch.device = "cpu") -> Run:
-    """Rebuild a run's best model from RUN_DIR/best.pt (loaded onto the CPU, so GPU-trained runs load anywhere).
-
-    ``overrides``: dotted config overrides, e.g. ``data.root=/elsewhere`` to evaluate on data that moved.
-    """
+    """Rebuild a run's best model from RUN_DIR/best.pt (loaded onto the CPU: GPU-trained runs load anywhere), with
+    dotted config ``overrides``, e.g. ``data.root=/elsewhere`` to evaluate on data that moved."""
     path = Path(run_dir)
     ckpt = load_checkpoint(path / "best.pt")
     saved_config(ckpt["config"], path / "best.pt")
