@@ -1,14 +1,11 @@
-"""Label raw text with a saved run: one sentence per line in, one prediction per line out.
+"""Label raw text with a saved run: one sentence per line in, one prediction per line out (docs/predict.md).
 
     python predict.py runs/ud-20261127-101500 sentences.txt              # token/TAG token/TAG ...
     echo "What's the capital of France?" | python predict.py runs/trec-20261127-101500 --format json
     echo "flights from boston to denver" | python predict.py runs/atis-20261127-101500  # INTENT<TAB>p<TAB>token/TAG ..
 
-Text is tokenised exactly as in training: the run's ``data.tokenizer`` (`data.text`; runs saved before that
-setting: whitespace split), or a whitespace split with ``--pretokenized``; words lower-cased for the vocabulary if
-the run's config says data.lowercase, characters as written. Tokens are looked up in the run's own
-vocabularies (unknown words and characters -> <unk>). A CRF tagger decodes with Viterbi. Blank lines are skipped
-but still counted, so the JSON "line" field is the input line number (1-based).
+Text is tokenised as in training (the run's data.tokenizer, or a whitespace split with --pretokenized) and looked
+up in the run's own vocabularies. Blank lines are skipped but counted: the JSON "line" is the input's (from 1).
 """
 from __future__ import annotations
 

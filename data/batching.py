@@ -82,7 +82,7 @@ def collate(examples: list[dict], find_spellings: bool = True) -> Batch:
         batch.labels = torch.tensor([ex["label_ids"] for ex in examples], dtype=torch.int64)  # (B,)
     if "chars" in first:  # the char-CNN's input (a part: data/chars.py)
         from .chars import pad_chars, spellings
-        batch.chars = pad_chars([ex["chars"] for ex in examples], MAX_WORD_LEN)             # (B, T, C)
+        batch.chars = pad_chars([ex["chars"] for ex in examples])                           # (B, T, C)
         if find_spellings:
             batch.spellings, batch.spelling_ids = spellings(batch.chars)                    # (U, C), (B, T)
     return batch
@@ -112,12 +112,10 @@ class BucketBatchSampler(torch.utils.data.Sampler):
         self.seed, self.pool_factor, self.epoch, self.start = seed, pool_factor, 0, 0
 
     def set_epoch(self, epoch: int, start: int = 0) -> None:
-        """Batches depend only on (seed, epoch); `start` skips the epoch's first batches (an exact mid-epoch
-        resume: the number of steps already taken)."""
+        """Batches depend only on (seed, epoch); `start`: skip that many (an exact mid-epoch resume)."""
         self.epoch, self.start = epoch, start
 
-    def sorted_batches(self) -> list[list[int]]:
-        """Evaluation's batches: every index, sorted by length."""
+    def sorted_batches(self) -> list[list[int]]:  # evaluation's
         order = sorted(range(len(self.lengths)), key=self.lengths.__getitem__)
         return [order[i: i + self.batch_size] for i in range(0, len(order), self.batch_size)]
 

@@ -25,8 +25,7 @@ from errors import check_ranges, needs_part
 from data.vocab import PAD_ID, UNK_ID
 
 RNN_TYPES = {"lstm": nn.LSTM, "gru": nn.GRU, "rnn": nn.RNN}
-RNN_PATHS = {"packed": None, "reversed": "models.reversed"}  # model.rnn_path -> the module of a path other than
-                                                             # the reference (a part: README, "Parts")
+RNN_PATHS = {"packed": None, "reversed": "models.reversed"}  # model.rnn_path -> its module (a part: README, "Parts")
 
 
 @dataclass
