@@ -63,12 +63,6 @@ def input_lines(stream: BinaryIO, name: str) -> Iterator[str]:
         yield (line.removeprefix("\ufeff") if line_no == 1 else line).rstrip("\r\n")
 
 
-def chunks(items: Iterable, size: int) -> Iterator[list]:
-    items = iter(items)
-    while chunk := list(islice(items, size)):
-        yield chunk
-
-
 def parse_args(argv=None):
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("run_dir", type=Path, help="a run directory holding best.pt")
@@ -95,7 +89,8 @@ def main(argv=None) -> int:
     fmt, count = PRINTERS[args.format], 0
     with nullcontext(sys.stdin.buffer) if args.file == "-" else open(args.file, "rb") as stream:
         lines = input_lines(stream, "stdin" if args.file == "-" else args.file)
-        for chunk in chunks(numbered_sentences(lines, predictor.tokenizer), args.batch_size):
+        sentences = numbered_sentences(lines, predictor.tokenizer)
+        while chunk := list(islice(sentences, args.batch_size)):
             for (line_no, _), result in zip(chunk, predictor.predict([s for _, s in chunk])):
                 print(fmt({"line": line_no, **result}))
             sys.stdout.flush()
