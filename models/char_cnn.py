@@ -9,11 +9,9 @@ The pad embedding is zero (padding_idx) and equals the convolution's own zero pa
 not depend on how far the batch pads it; pad positions are set to -inf before the max, and an all-pad word
 slot (a padded position of a short sentence) gives zeros.
 
-A batch repeats its words ("the", ",", "."), so the CNN runs once per distinct spelling and the rows are gathered
-back (docs/speed.md). The loaders find the distinct spellings on the host (`data.chars.spellings`), so a GPU step
-does not wait for torch.unique's data-dependent size; given none, the forward finds them itself. Under
-torch.compile / torch.export, whose shapes must not depend on the data, it runs on every slot; the outputs are the
-same (one dropout mask per distinct word in training).
+A batch repeats its words, so the CNN runs once per distinct spelling, found on the host by the loaders (no GPU
+wait for torch.unique's size: docs/speed.md) or else here. Under torch.compile / torch.export (shapes must not depend
+on the data) it runs on every slot: the same outputs (one dropout mask per distinct word in training).
 """
 from __future__ import annotations
 
