@@ -1,14 +1,11 @@
-"""Label raw text with a saved run: one sentence per line in, one prediction per line out.
+"""Label raw text with a saved run: one sentence per line in, one prediction per line out (docs/predict.md).
 
     python predict.py runs/ud-20261127-101500 sentences.txt              # token/TAG token/TAG ...
     echo "What's the capital of France?" | python predict.py runs/trec-20261127-101500 --format json
     echo "flights from boston to denver" | python predict.py runs/atis-20261127-101500  # INTENT<TAB>p<TAB>token/TAG ..
 
-Text is tokenised exactly as in training: the run's ``data.tokenizer`` (`data.text`; runs saved before that
-setting: whitespace split), or a whitespace split with ``--pretokenized``; words lower-cased for the vocabulary if
-the run's config says data.lowercase, characters as written. Tokens are looked up in the run's own
-vocabularies (unknown words and characters -> <unk>). A CRF tagger decodes with Viterbi. Blank lines are skipped
-but still counted, so the JSON "line" field is the input line number (1-based).
+Text is tokenised as in training (the run's data.tokenizer, or a whitespace split with --pretokenized) and looked
+up in the run's own vocabularies. Blank lines are skipped but counted: the JSON "line" is the input's (from 1).
 """
 from __future__ import annotations
 
@@ -16,6 +13,9 @@ from training import threads  # noqa: F401  first: sets OpenMP's wait policy bef
 import argparse
 import json
 import sys
+from contextlib import nullcontext
+from functools import partial
+from itertools import islice
 from pathlib import Path
 from typing import BinaryIO, Iterable, Iterator
 
@@ -26,20 +26,14 @@ from training.device import check_device
 
 
 def format_text(result: dict) -> str:
-    """`token/TAG ...` for tags; `LABEL<TAB>probability<TAB>sentence` for a label; both for a joint result.
-
-    The sentence is its tokens joined by single spaces (so a tab in the input cannot add a column).
-    """
+    """`token/TAG ...` for tags; `LABEL<TAB>probability<TAB>sentence` for a label; both for a joint result. The
+    sentence is its tokens joined by single spaces (so a tab in the input cannot add a column)."""
     text = (" ".join(f"{w}/{t}" for w, t in zip(result["tokens"], result["tags"])) if "tags" in result
             else " ".join(result["tokens"]))
     return f"{result['label']}\t{result['probability']:.4f}\t{text}" if "label" in result else text
 
 
-def format_json(result: dict) -> str:
-    return json.dumps(result, ensure_ascii=False)
-
-
-PRINTERS = {"text": format_text, "json": format_json}  # --format: how each prediction is printed
+PRINTERS = {"text": format_text, "json": partial(json.dumps, ensure_ascii=False)}  # --format: how each is printed
 
 
 def numbered_sentences(lines: Iterable[str], tokenizer: str = SPLIT) -> Iterator[tuple[int, str]]:
@@ -69,17 +63,6 @@ def input_lines(stream: BinaryIO, name: str) -> Iterator[str]:
         yield (line.removeprefix("\ufeff") if line_no == 1 else line).rstrip("\r\n")
 
 
-def chunks(items: Iterable, size: int) -> Iterator[list]:
-    chunk = []
-    for item in items:
-        chunk.append(item)
-        if len(chunk) == size:
-            yield chunk
-            chunk = []
-    if chunk:
-        yield chunk
-
-
 def parse_args(argv=None):
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("run_dir", type=Path, help="a run directory holding best.pt")
@@ -93,10 +76,8 @@ def parse_args(argv=None):
 
 
 def main(argv=None) -> int:
-    """Print one prediction per non-blank input line, batch by batch (so a pipe sees output as it goes).
-
-    Returns the number of sentences labelled.
-    """
+    """Print one prediction per non-blank input line, batch by batch (so a pipe sees output as it goes); returns
+    the number of sentences labelled."""
     args = parse_args(argv)
     if args.batch_size < 1:
         raise ConfigError(f"--batch-size must be >= 1, got {args.batch_size}")
@@ -106,17 +87,14 @@ def main(argv=None) -> int:
     predictor = Predictor.from_run_dir(args.run_dir, device=args.device, batch_size=args.batch_size,
                                        pretokenized=args.pretokenized)
     fmt, count = PRINTERS[args.format], 0
-    stream = sys.stdin.buffer if args.file == "-" else open(args.file, "rb")
-    lines = input_lines(stream, "stdin" if args.file == "-" else args.file)
-    try:
-        for chunk in chunks(numbered_sentences(lines, predictor.tokenizer), args.batch_size):
+    with nullcontext(sys.stdin.buffer) if args.file == "-" else open(args.file, "rb") as stream:
+        lines = input_lines(stream, "stdin" if args.file == "-" else args.file)
+        sentences = numbered_sentences(lines, predictor.tokenizer)
+        while chunk := list(islice(sentences, args.batch_size)):
             for (line_no, _), result in zip(chunk, predictor.predict([s for _, s in chunk])):
                 print(fmt({"line": line_no, **result}))
             sys.stdout.flush()
             count += len(chunk)
-    finally:
-        if args.file != "-":
-            stream.close()
     return count
 
 

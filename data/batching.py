@@ -16,8 +16,8 @@ EVAL_BATCH_SIZE = 256  # sentences per evaluation batch (no gradients: larger th
 
 
 def length_mask(lengths: torch.Tensor, max_len: int | None = None, device=None) -> torch.Tensor:
-    """(B,) lengths -> (B, T) bool, True at each sentence's real steps; T = max_len or the longest length.
-    A copy to ``device`` does not wait for the GPU (non_blocking; the loaders pin lengths on CUDA)."""
+    """(B,) lengths -> (B, T) bool, True at each sentence's real steps; T = max_len or the longest length. The copy
+    to ``device`` does not wait for the GPU (the loaders pin lengths on CUDA)."""
     lengths = lengths.to(device, non_blocking=True) if device is not None else lengths
     steps = torch.arange(int(lengths.max()) if max_len is None else max_len, device=lengths.device)  # (T,)
     return steps < lengths.unsqueeze(1)                                                             # (B, T)
@@ -41,9 +41,14 @@ class Batch:
 
     def to(self, device) -> "Batch":
         nb = torch.device(device).type == "cuda"
-        move = lambda t: None if t is None else t.to(device, non_blocking=nb)  # noqa: E731
-        return Batch(move(self.tokens), self.lengths, move(self.labels), move(self.tags), move(self.chars),
-                     move(self.spellings), move(self.spelling_ids))
+        return self._map(lambda t: t.to(device, non_blocking=nb), keep="lengths")
+
+    def pin_memory(self) -> "Batch":
+        """Page-locked copies (DataLoader(pin_memory=True) calls this), so `.to("cuda")` can overlap compute."""
+        return self._map(torch.Tensor.pin_memory)
+
+    def _map(self, fn, keep: str = "") -> "Batch":
+        return Batch(**{k: v if v is None or k == keep else fn(v) for k, v in vars(self).items()})
 
     def gold(self) -> dict[str, list]:
         """The batch's labels as plain lists per label field: {"label": [id, ...]} and/or {"tags": [[id, ...], ...]}
@@ -55,12 +60,6 @@ class Batch:
             gold["tags"] = [row[:n] for row, n in zip(self.tags.tolist(), self.lengths.tolist())]
         return gold
 
-    def pin_memory(self) -> "Batch":
-        """Page-locked copies (DataLoader(pin_memory=True) calls this), so `.to("cuda")` can overlap compute."""
-        pin = lambda t: None if t is None else t.pin_memory()  # noqa: E731
-        return Batch(pin(self.tokens), pin(self.lengths), pin(self.labels), pin(self.tags), pin(self.chars),
-                     pin(self.spellings), pin(self.spelling_ids))
-
     @property
     def distinct_spellings(self) -> Optional[tuple[torch.Tensor, torch.Tensor]]:
         """(spellings, spelling_ids) for the char-CNN, or None where the batch has none."""
@@ -69,9 +68,8 @@ class Batch:
 
 def collate(examples: list[dict], find_spellings: bool = True) -> Batch:
     """[{"ids": [..], "chars"?: [[..], ..], "tag_ids"?: [..], "label_ids"?: int}] -> Batch, right-padded: tokens and
-    chars with PAD_ID, tags with -100; chars to the batch's longest word (at most MAX_WORD_LEN, `data.chars.pad_chars`),
-    with the batch's distinct spellings found here, on the host, not in the model's step (``find_spellings=False``:
-    left to the caller, e.g. a whole split's)."""
+    chars with PAD_ID, tags with -100. The char-CNN's distinct spellings are found here, on the host, not in the
+    model's step (``find_spellings=False``: by the caller, e.g. for a whole split)."""
     lengths = torch.tensor([len(ex["ids"]) for ex in examples], dtype=torch.int64)
     if int(lengths.min()) == 0:  # pack_padded_sequence cannot take a zero-length sequence
         raise ValueError("an empty sentence (0 tokens) reached collate; readers must drop or reject it")
@@ -82,18 +80,17 @@ def collate(examples: list[dict], find_spellings: bool = True) -> Batch:
         batch.tags = pad([ex["tag_ids"] for ex in examples], lengths, LABEL_PAD)                # (B, T)
     if "label_ids" in first:  # one label per sentence
         batch.labels = torch.tensor([ex["label_ids"] for ex in examples], dtype=torch.int64)  # (B,)
-    if "chars" in first:  # the char-CNN's input (data/chars.py)
+    if "chars" in first:  # the char-CNN's input (a part: data/chars.py)
         from .chars import pad_chars, spellings
-        batch.chars = pad_chars([ex["chars"] for ex in examples], MAX_WORD_LEN)             # (B, T, C)
+        batch.chars = pad_chars([ex["chars"] for ex in examples])                           # (B, T, C)
         if find_spellings:
             batch.spellings, batch.spelling_ids = spellings(batch.chars)                    # (U, C), (B, T)
     return batch
 
 
 def pad(rows: list[list[int]], lengths: torch.Tensor, value: int) -> torch.Tensor:
-    """Ragged rows -> (B, max length) int64, `value` after each row's end: one tensor from all rows end to end,
-    scattered through the (B, T) mask of real steps in row-major order (filling row by row was most of the data
-    loader's time per batch: docs/speed.md)."""
+    """Ragged rows -> (B, max length) int64, `value` after each row's end: all rows end to end, scattered through
+    the mask of real steps (filling row by row was most of the loader's time: docs/speed.md)."""
     real = length_mask(lengths)                                                   # (B, T)
     out = torch.full(real.shape, value, dtype=torch.int64)                        # (B, T)
     out[real] = torch.tensor(list(chain.from_iterable(rows)), dtype=torch.int64)  # (sum of lengths,)
@@ -115,12 +112,10 @@ class BucketBatchSampler(torch.utils.data.Sampler):
         self.seed, self.pool_factor, self.epoch, self.start = seed, pool_factor, 0, 0
 
     def set_epoch(self, epoch: int, start: int = 0) -> None:
-        """Batches depend only on (seed, epoch); `start` skips the epoch's first batches (an exact mid-epoch
-        resume: the number of steps already taken)."""
+        """Batches depend only on (seed, epoch); `start`: skip that many (an exact mid-epoch resume)."""
         self.epoch, self.start = epoch, start
 
-    def sorted_batches(self) -> list[list[int]]:
-        """Evaluation's batches: every index, sorted by length."""
+    def sorted_batches(self) -> list[list[int]]:  # evaluation's
         order = sorted(range(len(self.lengths)), key=self.lengths.__getitem__)
         return [order[i: i + self.batch_size] for i in range(0, len(order), self.batch_size)]
 
@@ -149,12 +144,10 @@ class BucketBatchSampler(torch.utils.data.Sampler):
 
 def make_loader(ds, batch_size: int, shuffle: bool, seed: int = 0, pin_memory: bool = False, num_workers: int = 0,
                 sampler: Callable[..., BucketBatchSampler] = BucketBatchSampler) -> torch.utils.data.DataLoader:
-    """A DataLoader over a numericalised `datasets.Dataset` with length buckets and `collate`. ``pin_memory=True``
-    (for a CUDA device) makes the host->device copy of each batch asynchronous; ``num_workers`` > 0 collates in that
-    many worker processes (the same batches, in the same order); ``sampler`` makes the batch sampler (under torchrun,
-    this process's share: `training.group.Single.shard`); `data.device_loader.make_device_loader` gives the same
-    batches from the split put on the device once. Its own generator: starting an epoch draws nothing from torch's
-    global RNG, which the model's dropout uses, so a resumed run replays the same dropout masks.
+    """A DataLoader over a numericalised `datasets.Dataset` with length buckets and `collate`. ``pin_memory``: an
+    asynchronous host->device copy (CUDA); ``num_workers`` > 0: collated in worker processes (the same batches);
+    ``sampler``: under torchrun, this process's share (`training.group.Single.shard`). Its own generator: an epoch's
+    start draws nothing from torch's global RNG (dropout's), so a resumed run replays the same dropout masks.
     """
     batch_sampler = sampler(ds["length"], batch_size, shuffle=shuffle, seed=seed)
     ds = ds.select_columns([c for c in INPUT_COLUMNS if c in ds.column_names])

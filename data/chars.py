@@ -1,5 +1,6 @@
-"""Characters for `models.char_cnn`: a character vocabulary from the training words, each word's character ids, and
-their padding into a batch's (B, T, C) with the batch's distinct spellings (`data.batching.collate` asks for them)."""
+"""Characters for `models.char_cnn` (a part: README, "Parts"): a character vocabulary from the training words, each
+word's character ids, and their padding into a batch's (B, T, C) with its distinct spellings (`data.batching.collate`
+asks for them)."""
 from __future__ import annotations
 
 from typing import Iterable
@@ -21,11 +22,8 @@ def encode_chars(vocab: Vocab, words: Iterable[str]) -> list[list[int]]:
 
 
 def pad_chars(batch: list[list[list[int]]], max_word_len: int = MAX_WORD_LEN) -> torch.Tensor:
-    """B sentences, each a list of words, each a list of char ids -> (B, T, C) int64 padded with PAD_ID.
-
-    T is the longest sentence, C the longest word in the batch capped at ``max_word_len``; longer words keep
-    their first ``max_word_len`` characters. Characters go into their words with `pad`, the words into their
-    slots with one more mask scatter, instead of a Python loop over words (docs/speed.md).
+    """B sentences of words of char ids -> (B, T, C) int64, PAD_ID-padded; C: the batch's longest word, at most
+    ``max_word_len`` (longer words keep their first characters). Two mask scatters, no loop over words (docs/speed.md).
     """
     words = [word[:max_word_len] for sentence in batch for word in sentence]                     # every word, capped
     flat = pad(words, torch.tensor([len(w) for w in words]), PAD_ID)                               # (words, C)
@@ -36,8 +34,8 @@ def pad_chars(batch: list[list[list[int]]], max_word_len: int = MAX_WORD_LEN) ->
 
 
 def spellings(chars: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
-    """(B, T, C) char ids -> the distinct rows (U, C), sorted, and each slot's row (B, T): torch.unique's answer,
-    which the char-CNN needs to run once per distinct word (an all-pad row stands for the padded slots)."""
+    """(B, T, C) -> torch.unique's distinct rows (U, C), sorted, and each slot's row (B, T): the char-CNN runs once
+    per distinct word (an all-pad row stands for the padded slots)."""
     B, T, C = chars.shape
     distinct, index = torch.unique(chars.reshape(B * T, C), dim=0, return_inverse=True)     # (U, C), (B*T,)
     return distinct, index.reshape(B, T)

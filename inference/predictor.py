@@ -18,28 +18,17 @@ from inference.run import load_run
 def decode_fields(pred: dict[str, list], labels: dict[str, Vocab]) -> list[dict]:
     """A task model's ``predict`` output (ids per label field) -> one dict per sentence with strings:
     "label" and "probability" (softmax probability of the argmax) for a sentence label, "tags" for token tags."""
-    n = len(next(iter(pred.values())))
-    out = [{} for _ in range(n)]
-    if "label" in pred:
-        for o, y, p in zip(out, pred["label"], pred["probability"]):
-            o.update(label=labels["label"].itos[y], probability=p)
-    if "tags" in pred:
-        for o, ids in zip(out, pred["tags"]):
-            o["tags"] = labels["tags"].decode(ids)
+    out = [{} for _ in next(iter(pred.values()))]
+    for o, y, p in zip(out, pred.get("label", ()), pred.get("probability", ())):
+        o.update(label=labels["label"].itos[y], probability=p)
+    for o, ids in zip(out, pred.get("tags", ())):
+        o["tags"] = labels["tags"].decode(ids)
     return out
 
 
 class Predictor:
-    """A trained model with its vocabularies and tokenizer settings: load once, then `predict` many times.
-
-    Args:
-        model: a task model from `models.tasks` (put in eval mode here).
-        task: "tagging", "classification" or "joint".
-        vocabs: the run's vocabularies (words, chars if the model has a char-CNN, labels per field).
-        lowercase: the run's ``data.lowercase``.
-        tokenizer: the run's ``data.tokenizer`` (a `data.text` name) for the raw sentences.
-        device: where the model runs; lengths stay on the CPU (see `Batch`).
-        batch_size: sentences per forward pass.
+    """A task model (`models.tasks`, put in eval mode on ``device``) with its run's task, vocabularies,
+    ``data.lowercase`` and ``data.tokenizer``: load once, then `predict` ``batch_size`` sentences per forward pass.
     """
 
     def __init__(self, model: torch.nn.Module, task: str, vocabs: Vocabs, lowercase: bool,
@@ -55,10 +44,7 @@ class Predictor:
     @classmethod
     def from_run_dir(cls, run_dir: str | Path, device: str | torch.device = "cpu", batch_size: int = 64,
                      pretokenized: bool = False) -> "Predictor":
-        """The run's best model (`inference.run.load_run`) with its vocabularies and tokenizer settings.
-
-        ``pretokenized``: the sentences are tokens separated by spaces (split on whitespace, not re-tokenised).
-        """
+        """The run's best model (`inference.run.load_run`); ``pretokenized``: split the sentences on whitespace."""
         run = load_run(run_dir)
         return cls(run.model, run.task, run.vocabs, run.config.data.lowercase, device, batch_size,
                    SPLIT if pretokenized else run.config.data.tokenizer)
@@ -69,12 +55,8 @@ class Predictor:
 
     @torch.no_grad()
     def predict(self, sentences: list[str]) -> list[dict]:
-        """Raw sentences -> one dict per sentence, in order.
-
-        Each dict has "tokens" (the input split by the run's tokenizer; data.lowercase only affects the
-        vocabulary lookup) and the task's fields: "label" and "probability" (a sentence label), "tags" (one per token).
-        Raises ValueError for a blank sentence (it has no tokens to label).
-        """
+        """Raw sentences -> one dict per sentence, in order: "tokens" (the sentence split by the run's tokenizer, as
+        written) and the task's fields ("label" and "probability", "tags"). A blank sentence is a ValueError."""
         tokens = [tokenize(s, tokenizer=self.tokenizer) for s in sentences]
         for i, toks in enumerate(tokens):
             if not toks:

@@ -1,7 +1,6 @@
 """A saved run, loaded back: RUN_DIR/best.pt -> config -> vocabularies -> model, in one place.
 
-predict.py (through `inference.predictor.Predictor`), evaluate.py, export.py and scripts/typed_text.py start from
-`load_run`; training resumes from last.pt instead (`training.trainer.resume_fit`).
+predict.py (through `inference.predictor.Predictor`), evaluate.py, export.py and scripts/typed_text.py start here.
 """
 from __future__ import annotations
 
@@ -29,10 +28,8 @@ class Run:
 
 
 def load_run(run_dir: str | Path, overrides: list[str] = (), device: str | torch.device = "cpu") -> Run:
-    """Rebuild a run's best model from RUN_DIR/best.pt (loaded onto the CPU, so GPU-trained runs load anywhere).
-
-    ``overrides``: dotted config overrides, e.g. ``data.root=/elsewhere`` to evaluate on data that moved.
-    """
+    """Rebuild a run's best model from RUN_DIR/best.pt (loaded onto the CPU: GPU-trained runs load anywhere), with
+    dotted config ``overrides``, e.g. ``data.root=/elsewhere`` to evaluate on data that moved."""
     path = Path(run_dir)
     ckpt = load_checkpoint(path / "best.pt")
     saved_config(ckpt["config"], path / "best.pt")

@@ -1,4 +1,5 @@
-"""Character CNN word representations (Ma & Hovy 2016): embed characters, convolve, max-pool over the word.
+"""Character CNN word representations (Ma & Hovy 2016), a part (README, "Parts"): embed characters, convolve,
+max-pool over the word.
 
 For B sentences of up to T words of up to C characters (pad id 0 everywhere):
 
@@ -8,12 +9,9 @@ The pad embedding is zero (padding_idx) and equals the convolution's own zero pa
 not depend on how far the batch pads it; pad positions are set to -inf before the max, and an all-pad word
 slot (a padded position of a short sentence) gives zeros.
 
-A batch repeats its words ("the", ",", "."): about half of UD EWT's word slots in a batch of 32 sentences are
-repeats, so the CNN runs once per distinct spelling and the rows are gathered back (a faster forward and
-backward: docs/speed.md). The loaders find the distinct spellings on the host (`data.chars.spellings`, or
-per epoch in `data.device_loader`), so a GPU step does not wait for torch.unique's data-dependent size; given
-none, the forward finds them itself. Under torch.compile / torch.export, whose shapes must not depend on the
-data, it runs on every slot; the outputs are the same (one dropout mask per distinct word in training).
+A batch repeats its words, so the CNN runs once per distinct spelling, found on the host by the loaders (no GPU
+wait for torch.unique's size: docs/speed.md) or else here. Under torch.compile / torch.export (shapes must not depend
+on the data) it runs on every slot: the same outputs (one dropout mask per distinct word in training).
 """
 from __future__ import annotations
 
@@ -26,19 +24,14 @@ from data.vocab import PAD_ID
 
 
 class CharCNN(nn.Module):
-    """chars (B, T, C) int64 -> word vectors (B, T, num_filters).
-
-    Args:
-        num_chars: size of the character vocabulary (PAD_ID = 0 included).
-        char_dim: character embedding size E (30 in Ma & Hovy).
-        num_filters: F, the output size per word (30 in Ma & Hovy).
-        kernel_size: characters per window, odd so the window centres on a character (3 in Ma & Hovy).
-        dropout: on the character embeddings, before the convolution (0.5 in Ma & Hovy).
-    """
+    """chars (B, T, C) int64 -> word vectors (B, T, num_filters). Ma & Hovy's sizes: char_dim 30, num_filters 30,
+    kernel_size 3 (odd: the window centres on a character), dropout 0.5 (on the character embeddings)."""
 
     def __init__(self, num_chars: int, char_dim: int = 30, num_filters: int = 50, kernel_size: int = 3,
                  dropout: float = 0.5):
         super().__init__()
+        if num_chars < 1:
+            raise ValueError("model.char_filters > 0 needs a character vocabulary (num_chars)")
         if kernel_size % 2 != 1:
             raise ValueError(f"kernel_size must be odd (a window centred on each character), got {kernel_size}")
         self.output_size = num_filters
@@ -46,16 +39,13 @@ class CharCNN(nn.Module):
         self.conv = nn.Conv1d(char_dim, num_filters, kernel_size, padding=kernel_size // 2)  # C in, C out
         self.dropout = nn.Dropout(dropout)
 
-    def forward(self, chars: torch.Tensor, spellings: Optional[tuple[torch.Tensor, torch.Tensor]] = None
+    def forward(self, chars: Optional[torch.Tensor], spellings: Optional[tuple[torch.Tensor, torch.Tensor]] = None
                 ) -> torch.Tensor:
-        """
-        Args:
-            chars: (B, T, C) int64 character ids, PAD_ID after each word's end and in padded word slots.
-            spellings: (distinct (U, C), index (B, T)) = torch.unique(chars as rows), found beforehand by the loader
-                (`data.batching.Batch.distinct_spellings`); None: found here.
-        Returns:
-            (B, T, num_filters) one vector per word slot; zeros where the slot has no characters.
-        """
+        """chars (B, T, C), PAD_ID after each word's end and in padded word slots; ``spellings``: (distinct (U, C),
+        index (B, T)) = torch.unique(chars as rows) (`Batch.distinct_spellings`), None: found here.
+        Returns (B, T, num_filters), zeros where the slot has no characters."""
+        if chars is None:
+            raise ValueError("this encoder has a char-CNN: the batch needs chars (B, T, C)")
         B, T, C = chars.shape
         flat = chars.reshape(B * T, C)                                          # (B*T, C)
         if torch.compiler.is_compiling():

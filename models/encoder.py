@@ -25,8 +25,7 @@ from errors import check_ranges, needs_part
 from data.vocab import PAD_ID, UNK_ID
 
 RNN_TYPES = {"lstm": nn.LSTM, "gru": nn.GRU, "rnn": nn.RNN}
-RNN_PATHS = {"packed": None, "reversed": "models.reversed"}  # model.rnn_path -> the module of a path other than
-                                                             # the reference (a part: README, "Parts")
+RNN_PATHS = {"packed": None, "reversed": "models.reversed"}  # model.rnn_path -> its module (a part: README, "Parts")
 
 
 @dataclass
@@ -40,17 +39,13 @@ class EncoderConfig:
     word_dropout: float = 0.0   # training only: replace a token id by <unk> with this probability
     rnn_path: str = "packed"    # packed: pack_padded_sequence (the reference); reversed: the same weights on the
                                 # padded batch, backward direction on each sentence reversed in place (faster on CPU)
-    char_filters: int = 0       # > 0: a character CNN adds this many features to each word's embedding; 0: off
+    char_filters: int = 0       # > 0: a character CNN (a part) adds this many features to each word's embedding
     char_dim: int = 30          # character embedding size (char-CNN only)
     char_kernel: int = 3        # characters per convolution window, odd (char-CNN only)
-    vectors: Optional[str] = None  # pretrained word vectors (GloVe/word2vec/fastText text format, embed_dim wide, or
-                                   # glove.6B.50d from its package) to start the vocabulary's words from; read once
-                                   # by train.py, then in checkpoints
-    freeze_vectors: bool = False   # with vectors: the word embedding is never trained (Kim's "static"): found words
-                                   # keep their vectors, the others their random start; False: fine-tuned
-    vectors_vocab: int = 0         # with vectors: add the vectors' first (most frequent) N words that train lacks to
-                                   # the vocabulary, at their vectors and never trained, so a test word unseen in
-                                   # train gets its vector, not <unk>; 0: train's words only
+    vectors: Optional[str] = None  # pretrained word vectors to start the vocabulary's words from (docs/data.md)
+    freeze_vectors: bool = False   # with vectors: the word embedding is never trained (Kim's "static")
+    vectors_vocab: int = 0         # with vectors: the vectors' first N words that train lacks join the vocabulary,
+                                   # frozen (docs/data.md); 0: train's words only
 
     def __post_init__(self):
         if self.rnn not in RNN_TYPES:
@@ -59,29 +54,22 @@ class EncoderConfig:
             raise ValueError(f"model.rnn_path must be one of {tuple(RNN_PATHS)}, got {self.rnn_path!r}")
         check_ranges("model", self, {"embed_dim": ">= 1", "hidden_size": ">= 1", "num_layers": ">= 1",
                                      "char_filters": ">= 0", "char_dim": ">= 1", "char_kernel": ">= 1",
-                                     "vectors_vocab": ">= 0"})
+                                     "vectors_vocab": ">= 0", "dropout": "[0, 1)", "word_dropout": "[0, 1)"})
         if (self.freeze_vectors or self.vectors_vocab) and not self.vectors:
             raise ValueError("model.freeze_vectors and model.vectors_vocab are for pretrained vectors: set "
                              "model.vectors")
         if self.char_kernel % 2 != 1:
             raise ValueError(f"model.char_kernel must be odd (a window centred on each character), "
                              f"got {self.char_kernel}")
-        for name in ("dropout", "word_dropout"):
-            if not 0.0 <= getattr(self, name) < 1.0:
-                raise ValueError(f"model.{name} must be in [0, 1), got {getattr(self, name)}")
+        if self.char_filters:  # the char-CNN is a part: checked here, before any data is read for it
+            needs_part("models.char_cnn", f"model.char_filters={self.char_filters}")
 
 
 class Encoder(nn.Module):
-    """Word embedding (+ char-CNN features) -> packed (bi)RNN. Returns per-token ``output`` and the sentence
-    vector from ``h_n``.
-
-    Args:
-        vocab_size: words, PAD and UNK included.
-        cfg: the encoder's settings.
-        num_chars: size of the character vocabulary; required (> 0) when ``cfg.char_filters > 0``.
-        frozen_words: the vocabulary's last words that only pretrained vectors know (`data.vocab.Vocab.frozen`):
-            their rows are the buffer ``frozen_embedding`` (F, E), saved with the model, never trained, outside
-            the optimizer (400k x 50 rows under Adam would cost more than the model).
+    """Word embedding (+ char-CNN features) -> packed (bi)RNN -> per-token ``output`` and the sentence vector from
+    ``h_n``. ``num_chars``: the character vocabulary's size (char-CNN only). ``frozen_words``: the vocabulary's last
+    words, known only to pretrained vectors (`Vocab.frozen`): rows of the buffer ``frozen_embedding`` (F, E), saved
+    with the model, never trained, outside the optimizer (400k x 50 rows under Adam would cost more than the model).
     """
 
     def __init__(self, vocab_size: int, cfg: EncoderConfig, num_chars: int = 0, frozen_words: int = 0):
@@ -94,8 +82,6 @@ class Encoder(nn.Module):
         self.register_buffer("frozen_embedding", torch.zeros(frozen_words, cfg.embed_dim) if frozen_words else None)
         self.char_cnn = None
         if cfg.char_filters > 0:
-            if num_chars < 1:
-                raise ValueError("model.char_filters > 0 needs a character vocabulary (num_chars)")
             from .char_cnn import CharCNN  # only an encoder with a char-CNN reads models/char_cnn.py
             self.char_cnn = CharCNN(num_chars, cfg.char_dim, cfg.char_filters, cfg.char_kernel, cfg.dropout)
         self.rnn = RNN_TYPES[cfg.rnn](
@@ -109,9 +95,7 @@ class Encoder(nn.Module):
         Args:
             tokens: (B, T) int64 word ids, PAD_ID after each sentence's end.
             lengths: (B,) int64 on the CPU, every length >= 1.
-            chars: (B, T, C) int64 character ids (`data.batching.collate`); required with the char-CNN, else ignored.
-            spellings: the distinct rows of chars and each slot's row (`Batch.distinct_spellings`); None: the char-CNN
-                finds them.
+            chars, spellings: the char-CNN's input (`Batch.chars`, `Batch.distinct_spellings`); else ignored.
         Returns:
             output: (B, T, D*H) last layer at every step; zeros at padded steps.
             sentence: (B, D*H) cat(h_n[-2], h_n[-1]) (last layer, forward then backward); h_n[-1] if D == 1.
@@ -121,8 +105,6 @@ class Encoder(nn.Module):
             tokens = tokens.masked_fill(drop & (tokens != PAD_ID), UNK_ID)
         x = self.embed(tokens)                                                    # (B, T, E)
         if self.char_cnn is not None:
-            if chars is None:
-                raise ValueError("this encoder has a char-CNN: the batch needs chars (B, T, C)")
             x = torch.cat([x, self.char_cnn(chars, spellings)], dim=-1)           # (B, T, E + F)
         x = self.dropout(x)
         output, h_n = self.run(x, lengths)                   # (B, T, D*H), (D*L, B, H)

@@ -20,9 +20,7 @@ class ClassificationHead(nn.Module):
       output_last  ``output[:, -1]``: the classic bug, padding for every sentence shorter than the longest;
       forward      ``h_n[-2]`` alone (B, H): the forward direction only;
       mean, max    pooling of ``output`` over the real tokens (B, 2H).
-    ``label_smoothing`` x makes the loss cross-entropy against ``(1 - x) * one-hot + x / num_classes``.
-    ``class_weights`` (num_classes,) weighs each class's examples in the loss (see `balanced_class_weights`); it is
-    a buffer, saved with the model, so a loaded checkpoint has the weights it was trained with. None: unweighted.
+    ``class_weights`` (num_classes,): a buffer, so a loaded checkpoint has the loss weights it was trained with.
     """
 
     def __init__(self, input_size: int, num_classes: int, vector: str = "h_n", label_smoothing: float = 0.0,
@@ -39,7 +37,6 @@ class ClassificationHead(nn.Module):
         return self.proj(self.sentence_vector(output, sentence, lengths))
 
     def loss(self, logits: torch.Tensor, labels: torch.Tensor) -> torch.Tensor:
-        """Scalar: mean cross-entropy of (B, C) logits against (B,) label ids, smoothed if so configured."""
         return F.cross_entropy(logits, labels, weight=self.class_weights, label_smoothing=self.label_smoothing)
 
     def sentence_vector(self, output, sentence, lengths) -> torch.Tensor:
@@ -57,7 +54,6 @@ class ClassificationHead(nn.Module):
 
 def balanced_class_weights(label_ids: torch.Tensor, num_classes: int) -> torch.Tensor:
     """(N,) training label ids -> (num_classes,) weights n / (num_classes * count_c), as scikit-learn's
-    ``class_weight="balanced"``: every class weighs as much in the loss as if all were equally frequent. A class
-    with no example (impossible for labels built from train) gets the weight of a class seen once."""
+    ``class_weight="balanced"``; a class with no example gets the weight of a class seen once."""
     counts = torch.bincount(label_ids, minlength=num_classes).clamp(min=1).double()    # (C,)
     return (label_ids.numel() / (num_classes * counts)).float()

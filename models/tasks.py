@@ -11,12 +11,13 @@ prediction only look at which fields are there, never at which model made them.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 
 import torch
 from torch import nn
 
 from data.batching import Batch
+from errors import check_ranges
 from .encoder import Encoder, EncoderConfig
 from .heads import SENTENCE_VECTORS, ClassificationHead
 
@@ -39,10 +40,7 @@ class ModelConfig(EncoderConfig):
         super().__post_init__()
         if self.sentence_vector not in SENTENCE_VECTORS:
             raise ValueError(f"model.sentence_vector must be one of {SENTENCE_VECTORS}, got {self.sentence_vector!r}")
-        if self.slot_weight < 0:
-            raise ValueError(f"model.slot_weight must be >= 0, got {self.slot_weight}")
-        if not 0.0 <= self.label_smoothing < 1.0:
-            raise ValueError(f"model.label_smoothing must be in [0, 1), got {self.label_smoothing}")
+        check_ranges("model", self, {"slot_weight": ">= 0", "label_smoothing": "[0, 1)"})
         if self.class_weights not in CLASS_WEIGHTS:
             raise ValueError(f"model.class_weights must be one of {', '.join(CLASS_WEIGHTS)}, "
                              f"got {self.class_weights!r}")
@@ -75,30 +73,28 @@ class Classifier(nn.Module):
         return label_predictions(self.logits(batch))
 
 
-def build_model(task: str, vocab_size: int, label_names: dict[str, list[str]], cfg: ModelConfig,
+def build_model(task: str, vocab_size: int, label_names: dict[str, list[str]], cfg: EncoderConfig,
                 num_chars: int = 0, class_weights: torch.Tensor | None = None, frozen_words: int = 0) -> nn.Module:
-    """The ``task``'s model (tagging | classification | joint). Sizes that come from data are passed explicitly,
-    next to the model's own config ``cfg`` (a plain `EncoderConfig` gets ModelConfig's defaults: the h_n sentence
-    vector, no CRF, slot_weight 1, no label smoothing): ``vocab_size`` (PAD and UNK included), ``label_names``
-    ({"tags": [...]} and/or {"label": [...]}), ``num_chars`` (for the char-CNN), ``frozen_words``
-    (`data.vocab.Vocab.frozen`, never trained). ``class_weights``: for ``cfg.class_weights="balanced"``, the (C,)
-    sentence-label loss weights of the training labels (`models.heads.balanced_class_weights`); None there: ones, a
-    place that a checkpoint's ``load_state_dict`` fills. Ignored by taggers.
+    """The ``task``'s model (tagging | classification | joint): ``cfg`` (a plain EncoderConfig gets ModelConfig's
+    defaults) and the sizes that come from data: ``vocab_size`` (PAD and UNK included), ``label_names``
+    ({"tags": [...]} and/or {"label": [...]}), ``num_chars``, ``frozen_words`` (`Vocab.frozen`). ``class_weights``:
+    with ``cfg.class_weights="balanced"``, the (C,) sentence-label loss weights (`heads.balanced_class_weights`);
+    None there: ones, for a checkpoint's ``load_state_dict`` to fill.
     """
     if task not in ("tagging", "classification", "joint"):
         raise ValueError(f"unknown task {task!r}; known: tagging, classification, joint")
+    cfg = cfg if isinstance(cfg, ModelConfig) else ModelConfig(**asdict(cfg))
     encoder = Encoder(vocab_size, cfg, num_chars, frozen_words)
-    crf = getattr(cfg, "crf", False)
     if task == "tagging":
         from .tagging import Tagger  # only taggers read models/tagging.py
-        return Tagger(encoder, label_names["tags"], crf)
-    if getattr(cfg, "class_weights", "none") == "none":
+        return Tagger(encoder, label_names["tags"], cfg.crf)
+    if cfg.class_weights == "none":
         class_weights = None
     elif class_weights is None:
         class_weights = torch.ones(len(label_names["label"]))
-    head = ClassificationHead(encoder.output_size, len(label_names["label"]), getattr(cfg, "sentence_vector", "h_n"),
-                              getattr(cfg, "label_smoothing", 0.0), class_weights)
+    head = ClassificationHead(encoder.output_size, len(label_names["label"]), cfg.sentence_vector,
+                              cfg.label_smoothing, class_weights)
     if task == "classification":
         return Classifier(encoder, head)
     from .tagging import JointModel
-    return JointModel(encoder, head, label_names["tags"], crf, getattr(cfg, "slot_weight", 1.0))
+    return JointModel(encoder, head, label_names["tags"], cfg.crf, cfg.slot_weight)

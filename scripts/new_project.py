@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import argparse
 import fnmatch
+import re
 import shutil
 import subprocess
 import sys
@@ -44,6 +45,8 @@ PARTS = {
                     "train.device_data: a split put on the GPU once, batches sliced there", []),
     "reversed": (["models/reversed.py", "tests/test_reversed.py"],
                  "model.rnn_path: reversed, the unpacked path (faster on CPUs)", []),
+    "char_cnn": (["models/char_cnn.py", "data/chars.py", "tests/test_char_cnn.py"],
+                 "model.char_filters: a character CNN's features beside each word's embedding", []),
     "export": (["export.py", "tests/test_export.py"], "export.py: torch.export and ONNX programs for serving", []),
     "hub": (["data/hub.py", "tests/test_hub.py"], "data.hub_id: any datasets.load_dataset path", []),
     "vectors": (["data/vectors.py", "data/vector_sources.py", "requirements-vectors.txt", "tests/test_vector*.py",
@@ -56,7 +59,8 @@ PARTS = {
                         "configs/sst2.yaml", "configs/trec.yaml", "tests/test_download.py", "tests/test_atis.py",
                         "tests/test_conll2003.py", "tests/test_readers.py", "tests/test_named.py"],
                        "data.name presets of the five public datasets and python -m data.download",
-                       ["classification", "tagging", "joint", "reversed", "vectors", "dev_sentences", "device_data"]),
+                       ["classification", "tagging", "joint", "reversed", "char_cnn", "vectors", "dev_sentences",
+                        "device_data"]),
     "benchmarks": (["benchmarks/*", "tests/test_benchmark.py"], "throughput, host syncs, time to accuracy",
                    ["named_datasets", "reversed", "device_data"]),
     "scripts": (["scripts/*", "tests/test_sweep.py", "tests/test_ablation.py", "tests/test_results.py",
@@ -100,6 +104,9 @@ def copy(dest: Path, task: str, parts: list[str]) -> list[str]:
         (dest / "configs" / "tiny.yaml").write_text((ROOT / "configs" / "tiny.yaml").read_text().replace(
             "format: conllu", "format: csv").replace("pos/train.conllu", "questions/train.csv").replace(
             "pos/test.conllu", "questions/test.csv").replace("name: tiny_pos", "name: tiny_questions"))
+    if "char_cnn" in parts_out:  # the configs' char-CNN off, as in model.char_filters' default
+        for config in (dest / "configs").glob("*.yaml"):
+            config.write_text(re.sub(r"(?m)^(\s*char_filters:\s*)\d+", r"\g<1>0", config.read_text()))
     readme = dest / "README.md"
     readme.write_text(_left_out_section(tasks_out, parts_out) + readme.read_text())
     return sorted(out)

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.fixtures import TINY, fixture_data
+from tests.fixtures import TINY, fixture_data, with_chars
 
 try:  # the named datasets are a part (data/named.py, data/download.py): a copy without it has no needs_data tests
     from data import download
@@ -45,9 +45,10 @@ def _left_out_reason() -> str:
 # ``@pytest.mark.part("export")`` is deselected in a copy of the template that left the part out.
 PART_MODULES = {"classification": "data.formats.delimited", "tagging": "models.tagging",
                 "joint": "data.formats.seq_in_out", "torchrun": "training.distributed",
-                "device_data": "data.device_loader", "reversed": "models.reversed", "export": "export",
-                "hub": "data.hub", "vectors": "data.vectors", "dev_sentences": "data.sentence_split",
-                "named_datasets": "data.named", "benchmarks": "benchmarks.throughput", "scripts": "scripts.sweep"}
+                "device_data": "data.device_loader", "reversed": "models.reversed", "char_cnn": "models.char_cnn",
+                "export": "export", "hub": "data.hub", "vectors": "data.vectors",
+                "dev_sentences": "data.sentence_split", "named_datasets": "data.named",
+                "benchmarks": "benchmarks.throughput", "scripts": "scripts.sweep"}
 
 
 def _absent(module: str) -> bool:
@@ -107,5 +108,6 @@ def classifier_run(tmp_path_factory) -> Path:
 
 @pytest.fixture(scope="session")
 def joint_run(tmp_path_factory) -> Path:
-    """A tiny intent + slots run with a char-CNN and a CRF slot head, trained once per session."""
-    return _train(tmp_path_factory, "joint", [*fixture_data("slots"), "model.char_filters=8", "model.crf=true"])
+    """A tiny intent + slots run with a char-CNN (where the part is there) and a CRF slot head, trained once per
+    session."""
+    return _train(tmp_path_factory, "joint", [*fixture_data("slots"), *with_chars(8), "model.crf=true"])

@@ -13,9 +13,10 @@ from data.device_loader import make_device_loader
 from tests.fixtures import TINY, fixture_data
 from training.config import load_config
 
-SPLITS = [("pos", True),          # tags + chars
-          ("slots", True),        # joint: a label and tags per sentence
-          ("questions", False)]   # a label, no chars
+CHARS = pytest.mark.part("char_cnn")
+SPLITS = [pytest.param("pos", True, marks=CHARS, id="pos"),          # tags + chars
+          pytest.param("slots", True, marks=CHARS, id="slots"),      # joint: a label and tags per sentence
+          pytest.param("questions", False, id="questions")]          # a label, no chars
 
 
 def same_batch(a: Batch, b: Batch) -> bool:
@@ -26,7 +27,7 @@ def same_batch(a: Batch, b: Batch) -> bool:
     return a.lengths.device.type == "cpu"
 
 
-@pytest.mark.parametrize("layout,chars", SPLITS, ids=[layout for layout, _ in SPLITS])
+@pytest.mark.parametrize("layout,chars", SPLITS)
 @pytest.mark.parametrize("shuffle,replicas,rank", [(True, 1, 0), (False, 1, 0), *(
     pytest.param(shuffle, 2, 1, marks=pytest.mark.part("torchrun")) for shuffle in (True, False))])
 def test_the_same_batches_in_the_same_order(layout, chars, shuffle, replicas, rank):

@@ -114,7 +114,7 @@ def test_meta_holds_vocabularies_and_tokenizer(request, exported, run_fixture):
     assert meta["chars"] == (ckpt["chars"] and ckpt["chars"]["itos"])
     if run_fixture == "joint_run":                                # char-CNN and CRF: what serving needs for them
         K = len(ckpt["labels"]["tags"]["itos"])
-        assert "chars" in meta["inputs"] and "pair" in meta["output"]
+        assert ("chars" in meta["inputs"]) == (ckpt["chars"] is not None) and "pair" in meta["output"]
         assert len(meta["crf"]["transitions"]) == K and len(meta["crf"]["start"]) == len(meta["crf"]["end"]) == K
     else:
         assert meta["chars"] is None and meta["crf"] is None

@@ -8,13 +8,13 @@ import pytest
 from errors import ConfigError
 import predict
 import train
-from tests.fixtures import FIXTURES, by_part, fixture_data
+from tests.fixtures import FIXTURES, by_part, fixture_data, with_chars
 from training.config import load_config
 from training.loop import Progress, stop_reason
 from training.config import TrainConfig
 from training.metrics import check_select_metric
 
-TINY_MODEL = ["model.embed_dim=8", "model.hidden_size=8", "model.char_filters=4", "train.epochs=2"]
+TINY_MODEL = ["model.embed_dim=8", "model.hidden_size=8", *with_chars(4), "train.epochs=2"]
 
 
 @pytest.mark.part("classification")
@@ -60,7 +60,7 @@ def test_auto_selects_entity_f1_for_bio_tags_exact_match_for_joint_else_accuracy
 def test_example_configs_train_then_predict(tmp_path, capsys, config, metric):
     run = tmp_path / "run"
     results = train.main([f"configs/{config}.yaml", "model.embed_dim=16", "model.hidden_size=16",
-                          "model.char_filters=8", "train.epochs=3", "train.lr=0.02", "--run-dir", str(run)])
+                          *with_chars(8), "train.epochs=3", "train.lr=0.02", "--run-dir", str(run)])
     out = capsys.readouterr().out
     assert f"dev {metric} " in out and f"(dev {metric} " in out.splitlines()[-1]   # selected on it
     assert json.loads((run / "metrics.json").read_text()) == results and f"test/{metric}" in results

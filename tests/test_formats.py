@@ -9,7 +9,7 @@ import train
 from data.datasets import load_splits
 from data.config import DataConfig, task_of
 from data.formats import layout
-from tests.fixtures import by_part
+from tests.fixtures import by_part, with_chars
 from training.config import load_config
 
 CONLLU = """# sent_id = 1
@@ -148,7 +148,7 @@ def test_train_one_step_on_each_format_by_config_alone(tmp_path, fmt, task):
     assert len(dd["train"]) + len(dd["validation"]) >= 4 and len(dd["test"]) >= 2
     run = tmp_path / "run"
     results = train.main(["configs/tiny.yaml", *overrides, "train.max_steps=1", "train.batch_size=4",
-                          "model.char_filters=4", "--run-dir", str(run)])
+                          *with_chars(4), "--run-dir", str(run)])
     assert results["epochs"] == 1 and (run / "best.pt").is_file()
     metrics = json.loads((run / "metrics.json").read_text())
     key = {"tagging": "test/accuracy", "classification": "test/accuracy", "joint": "test/exact_match"}[task]

@@ -158,6 +158,7 @@ def rich_model(task, **cfg):
     return build_model(task, VOCAB, names, cfg, num_chars=NUM_CHARS)
 
 
+@pytest.mark.part("char_cnn")  # rich_model has one
 @pytest.mark.parametrize("task,crf", by_part(("tagging", False), ("tagging", True), ("classification", False),
                                              ("joint", True), ("joint", False)))
 @pytest.mark.parametrize("path", by_part("packed", "reversed"))
@@ -170,6 +171,7 @@ def test_char_crf_joint_models_get_gradients_everywhere(task, crf, path):
         assert p.grad is not None and p.grad.abs().sum() > 0, f"{name} got no gradient"
 
 
+@pytest.mark.part("char_cnn")  # rich_model has one
 @pytest.mark.parametrize("task,crf", by_part(("tagging", True), ("joint", True), ("joint", False)))
 def test_char_model_sentence_alone_equals_padded_batch(task, crf):
     torch.manual_seed(0)
@@ -185,6 +187,7 @@ def test_char_model_sentence_alone_equals_padded_batch(task, crf):
         model(collate([{"ids": examples[0]["ids"]}]))
 
 
+@pytest.mark.part("char_cnn")  # rich_model has one
 @pytest.mark.part("tagging")
 def test_crf_tagger_decodes_valid_iob2_with_viterbi():
     torch.manual_seed(0)
@@ -201,6 +204,7 @@ def test_crf_tagger_decodes_valid_iob2_with_viterbi():
         assert all(not t.startswith("I-") or (i > 0 and names[i - 1][2:] == t[2:]) for i, t in enumerate(names))
 
 
+@pytest.mark.part("char_cnn")  # rich_model has one
 @pytest.mark.part("joint", "tagging")
 def test_joint_loss_is_intent_plus_weighted_slot_loss():
     torch.manual_seed(0)
@@ -217,6 +221,7 @@ def test_joint_loss_is_intent_plus_weighted_slot_loss():
     torch.testing.assert_close(losses[1.0], intent + slot)
 
 
+@pytest.mark.part("char_cnn")  # rich_model has one
 @pytest.mark.parametrize("task", by_part("classification", "joint"))
 def test_label_smoothing_is_cross_entropy_against_the_smoothed_target(task):
     """model.label_smoothing=x: the sentence-label loss is -sum(((1-x) one-hot + x/C) * log_softmax)."""

@@ -1,6 +1,7 @@
 """scripts/new_project.py: a classifier-only, a tagger-only and a joint copy of the template hold what their task
 needs and nothing of the others, collect their tests, train on their configs/tiny.yaml, and say in their README what
 they left out; the README's parts table is the command's. (Each copy's whole `make test`: docs/tests.md.)"""
+import re
 import subprocess
 import sys
 
@@ -17,10 +18,10 @@ ROOT = new_project.ROOT
 @pytest.mark.parametrize("task,kept,gone", [
     ("classification", ["data/formats/delimited.py", "data/formats/jsonl.py", "models/heads.py", "tests/test_parts.py"],
      ["models/tagging.py", "models/crf.py", "data/formats/conllu.py", "data/formats/seq_in_out.py", "export.py",
-      "scripts/sweep.py", ".ci/run"]),
+      "scripts/sweep.py", ".ci/run", "models/char_cnn.py", "data/chars.py"]),
     ("tagging", ["models/tagging.py", "models/crf.py", "data/formats/conllu.py", "data/formats/columns.py"],
      ["data/formats/delimited.py", "data/formats/jsonl.py", "data/formats/seq_in_out.py", "data/hub.py",
-      "training/distributed.py"]),
+      "training/distributed.py", "models/char_cnn.py"]),
     ("joint", ["data/formats/seq_in_out.py", "models/tagging.py", "training/entities.py", "models/heads.py"],
      ["data/formats/delimited.py", "data/formats/jsonl.py", "tests/fixtures/questions/train.csv"]),
 ])
@@ -30,6 +31,8 @@ def test_a_one_task_copy_holds_its_task_and_trains(tmp_path, task, kept, gone):
     assert all((dest / f).is_file() for f in kept) and not any((dest / f).exists() for f in gone)
     readme = (dest / "README.md").read_text()
     assert readme.startswith("## Left out of this copy") and "| torchrun |" in readme and "| export |" in readme
+    configs = "".join(c.read_text() for c in (dest / "configs").glob("*.yaml"))  # the char-CNN is a part: off
+    assert "char_filters: 0" in configs and not re.search(r"char_filters: *[1-9]", configs)
     collected = subprocess.run([sys.executable, "-m", "pytest", "--collect-only", "-q", "-p", "no:cacheprovider"],
                                cwd=dest, capture_output=True, text=True, timeout=300)
     assert collected.returncode == 0, collected.stdout[-2000:]

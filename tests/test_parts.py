@@ -1,5 +1,5 @@
 """The core without its parts (README, "Parts"): with every part's modules blocked from import, a classifier on a CSV
-file, a CRF tagger with a char-CNN on CoNLL columns and a joint intent + slots model train, predict and evaluate."""
+file, a CRF tagger on CoNLL columns and a joint intent + slots model train, predict and evaluate."""
 import subprocess
 import sys
 from pathlib import Path
@@ -11,8 +11,8 @@ from tests.fixtures import TINY, fixture_data
 ROOT = Path(__file__).resolve().parent.parent
 # every part's modules (scripts/new_project.py: PARTS); importing one of them is an error in the blocked runs
 BLOCKED = ["data.named", "data.download", "data.registry", "data.formats.trec", "data.hub", "data.device_loader",
-           "data.vectors", "data.vector_sources", "data.sentence_split", "models.reversed", "training.distributed",
-           "training.torchrun", "export", "benchmarks", "scripts"]
+           "data.vectors", "data.vector_sources", "data.sentence_split", "models.reversed", "models.char_cnn",
+           "data.chars", "training.distributed", "training.torchrun", "export", "benchmarks", "scripts"]
 RUN_BLOCKED = f"""if True:
     import importlib.abc, runpy, sys
     blocked = {BLOCKED!r}
@@ -37,13 +37,13 @@ def blocked(*argv: str, stdin: str | None = None) -> subprocess.CompletedProcess
 @pytest.mark.parametrize("config,overrides", [
     pytest.param("configs/example_csv_classifier.yaml", [], marks=pytest.mark.part("classification")),
     pytest.param("configs/example_conll_ner.yaml", ["train.select_metric=accuracy"], marks=pytest.mark.part("tagging")),
-    pytest.param(TINY, [*fixture_data("slots"), "model.crf=true", "model.char_filters=8",
-                        "train.select_metric=intent_accuracy"], marks=pytest.mark.part("joint")),
-], ids=["csv-classifier", "ner-crf-chars", "joint-slots"])
+    pytest.param(TINY, [*fixture_data("slots"), "model.crf=true", "train.select_metric=intent_accuracy"],
+                 marks=pytest.mark.part("joint")),
+], ids=["csv-classifier", "ner-crf", "joint-slots"])
 def test_the_core_trains_predicts_and_evaluates_with_every_part_blocked(tmp_path, config, overrides):
     run = tmp_path / "run"
     out = blocked("train.py", config, *overrides, "model.embed_dim=8", "model.hidden_size=8", "train.epochs=2",
-                  "--run-dir", str(run))
+                  "model.char_filters=0", "--run-dir", str(run))  # the example configs' char-CNN is a part
     assert out.returncode == 0, out.stdout[-2000:] + out.stderr[-2000:]
     assert "blocked here" not in out.stderr and (run / "metrics.json").is_file()
     predicted = blocked("predict.py", str(run), stdin="Anna Schmidt visited Paris .\n")
@@ -52,8 +52,9 @@ def test_the_core_trains_predicts_and_evaluates_with_every_part_blocked(tmp_path
     assert evaluated.returncode == 0, evaluated.stderr[-2000:]
 
 
-def test_a_setting_of_a_blocked_part_names_the_part(tmp_path):
-    out = blocked("train.py", TINY, "model.rnn_path=reversed", "--run-dir", str(tmp_path / "run"))
+@pytest.mark.parametrize("setting,module", [("model.rnn_path=reversed", "models/reversed.py"),
+                                            ("model.char_filters=8", "models/char_cnn.py")])
+def test_a_setting_of_a_blocked_part_names_the_part(tmp_path, setting, module):
+    out = blocked("train.py", TINY, setting, "--run-dir", str(tmp_path / "run"))
     assert out.returncode == 1 and out.stderr.strip().splitlines()[-1] == (
-        "error: model.rnn_path=reversed needs models/reversed.py, a part this copy of the template leaves out "
-        "(README: Parts)")
+        f"error: {setting} needs {module}, a part this copy of the template leaves out (README: Parts)")

@@ -10,7 +10,7 @@ import evaluate
 import train
 from training.checkpoint import load_checkpoint
 from training.loop import without_times
-from tests.fixtures import by_part, fixture_data
+from tests.fixtures import by_part, fixture_data, with_chars
 from training.device import bf16_supported
 
 
@@ -56,7 +56,7 @@ def test_evaluate_reproduces_metrics_json(tmp_path):
 def test_where_batches_are_made_changes_nothing(tmp_path, where):
     """Collate in 2 worker processes, or slices of the split put on the device once (data/device_loader.py): the
     same batches in the same order, so the same metrics and the same weights, bit for bit."""
-    base = ["configs/tiny.yaml", "model.char_filters=8", "train.epochs=2"]
+    base = ["configs/tiny.yaml", *with_chars(8), "train.epochs=2"]
     alone = train.main([*base, "--run-dir", str(tmp_path / "alone")])
     other = train.main([*base, where, "--run-dir", str(tmp_path / "other")])
     assert without_times(other) == without_times(alone)
