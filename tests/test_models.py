@@ -1,5 +1,7 @@
 """The project's encoder and task models: h_n sentence vector, padding invariance, gradients, save/load."""
 
+from importlib.util import find_spec
+
 import pytest
 import torch
 
@@ -139,26 +141,29 @@ JOINT = {"label": ["a", "b", "c"], "tags": TAGS}
 NUM_CHARS = 12
 
 
+HAS_CHARS = find_spec("models.char_cnn") is not None  # the char-CNN is a part: a copy may leave it out
+
+
 def make_rich_batch(lengths=LENGTHS, seed=0):
-    """Words, random spellings (1..9 chars), tags from TAGS and a sentence label."""
+    """Words, random spellings (1..9 chars; where the char-CNN is there), tags from TAGS and a sentence label."""
     g = torch.Generator().manual_seed(seed)
     examples = []
     for n in lengths:
-        examples.append({"ids": torch.randint(2, VOCAB, (n,), generator=g).tolist(),
-                         "chars": [torch.randint(2, NUM_CHARS, (int(torch.randint(1, 10, (1,), generator=g)),),
-                                                 generator=g).tolist() for _ in range(n)],
-                         "tag_ids": torch.randint(0, len(TAGS), (n,), generator=g).tolist(),
-                         "label_ids": int(torch.randint(0, 3, (1,), generator=g))})
+        ex = {"ids": torch.randint(2, VOCAB, (n,), generator=g).tolist(),
+              "chars": [torch.randint(2, NUM_CHARS, (int(torch.randint(1, 10, (1,), generator=g)),),
+                                      generator=g).tolist() for _ in range(n)],
+              "tag_ids": torch.randint(0, len(TAGS), (n,), generator=g).tolist(),
+              "label_ids": int(torch.randint(0, 3, (1,), generator=g))}
+        examples.append(ex if HAS_CHARS else {k: v for k, v in ex.items() if k != "chars"})
     return examples
 
 
 def rich_model(task, **cfg):
-    cfg = ModelConfig(embed_dim=8, hidden_size=6, dropout=0.0, char_filters=5, char_dim=4, **cfg)
+    cfg = ModelConfig(embed_dim=8, hidden_size=6, dropout=0.0, char_filters=5 if HAS_CHARS else 0, char_dim=4, **cfg)
     names = {"tagging": {"tags": TAGS}, "classification": {"label": JOINT["label"]}, "joint": JOINT}[task]
     return build_model(task, VOCAB, names, cfg, num_chars=NUM_CHARS)
 
 
-@pytest.mark.part("char_cnn")  # rich_model has one
 @pytest.mark.parametrize("task,crf", by_part(("tagging", False), ("tagging", True), ("classification", False),
                                              ("joint", True), ("joint", False)))
 @pytest.mark.parametrize("path", by_part("packed", "reversed"))
@@ -171,7 +176,7 @@ def test_char_crf_joint_models_get_gradients_everywhere(task, crf, path):
         assert p.grad is not None and p.grad.abs().sum() > 0, f"{name} got no gradient"
 
 
-@pytest.mark.part("char_cnn")  # rich_model has one
+@pytest.mark.part("char_cnn")
 @pytest.mark.parametrize("task,crf", by_part(("tagging", True), ("joint", True), ("joint", False)))
 def test_char_model_sentence_alone_equals_padded_batch(task, crf):
     torch.manual_seed(0)
@@ -187,7 +192,6 @@ def test_char_model_sentence_alone_equals_padded_batch(task, crf):
         model(collate([{"ids": examples[0]["ids"]}]))
 
 
-@pytest.mark.part("char_cnn")  # rich_model has one
 @pytest.mark.part("tagging")
 def test_crf_tagger_decodes_valid_iob2_with_viterbi():
     torch.manual_seed(0)
@@ -204,7 +208,6 @@ def test_crf_tagger_decodes_valid_iob2_with_viterbi():
         assert all(not t.startswith("I-") or (i > 0 and names[i - 1][2:] == t[2:]) for i, t in enumerate(names))
 
 
-@pytest.mark.part("char_cnn")  # rich_model has one
 @pytest.mark.part("joint", "tagging")
 def test_joint_loss_is_intent_plus_weighted_slot_loss():
     torch.manual_seed(0)
@@ -221,7 +224,6 @@ def test_joint_loss_is_intent_plus_weighted_slot_loss():
     torch.testing.assert_close(losses[1.0], intent + slot)
 
 
-@pytest.mark.part("char_cnn")  # rich_model has one
 @pytest.mark.parametrize("task", by_part("classification", "joint"))
 def test_label_smoothing_is_cross_entropy_against_the_smoothed_target(task):
     """model.label_smoothing=x: the sentence-label loss is -sum(((1-x) one-hot + x/C) * log_softmax)."""
