@@ -38,15 +38,9 @@ class Single:
         """Each rank's lists (or dicts of lists), concatenated in rank order, on every rank."""
         return parts
 
-    def reduce_stats(self, stats: dict) -> dict:
-        return stats
-
-    def rng_states(self, state: dict) -> dict:
-        """last.pt's RNG states (every rank's, under torchrun); `own_rng_state` picks this rank's back."""
-        return state
-
-    def own_rng_state(self, state: dict) -> dict:
-        return state
+    # one process has nothing to exchange: the epoch's stats (under torchrun, averaged over ranks), last.pt's RNG
+    # states (every rank's) and this rank's picked back from them are its own
+    reduce_stats = rng_states = own_rng_state = broadcast
 
     def stop_on_signal(self) -> StopOnSignal:
         """Ctrl-C and SIGTERM (on any rank) stop the loop after the step."""
