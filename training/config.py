@@ -145,8 +145,3 @@ def _kind(value) -> str:
     if value is None:
         return "nothing (an empty section: remove it, or give it settings)"
     return "a mapping" if isinstance(value, DictConfig) else "a list" if isinstance(value, ListConfig) else repr(value)
-
-
-def to_dict(cfg: Config) -> dict:
-    """A plain nested dict (for a weights_only checkpoint and YAML)."""
-    return dataclasses.asdict(cfg)

@@ -9,6 +9,7 @@ import sys
 from contextlib import nullcontext
 
 import torch
+from torch.utils.tensorboard import SummaryWriter
 
 from errors import needs_part
 from data.batching import BucketBatchSampler
@@ -42,6 +43,10 @@ class Single:
     # states (every rank's) and this rank's picked back from them are its own
     reduce_stats = rng_states = own_rng_state = broadcast
 
+    def writer(self, run_dir, purge_step: int | None) -> SummaryWriter:
+        """The run's TensorBoard writer (under torchrun only rank 0's writes)."""
+        return SummaryWriter(run_dir, purge_step=purge_step)
+
     def stop_on_signal(self) -> StopOnSignal:
         """Ctrl-C and SIGTERM (on any rank) stop the loop after the step."""
         return StopOnSignal()
@@ -64,10 +69,3 @@ def process_group(device: torch.device) -> tuple[Single, torch.device]:
     if int(os.environ.get("WORLD_SIZE", "1")) <= 1:
         return Single(), device
     return needs_part("training.distributed", "torchrun (WORLD_SIZE > 1)").Torchrun.join(device)
-
-
-class NoWriter:
-    """SummaryWriter where a process does not write: every method does nothing."""
-
-    def __getattr__(self, name):
-        return lambda *args, **kwargs: None

@@ -8,12 +8,13 @@ from __future__ import annotations
 
 import json
 import signal
+from dataclasses import asdict
 from pathlib import Path
 
 from errors import Diverged, NothingLearned
 from . import metrics, rundir, tensorboard, threads
 from .checkpoint import load_checkpoint
-from .config import Config, to_dict
+from .config import Config
 from .loop import clock, gold_and_predicted, record_dev_score, stop_reason, train_one_epoch
 from .setup import Trainer, setup
 
@@ -93,7 +94,7 @@ def finish(t: Trainer) -> dict:
                    save_seconds=t.progress.save_seconds, epochs=t.progress.epoch - 1,
                    threads=threads.resolve(t.cfg.train.threads))
     tensorboard.log_embeddings(t.writer, t.model, t.vocabs.words, t.progress.step)
-    tensorboard.log_hparams(t.writer, to_dict(t.cfg), results)
+    tensorboard.log_hparams(t.writer, asdict(t.cfg), results)
     t.writer.close()
     if t.group.is_main:
         rundir.write_text(t.run_dir / "metrics.json", json.dumps(results, indent=2) + "\n")
