@@ -39,8 +39,8 @@ class Single:
         """Each rank's lists (or dicts of lists), concatenated in rank order, on every rank."""
         return parts
 
-    # one process has nothing to exchange: the epoch's stats (under torchrun, averaged over ranks), last.pt's RNG
-    # states (every rank's) and this rank's picked back from them are its own
+    # under torchrun: the epoch's stats averaged over ranks, every rank's RNG states for last.pt, this rank's picked
+    # back from them on a resume; one process has nothing to exchange: each is the identity
     reduce_stats = rng_states = own_rng_state = broadcast
 
     def writer(self, run_dir, purge_step: int | None) -> SummaryWriter:
