@@ -17,7 +17,7 @@ from pathlib import Path
 
 from errors import run_cli
 from training.config import load_config
-from training.trainer import fit, resume_fit
+from training.trainer import fit
 
 
 def parse_args(argv=None):
@@ -41,6 +41,7 @@ def main(argv=None) -> dict:
     """Returns the final metrics, or {"interrupted": signal number} if a signal stopped the run."""
     args = parse_args(argv)
     if args.resume:
+        from training.resume import resume_fit  # only a resume reads it
         return resume_fit(args.resume, args.overrides)
     run_dir = args.run_dir or f"runs/{Path(args.config).stem}-{time.strftime('%Y%m%d-%H%M%S')}"
     return fit(load_config(args.config, args.overrides), run_dir, overwrite=args.overwrite)

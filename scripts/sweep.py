@@ -20,7 +20,7 @@ from errors import Diverged, NothingLearned, run_cli
 from scripts.results import mean_std
 from training.config import load_config
 from training.metrics import resolve_select_metric
-from training.trainer import resume_fit
+from training.resume import resume_fit
 from training.trainer import fit
 
 

@@ -7,7 +7,7 @@ import torch
 
 from errors import NothingLearned
 import train
-from training.loop import Progress, finished, make_scheduler, record_dev_score
+from training.loop import Progress, make_scheduler, record_dev_score, stop_reason
 from training.config import TrainConfig
 
 
@@ -20,7 +20,7 @@ def replay(scores: list[float], **settings) -> list[dict]:
         improved = record_dev_score(progress, score, scheduler)
         progress.epoch += 1
         out.append({"improved": improved, "lr": optimizer.param_groups[0]["lr"], "bad": progress.bad_epochs,
-                    "stop": finished(progress, cfg)})
+                    "stop": stop_reason(progress, cfg) is not None})
         if out[-1]["stop"]:
             break
     return out

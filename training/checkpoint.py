@@ -15,7 +15,6 @@ from errors import CheckpointError
 
 
 RUN_KEYS = ("model", "config", "task", "words", "labels")  # what best.pt holds: enough to rebuild the model
-RESUME_KEYS = (*RUN_KEYS, "optimizer", "scheduler", "progress", "rng")  # last.pt: also where training stands
 
 
 def save_checkpoint(obj: dict, path: str | Path) -> None:
@@ -83,20 +82,6 @@ def load_checkpoint(path: str | Path, required: tuple[str, ...] = RUN_KEYS) -> d
     return obj
 
 
-def load_weights(module: torch.nn.Module, state: dict, path: str | Path) -> None:
-    """``module.load_state_dict(state)``; weights that do not fit are a CheckpointError naming the keys at fault."""
-    own = module.state_dict()
-    shaped = [k for k in sorted(set(own) & set(state))
-              if not isinstance(state[k], torch.Tensor) or state[k].shape != own[k].shape]
-    problems = [f"{what} {', '.join(keys[:3])}{', ...' if len(keys) > 3 else ''}" for what, keys in (
-        ("no", sorted(set(own) - set(state))), ("unknown", sorted(set(state) - set(own))),
-        ("another shape for", shaped)) if keys]
-    if problems:
-        raise CheckpointError(f"{path}: its weights do not fit the model its config describes: {'; '.join(problems)} "
-                              f"(written by another version of this code, or edited?)")
-    module.load_state_dict(state)
-
-
 def _gist(e: Exception, *words: str) -> str:
     """The first sentence of the line of torch's long message with any of ``words`` (else of its first line)."""
     lines = [line.strip() for line in str(e).splitlines() if line.strip()]
@@ -105,20 +90,11 @@ def _gist(e: Exception, *words: str) -> str:
 
 
 def rng_state() -> dict:
-    """Every RNG a run draws from, as plain data (python's state as lists, numpy's as arrays -> tensors)."""
+    """Every RNG a run draws from, as plain data (python's state as lists, numpy's as arrays -> tensors); a resume
+    puts them back (`training.resume.set_rng_state`)."""
     version, internal, gauss = random.getstate()
     np_state = np.random.get_state()
     return {"python": [list(internal), version, gauss],
             "numpy": [np_state[0], torch.from_numpy(np_state[1].astype(np.int64)), *np_state[2:]],
             "torch": torch.get_rng_state(),
             "cuda": torch.cuda.get_rng_state_all() if torch.cuda.is_available() else []}
-
-
-def set_rng_state(state: dict) -> None:
-    internal, version, gauss = state["python"]
-    random.setstate((version, tuple(internal), gauss))
-    name, keys, pos, has_gauss, cached = state["numpy"]
-    np.random.set_state((name, keys.numpy().astype(np.uint32), pos, has_gauss, cached))
-    torch.set_rng_state(state["torch"])
-    if state["cuda"] and torch.cuda.is_available():
-        torch.cuda.set_rng_state_all(state["cuda"])

@@ -13,7 +13,7 @@ import yaml
 from omegaconf import DictConfig, ListConfig, OmegaConf
 from omegaconf.errors import ConfigKeyError, OmegaConfBaseException
 
-from errors import CheckpointError, ConfigError, check_ranges
+from errors import ConfigError, check_ranges
 from data.config import DataConfig, require_data
 from models.tasks import ModelConfig
 from . import metrics
@@ -145,17 +145,3 @@ def _kind(value) -> str:
     if value is None:
         return "nothing (an empty section: remove it, or give it settings)"
     return "a mapping" if isinstance(value, DictConfig) else "a list" if isinstance(value, ListConfig) else repr(value)
-
-
-def to_dict(cfg: Config) -> dict:
-    """A plain nested dict (for a weights_only checkpoint and YAML)."""
-    return dataclasses.asdict(cfg)
-
-
-def saved_config(config: dict, path: Path) -> Config:
-    """The config a checkpoint stores; one this code cannot read is a CheckpointError naming ``path``."""
-    try:
-        return load_config(base=config)
-    except ConfigError as e:
-        raise CheckpointError(f"{path}: its config does not fit this code ({e}): a checkpoint of another version "
-                              f"of it?") from None

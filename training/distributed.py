@@ -138,6 +138,9 @@ class Torchrun(Single):
     def stop_on_signal(self) -> StopOnSignal:
         return _StopOnAnyRank(self.cpu_group)
 
+    def writer(self, run_dir, purge_step: int | None):
+        return super().writer(run_dir, purge_step) if self.is_main else _NoWriter()
+
     def check_replicas(self, model: torch.nn.Module) -> None:
         """Every rank holds exactly rank 0's weights (bitwise), or RuntimeError. A barrier as well."""
         bad = 0
@@ -185,3 +188,10 @@ class _StopOnAnyRank(StopOnSignal):
     @requested.setter
     def requested(self, value: bool) -> None:
         pass  # the local state is `received`, set by the handler; `signum` is what every rank agreed on
+
+
+class _NoWriter:
+    """SummaryWriter where a process does not write: every method does nothing."""
+
+    def __getattr__(self, name):
+        return lambda *args, **kwargs: None

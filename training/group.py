@@ -9,6 +9,7 @@ import sys
 from contextlib import nullcontext
 
 import torch
+from torch.utils.tensorboard import SummaryWriter
 
 from errors import needs_part
 from data.batching import BucketBatchSampler
@@ -38,15 +39,13 @@ class Single:
         """Each rank's lists (or dicts of lists), concatenated in rank order, on every rank."""
         return parts
 
-    def reduce_stats(self, stats: dict) -> dict:
-        return stats
+    # under torchrun: the epoch's stats averaged over ranks, every rank's RNG states for last.pt, this rank's picked
+    # back from them on a resume; one process has nothing to exchange: each is the identity
+    reduce_stats = rng_states = own_rng_state = broadcast
 
-    def rng_states(self, state: dict) -> dict:
-        """last.pt's RNG states (every rank's, under torchrun); `own_rng_state` picks this rank's back."""
-        return state
-
-    def own_rng_state(self, state: dict) -> dict:
-        return state
+    def writer(self, run_dir, purge_step: int | None) -> SummaryWriter:
+        """The run's TensorBoard writer (under torchrun only rank 0's writes)."""
+        return SummaryWriter(run_dir, purge_step=purge_step)
 
     def stop_on_signal(self) -> StopOnSignal:
         """Ctrl-C and SIGTERM (on any rank) stop the loop after the step."""
@@ -70,10 +69,3 @@ def process_group(device: torch.device) -> tuple[Single, torch.device]:
     if int(os.environ.get("WORLD_SIZE", "1")) <= 1:
         return Single(), device
     return needs_part("training.distributed", "torchrun (WORLD_SIZE > 1)").Torchrun.join(device)
-
-
-class NoWriter:
-    """SummaryWriter where a process does not write: every method does nothing."""
-
-    def __getattr__(self, name):
-        return lambda *args, **kwargs: None

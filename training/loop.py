@@ -88,23 +88,15 @@ def stop_reason(progress: Progress, cfg: TrainConfig) -> str | None:
     return None
 
 
-def finished(progress: Progress, cfg: TrainConfig) -> bool:
-    """Stop before the epoch `progress` is at? (`stop_reason` says why)"""
-    return stop_reason(progress, cfg) is not None
-
-
 class StopOnSignal:
     """Ctrl-C (SIGINT) and SIGTERM set `requested`; the loop finishes its step, then stops cleanly."""
-
-    def __init__(self):
-        self.requested, self.signum, self._old = False, None, {}
+    requested, signum = False, None
 
     def _handle(self, signum, frame):
         self.requested, self.signum = True, signum
 
     def __enter__(self):
-        for s in (signal.SIGINT, signal.SIGTERM):
-            self._old[s] = signal.signal(s, self._handle)
+        self._old = {s: signal.signal(s, self._handle) for s in (signal.SIGINT, signal.SIGTERM)}
         return self
 
     def __exit__(self, *exc):

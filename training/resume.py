@@ -1,21 +1,33 @@
-"""What a ``--resume`` (`training.trainer.resume_fit`) may change, and what keeps the run's meaning: the rules and
-their reasons are docs/rundir.md's. `check` runs before anything is written, `check_vocabs` once the data is read,
-and `restore` puts the new run where last.pt stood.
+"""A ``--resume`` (`resume_fit`): what it may change, and what keeps the run's meaning (the rules and their reasons
+are docs/rundir.md's). `check` runs before anything is written, `check_vocabs` once the data is read, and `restore`
+puts the new run where last.pt stood. A new run never imports this file.
 """
 from __future__ import annotations
 
+import random
 from pathlib import Path
 
+import numpy as np
+import torch
 from omegaconf import OmegaConf
 
 from errors import CheckpointError, RunDirError
-from .checkpoint import load_checkpoint, load_weights, set_rng_state
+from inference.run import load_weights, saved_config
+from .checkpoint import RUN_KEYS, load_checkpoint
 from .loop import Progress
+from .trainer import fit
 
 FREE = {"data.root", "data.download", "train.epochs", "train.patience", "train.max_steps", "train.max_minutes",
         "train.log_every", "train.device", "train.threads", "train.num_workers", "train.device_data", "train.amp"}
 AT_EPOCH_START = {"train.batch_size", "train.seed"}  # they order an epoch's batches: a position inside one is theirs
 SECTIONS = ("data", "model", "train")
+RESUME_KEYS = (*RUN_KEYS, "optimizer", "scheduler", "progress", "rng")  # last.pt: also where training stands
+
+
+def resume_fit(run_dir: str | Path, overrides: list[str] = ()) -> dict:
+    """Continue the run in run_dir from its last.pt (``overrides`` apply on top of its config, e.g. more epochs)."""
+    resume = load_checkpoint(Path(run_dir) / "last.pt", RESUME_KEYS)
+    return fit(saved_config(resume["config"], Path(run_dir) / "last.pt", overrides), run_dir, resume=resume)
 
 
 def check(run_dir: Path, cfg: dict, last: dict, world_size: int) -> None:
@@ -57,6 +69,17 @@ def restore(t, resume: dict) -> None:
     t.progress = Progress(**resume["progress"])
     set_rng_state(t.group.own_rng_state(resume["rng"]))
     print(f"resuming {t.run_dir} at epoch {t.progress.epoch}, batch {t.progress.batch} (step {t.progress.step})")
+
+
+def set_rng_state(state: dict) -> None:
+    """Put back the RNG states `training.checkpoint.rng_state` took."""
+    internal, version, gauss = state["python"]
+    random.setstate((version, tuple(internal), gauss))
+    name, keys, pos, has_gauss, cached = state["numpy"]
+    np.random.set_state((name, keys.numpy().astype(np.uint32), pos, has_gauss, cached))
+    torch.set_rng_state(state["torch"])
+    if state["cuda"] and torch.cuda.is_available():
+        torch.cuda.set_rng_state_all(state["cuda"])
 
 
 def _why(key: str) -> str:

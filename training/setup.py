@@ -19,9 +19,9 @@ from models.heads import balanced_class_weights
 from models.tasks import build_model
 from . import metrics, rundir, threads
 from .checkpoint import rng_state, save_checkpoint
-from .config import Config, to_dict
+from .config import Config
 from .device import check_device
-from .group import NoWriter, Single, process_group
+from .group import Single, process_group
 from .loop import Progress, make_optimizer, make_scheduler
 
 NUM_EXAMPLES = 5  # dev sentences shown with their predictions in TensorBoard
@@ -43,11 +43,11 @@ class Trainer:
     group: Single              # the processes it trains with (training/group.py)
     progress: Progress = field(default_factory=Progress)
     train_model: torch.nn.Module = None  # the model, or DDP around it under torchrun
-    writer: SummaryWriter = field(default_factory=NoWriter)  # the main process's; the others' does nothing
+    writer: SummaryWriter = None         # TensorBoard's (`group.writer`)
 
     def checkpoint(self, **extra) -> dict:
         """best.pt's content (weights, config, task, vocabularies, progress), plus ``extra`` (last.pt's)."""
-        return {"model": self.model.state_dict(), "config": to_dict(self.cfg), "task": task_of(self.cfg.data),
+        return {"model": self.model.state_dict(), "config": asdict(self.cfg), "task": task_of(self.cfg.data),
                 **self.vocabs.to_dict(), "progress": asdict(self.progress), **extra}
 
     def save_best(self) -> None:
@@ -75,13 +75,13 @@ def setup(cfg: Config, run_dir: str | Path, resume: dict | None, overwrite: bool
     if resume:
         from . import resume as resuming  # only a resume reads it
         if group.is_main:
-            resuming.check(run_dir, to_dict(cfg), resume, group.world_size)
+            resuming.check(run_dir, asdict(cfg), resume, group.world_size)
     set_seed(cfg.train.seed + group.rank)  # own dropout per rank; DDP gives every rank rank 0's weights
     dd, vocabs, vectors = _data(cfg, resume, run_dir, group)
     metric = metrics.check_select_metric(cfg.train.select_metric, vocabs.label_names())
     if group.is_main:
         rundir.claim(run_dir, bool(resume), overwrite)
-        rundir.write_text(run_dir / "config.yaml", OmegaConf.to_yaml(to_dict(cfg)))
+        rundir.write_text(run_dir / "config.yaml", OmegaConf.to_yaml(asdict(cfg)))
     model = build_model(task_of(cfg.data), len(vocabs.words), vocabs.label_names(), cfg.model, vocabs.num_chars,
                         _class_weights(cfg, dd["train"], vocabs.label_names()), vocabs.words.frozen).to(device)
     optimizer = make_optimizer(model, cfg.train)
@@ -91,8 +91,7 @@ def setup(cfg: Config, run_dir: str | Path, resume: dict | None, overwrite: bool
     if resume:
         resuming.restore(t, resume)
     t.progress.world_size = group.world_size  # a mid-epoch resume needs as many (training/resume.py)
-    if group.is_main:  # a resumed run drops the events logged after its last.pt
-        t.writer = SummaryWriter(run_dir, purge_step=t.progress.step if resume else None)
+    t.writer = group.writer(run_dir, t.progress.step if resume else None)  # a resume drops events after last.pt's
     t.writer.add_text("data/splits", splits := ", ".join(f"{k} {len(v)}" for k, v in dd.items()), 0)
     _init_embeddings(t, vectors)
     t.train_model = group.wrap(model, device)  # DDP or the model itself

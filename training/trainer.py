@@ -8,22 +8,23 @@ from __future__ import annotations
 
 import json
 import signal
+from dataclasses import asdict
 from pathlib import Path
 
 from errors import Diverged, NothingLearned
 from . import metrics, rundir, tensorboard, threads
-from .checkpoint import RESUME_KEYS, load_checkpoint
-from .config import Config, load_config, saved_config, to_dict
-from .loop import clock, finished, gold_and_predicted, record_dev_score, stop_reason, train_one_epoch
+from .checkpoint import load_checkpoint
+from .config import Config
+from .loop import clock, gold_and_predicted, record_dev_score, stop_reason, train_one_epoch
 from .setup import Trainer, setup
 
 
 def fit(cfg: Config, run_dir: str | Path, resume: dict | None = None, overwrite: bool = False) -> dict:
     """Train cfg's model in run_dir: the final metrics (metrics.json), or {"interrupted": signal number} (last.pt
-    saved). ``resume``: last.pt's dict, to continue that run. Raises NothingLearned and Diverged."""
+    saved). ``resume``: last.pt's dict, to continue it (training/resume.py). Raises NothingLearned and Diverged."""
     t = setup(cfg, run_dir, resume, overwrite)
     with t.group.stop_on_signal() as stop:
-        while not finished(t.progress, cfg.train):
+        while stop_reason(t.progress, cfg.train) is None:
             stats = train_epoch(t, stop)                            # this process's share of the epoch's batches
             if stop.requested:
                 t.save_last()
@@ -44,13 +45,6 @@ def fit(cfg: Config, run_dir: str | Path, resume: dict | None = None, overwrite:
         return interrupted(t, signal.SIGINT, trained=True)
 
 
-def resume_fit(run_dir: str | Path, overrides: list[str] = ()) -> dict:
-    """Continue the run in run_dir from its last.pt (``overrides`` apply on top of its config, e.g. more epochs)."""
-    resume = load_checkpoint(Path(run_dir) / "last.pt", RESUME_KEYS)
-    saved_config(resume["config"], Path(run_dir) / "last.pt")
-    return fit(load_config(None, list(overrides), base=resume["config"]), run_dir, resume=resume)
-
-
 def train_epoch(t: Trainer, stop) -> dict:
     """`training.loop.train_one_epoch` on this process, its stats averaged over processes."""
     try:
@@ -64,11 +58,16 @@ def train_epoch(t: Trainer, stop) -> dict:
     return t.group.reduce_stats(stats)
 
 
+def evaluate(t: Trainer, split: str) -> tuple[dict, dict, dict]:
+    """Gold and predicted labels of ``split`` (every process's share) under the current weights, and their metrics."""
+    gold, pred = t.group.gather(*gold_and_predicted(t.model, t.loaders[split], t.device))
+    return gold, pred, metrics.compute(gold, pred, t.vocabs.scored_names())
+
+
 def evaluate_dev(t: Trainer, stats: dict) -> float:
     """The dev metrics of the current weights, logged with the epoch's training stats; returns the select metric."""
-    gold, pred = t.group.gather(*gold_and_predicted(t.model, t.loaders["validation"], t.device))
+    gold, pred, dev = evaluate(t, "validation")
     label_names = t.vocabs.scored_names()  # the model's labels, then those it never saw (errors)
-    dev = metrics.compute(gold, pred, label_names)
     step = t.progress.step  # the x axis is the optimizer step everywhere, so resumed runs line up
     for k, v in [*(("train/" + k, v) for k, v in stats.items()), *(("dev/" + k, v) for k, v in dev.items())]:
         t.writer.add_scalar(k, v, step)
@@ -80,19 +79,22 @@ def evaluate_dev(t: Trainer, stats: dict) -> float:
 
 
 def finish(t: Trainer) -> dict:
-    """best.pt's dev and test metrics -> metrics.json (rank 0); raises NothingLearned if dev never left 0."""
+    """best.pt's dev and test scores -> metrics.json, report_*.txt (rank 0); NothingLearned if dev never left 0."""
     t.group.check_replicas(t.model)  # and a barrier: rank 0 has written best.pt
     best = t.group.broadcast(  # rank 0's file: other nodes need not see its disk
         load_checkpoint(t.run_dir / "best.pt") if t.group.is_main else None)
     t.model.load_state_dict(best["model"])
     results = {"best_epoch": best["progress"]["epoch"]}
-    for split in ("validation", "test"):
-        results.update(evaluate_split(t, split))
+    for split, name in (("validation", "dev"), ("test", "test")):
+        gold, pred, scores = evaluate(t, split)
+        if t.group.is_main:
+            rundir.write_text(t.run_dir / f"report_{name}.txt", metrics.report(gold, pred, t.vocabs.scored_names()))
+        results.update({f"{name}/{k}": v for k, v in scores.items()})
     results.update(train_seconds=t.progress.seconds, eval_seconds=t.progress.eval_seconds,
                    save_seconds=t.progress.save_seconds, epochs=t.progress.epoch - 1,
                    threads=threads.resolve(t.cfg.train.threads))
     tensorboard.log_embeddings(t.writer, t.model, t.vocabs.words, t.progress.step)
-    tensorboard.log_hparams(t.writer, to_dict(t.cfg), results)
+    tensorboard.log_hparams(t.writer, asdict(t.cfg), results)
     t.writer.close()
     if t.group.is_main:
         rundir.write_text(t.run_dir / "metrics.json", json.dumps(results, indent=2) + "\n")
@@ -106,15 +108,6 @@ def finish(t: Trainer) -> dict:
                              f"this run learned nothing to report (rare labels? try more train.epochs or a higher "
                              f"train.lr); {t.run_dir / 'metrics.json'} is written for inspection")
     return results
-
-
-def evaluate_split(t: Trainer, split: str) -> dict:
-    """{"dev/accuracy": ..., ...} for the current weights; report_dev.txt / report_test.txt beside metrics.json."""
-    name, label_names = "dev" if split == "validation" else split, t.vocabs.scored_names()
-    gold, pred = t.group.gather(*gold_and_predicted(t.model, t.loaders[split], t.device))
-    if t.group.is_main:
-        rundir.write_text(t.run_dir / f"report_{name}.txt", metrics.report(gold, pred, label_names))
-    return {f"{name}/{k}": v for k, v in metrics.compute(gold, pred, label_names).items()}
 
 
 def interrupted(t: Trainer, signum: int, trained: bool = False) -> dict:
