@@ -1,7 +1,6 @@
 """A saved run, loaded back: RUN_DIR/best.pt -> config -> vocabularies -> model, in one place.
 
 predict.py (through `inference.predictor.Predictor`), evaluate.py, export.py and scripts/typed_text.py start here;
-a --resume (training/resume.py) reads last.pt with `saved_config` and `load_weights` too.
 """
 from __future__ import annotations
 
@@ -11,12 +10,12 @@ from pathlib import Path
 import torch
 from torch import nn
 
-from errors import CheckpointError, ConfigError
 from data.config import resolve_text
 from data.vocab import Vocabs
 from models.tasks import build_model
 from training.checkpoint import load_checkpoint
-from training.config import Config, load_config
+from training.config import Config
+from training.saved import load_weights, saved_config
 
 
 @dataclass
@@ -41,28 +40,3 @@ def load_run(run_dir: str | Path, overrides: list[str] = (), device: str | torch
                         frozen_words=vocabs.words.frozen)
     load_weights(model, ckpt["model"], path / "best.pt")
     return Run(model.to(device).eval(), vocabs, cfg, ckpt["task"], path, ckpt["config"])
-
-
-def saved_config(config: dict, path: Path, overrides: list[str] = ()) -> Config:
-    """The config a checkpoint stores, with ``overrides``; one this code cannot read is a CheckpointError naming
-    ``path``."""
-    try:
-        load_config(base=config)
-    except ConfigError as e:
-        raise CheckpointError(f"{path}: its config does not fit this code ({e}): a checkpoint of another version "
-                              f"of it?") from None
-    return load_config(None, list(overrides), base=config)
-
-
-def load_weights(module: torch.nn.Module, state: dict, path: str | Path) -> None:
-    """``module.load_state_dict(state)``; weights that do not fit are a CheckpointError naming the keys at fault."""
-    own = module.state_dict()
-    shaped = [k for k in sorted(set(own) & set(state))
-              if not isinstance(state[k], torch.Tensor) or state[k].shape != own[k].shape]
-    problems = [f"{what} {', '.join(keys[:3])}{', ...' if len(keys) > 3 else ''}" for what, keys in (
-        ("no", sorted(set(own) - set(state))), ("unknown", sorted(set(state) - set(own))),
-        ("another shape for", shaped)) if keys]
-    if problems:
-        raise CheckpointError(f"{path}: its weights do not fit the model its config describes: {'; '.join(problems)} "
-                              f"(written by another version of this code, or edited?)")
-    module.load_state_dict(state)

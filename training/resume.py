@@ -12,9 +12,9 @@ import torch
 from omegaconf import OmegaConf
 
 from errors import CheckpointError, RunDirError
-from inference.run import load_weights, saved_config
 from .checkpoint import RUN_KEYS, load_checkpoint
 from .loop import Progress
+from .saved import load_weights, saved_config
 from .trainer import fit
 
 FREE = {"data.root", "data.download", "train.epochs", "train.patience", "train.max_steps", "train.max_minutes",
