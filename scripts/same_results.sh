@@ -32,7 +32,7 @@ for name in $configs; do
       || [ -f "$out/$tree-$name/metrics.json" ] \
       || { echo "FAIL $tree $name:"; tail -n 3 "$out/$tree-$name.log"; status=1; continue 2; }
   done
-  same() { cd "$root" && "$py" -c "import json,sys; from training.loop import without_times; print(sorted(without_times(json.load(open(sys.argv[1]))).items()))" "$1"; }
+  same() { cd "$root" && "$py" -c "import json,sys; print(sorted((k, v) for k, v in json.load(open(sys.argv[1])).items() if not k.endswith('_seconds')))" "$1"; }
   if [ "$(same "$out/old-$name/metrics.json")" = "$(same "$out/new-$name/metrics.json")" ] \
      && cat "$out"/old-"$name"/report_*.txt | cmp -s - <(cat "$out"/new-"$name"/report_*.txt); then
     echo "SAME $name"

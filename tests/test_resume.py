@@ -12,9 +12,9 @@ import pytest
 import torch
 
 from errors import Diverged
+from tests.fixtures import without_times
 from training.checkpoint import load_checkpoint
 from training.config import load_config
-from training.loop import without_times
 
 ROOT = Path(__file__).resolve().parent.parent
 ENV = {**os.environ, "OMP_NUM_THREADS": "1", "PYTHONUNBUFFERED": "1"}

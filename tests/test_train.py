@@ -9,8 +9,7 @@ from errors import ConfigError
 import evaluate
 import train
 from training.checkpoint import load_checkpoint
-from training.loop import without_times
-from tests.fixtures import by_part, fixture_data, with_chars
+from tests.fixtures import by_part, fixture_data, with_chars, without_times
 from training.device import bf16_supported
 
 

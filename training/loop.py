@@ -45,11 +45,6 @@ def clock(progress: Progress, field: str):
         setattr(progress, field, getattr(progress, field) + time.perf_counter() - start)
 
 
-def without_times(results: dict) -> dict:
-    """metrics.json less its clocks: what two runs of the same config on the same machine share, bit for bit."""
-    return {k: v for k, v in results.items() if not k.endswith("_seconds")}
-
-
 def make_scheduler(optimizer: torch.optim.Optimizer, cfg: TrainConfig):
     """ReduceLROnPlateau on the dev score (lr x lr_decay after more than lr_patience flat epochs); None: no decay."""
     if cfg.lr_decay == 1.0:
