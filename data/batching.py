@@ -68,8 +68,7 @@ class Batch:
 
 def collate(examples: list[dict], find_spellings: bool = True) -> Batch:
     """[{"ids": [..], "chars"?: [[..], ..], "tag_ids"?: [..], "label_ids"?: int}] -> Batch, right-padded: tokens and
-    chars with PAD_ID, tags with -100. The char-CNN's distinct spellings are found here, on the host, not in the
-    model's step (``find_spellings=False``: by the caller, e.g. for a whole split)."""
+    chars with PAD_ID, tags with -100; ``find_spellings``: `data.chars.add_chars`'."""
     lengths = torch.tensor([len(ex["ids"]) for ex in examples], dtype=torch.int64)
     if int(lengths.min()) == 0:  # pack_padded_sequence cannot take a zero-length sequence
         raise ValueError("an empty sentence (0 tokens) reached collate; readers must drop or reject it")
@@ -81,10 +80,8 @@ def collate(examples: list[dict], find_spellings: bool = True) -> Batch:
     if "label_ids" in first:  # one label per sentence
         batch.labels = torch.tensor([ex["label_ids"] for ex in examples], dtype=torch.int64)  # (B,)
     if "chars" in first:  # the char-CNN's input (a part: data/chars.py)
-        from .chars import pad_chars, spellings
-        batch.chars = pad_chars([ex["chars"] for ex in examples])                           # (B, T, C)
-        if find_spellings:
-            batch.spellings, batch.spelling_ids = spellings(batch.chars)                    # (U, C), (B, T)
+        from .chars import add_chars
+        add_chars(batch, [ex["chars"] for ex in examples], find_spellings)
     return batch
 
 

@@ -1,6 +1,6 @@
 """Characters for `models.char_cnn` (a part: README, "Parts"): a character vocabulary from the training words, each
-word's character ids, and their padding into a batch's (B, T, C) with its distinct spellings (`data.batching.collate`
-asks for them)."""
+word's character ids, and their padding into a batch's (B, T, C) with its distinct spellings (`add_chars`, which
+`data.batching.collate` calls)."""
 from __future__ import annotations
 
 from typing import Iterable
@@ -39,3 +39,11 @@ def spellings(chars: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
     B, T, C = chars.shape
     distinct, index = torch.unique(chars.reshape(B * T, C), dim=0, return_inverse=True)     # (U, C), (B*T,)
     return distinct, index.reshape(B, T)
+
+
+def add_chars(batch, words: list[list[list[int]]], find_spellings: bool = True) -> None:
+    """Sets ``batch.chars`` (B, T, C) from each sentence's words of char ids, and its distinct `spellings`: found
+    here, on the host, not in the model's step (``find_spellings=False``: by the caller, e.g. for a whole split)."""
+    batch.chars = pad_chars(words)                                                          # (B, T, C)
+    if find_spellings:
+        batch.spellings, batch.spelling_ids = spellings(batch.chars)                        # (U, C), (B, T)

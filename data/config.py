@@ -62,17 +62,16 @@ class DataConfig:
                 self.test_file or self.test_fraction is not None)):
             raise ValueError(f"data.format {self.format!r} reads your own files: set data.train_file and "
                              f"data.test_file (or data.test_fraction to hold a test split out of train_file)")
+        check_ranges("data", self, {"dev_fraction": "(0, 1)", "test_fraction": "(0, 1)", "limit": ">= 1",
+                                    "min_freq": ">= 1"})
         self._check_split_settings()
         self._check_layout_settings()
         if self.tokenizer is not None:
             text.check(self.tokenizer)
-        check_ranges("data", self, {"dev_fraction": "(0, 1)", "limit": ">= 1", "min_freq": ">= 1"})
 
     def _check_split_settings(self):
         if self.test_fraction is None:
             return
-        if not 0.0 < self.test_fraction < 1.0:
-            raise ValueError(f"data.test_fraction must be in (0, 1), got {self.test_fraction}")
         if self.hub_id is None and setting(self, "test_file") is not None:
             raise ValueError(f"data.test_fraction holds the test split out of train_file: {describe(self)} has a "
                              f"test file (data.test_file or its preset)")

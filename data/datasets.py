@@ -6,13 +6,14 @@ from __future__ import annotations
 
 import hashlib
 import sys
+from functools import partial
 from pathlib import Path
 from typing import Sequence
 
 import datasets
 
-from errors import DataFormatError, needs_part
-from .config import DataConfig, describe, require_data, setting, task_of, training_split
+from errors import needs_part
+from .config import DataConfig, describe, require_data, setting, training_split
 from .encode import build_vocabs, check_train, numericalize, unseen
 from .formats import layout
 from .vocab import Vocabs
@@ -81,9 +82,7 @@ def load_splits(cfg: DataConfig) -> datasets.DatasetDict:
     """Raw examples (tokens as written, tags and/or label) of train, validation and test, as the files say."""
     paths = split_paths(require_data(cfg))
     if cfg.hub_id is not None:
-        hub = needs_part("data.hub", "data.hub_id")
-        splits = hub.load_hub_splits(cfg.hub_id, cfg.hub_config, paths, hub.columns(cfg, task_of(cfg)),
-                                     training_split(cfg))
+        splits = needs_part("data.hub", "data.hub_id").load_hub_splits(cfg, paths)
     else:  # a train file: DataConfig's checks, or the named dataset's preset
         fmt, options = setting(cfg, "format"), reader_options(cfg)
         code = _reader_code(fmt)
@@ -110,21 +109,10 @@ def prepare(cfg: DataConfig, vocabs: Vocabs | None = None, chars: bool = False, 
         cut = cfg.limit if cfg.limit is not None and len(dd["train"]) >= cfg.limit else None
         check_train(vocabs, source, cfg.min_freq, cut)
     if "tags" in vocabs.labels:
-        from .tags import check_bio  # tags only
-        check_bio(dd, vocabs.labels["tags"].itos, lambda *where: _bio_error(cfg, *where))
+        from .tags import check_bio  # tags only; a file read again by its checking reader names the bad line
+        reread = None if cfg.hub_id else partial(layout(setting(cfg, "format")).read, **reader_options(cfg),
+                                                 check_iob2=True)
+        check_bio(dd, vocabs.labels["tags"].itos, cfg.hub_id or split_paths(cfg), reread)
     vocabs.unseen = unseen(dd, vocabs, SPLITS[1:] if built else SPLITS)  # train's are seen when built
     return numericalize(dd, vocabs, cfg.lowercase), vocabs
 
-
-def _bio_error(cfg: DataConfig, split: str, index: int, problem: str) -> DataFormatError:
-    """The error for sentence ``index`` of ``split``, whose tags break IOB2 (``problem``): the reader's, naming
-    path:line (the split's file read again, checked), else one naming the file and sentence."""
-    if cfg.hub_id is not None:
-        return DataFormatError(cfg.hub_id, None, f"split {split!r}, sentence {index + 1}: {problem}")
-    paths = split_paths(cfg)
-    path = paths.get(split, paths["train"])  # a held-out split comes from train's file
-    try:
-        layout(setting(cfg, "format")).read(path, **reader_options(cfg), check_iob2=True)
-    except DataFormatError as e:
-        return e
-    return DataFormatError(path, None, f"sentence {index + 1} of split {split!r}: {problem}")

@@ -1,5 +1,5 @@
 """Reading a data file line by line, for every layout (data/formats/): numbered lines in any encoding (an invalid
-byte named with its line), blank-line separated blocks, and the check every reader shares."""
+byte named with its line), and the check every reader shares (blank-line separated blocks: data/tags.py)."""
 from __future__ import annotations
 
 from pathlib import Path
@@ -39,21 +39,6 @@ def decoded_lines(path: Path, encoding: str, keepends: bool) -> Iterator[tuple[i
         if last and not line:  # after the final newline
             return
         yield line_no, line + ("" if last else "\n") if keepends else line.rstrip("\r")
-
-
-def sentences(path: Path, comments: bool = False, encoding: str = "utf-8") -> Iterator[list[tuple[int, str]]]:
-    """Blank-line separated blocks of (line_no, line); ``#`` lines skipped if ``comments`` (CoNLL-U; in other
-    column files ``#`` can be a token)."""
-    block = []
-    for line_no, line in open_lines(path, encoding):
-        if not line.strip():
-            if block:
-                yield block
-            block = []
-        elif not (comments and line.startswith("#")):
-            block.append((line_no, line))
-    if block:
-        yield block
 
 
 def nonempty(examples: list[dict], path: Path) -> list[dict]:

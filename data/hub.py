@@ -21,7 +21,8 @@ from pathlib import Path
 import datasets
 
 from errors import ConfigError, DataFormatError
-from .text import SPLIT, tokenize
+from .config import task_of, training_split
+from .text import SPLIT, split
 
 SPLITS = ("train", "validation", "test")
 
@@ -35,11 +36,12 @@ def columns(cfg, task: str) -> dict[str, str]:
     return cols
 
 
-def load_hub_splits(path: str, config: str | None, data_files: dict[str, Path],
-                    cols: dict[str, str], tokenizer: str = SPLIT) -> dict[str, datasets.Dataset]:
-    """`datasets.load_dataset(path, config[, data_files])` -> {split: Dataset with the `columns` renamed}."""
+def load_hub_splits(cfg, data_files: dict[str, Path]) -> dict[str, datasets.Dataset]:
+    """`datasets.load_dataset(data.hub_id, data.hub_config[, data_files])` -> {split: Dataset with the `columns`
+    renamed}, text split as training splits it (`data.config.training_split`)."""
+    path, cols, tokenizer = cfg.hub_id, columns(cfg, task_of(cfg)), training_split(cfg)
     files = {"data_files": {s: str(f) for s, f in data_files.items()}} if data_files else {}
-    dd = datasets.load_dataset(path, config, **files)
+    dd = datasets.load_dataset(path, cfg.hub_config, **files)
     if not isinstance(dd, datasets.DatasetDict) or "train" not in dd:
         raise ConfigError(f"data.hub_id {path!r}: no train split (splits: {list(dd) if isinstance(dd, dict) else '-'})")
     return {s: to_examples(dd[s], cols, f"data.hub_id {path!r} split {s!r}", tokenizer) for s in SPLITS if s in dd}
@@ -58,7 +60,7 @@ def to_examples(ds: datasets.Dataset, cols: dict[str, str], where: str, tokenize
 
     def convert(ex: dict, row: int) -> dict:
         tokens = ex[cols["tokens"]]
-        tokens = tokenize(tokens, tokenizer=tokenizer) if isinstance(tokens, str) else [str(t) for t in tokens]
+        tokens = split(tokens, tokenizer) if isinstance(tokens, str) else [str(t) for t in tokens]
         if not tokens:
             raise DataFormatError(f"{where} row {row}", None, f"empty {cols['tokens']!r}")
         out = {"tokens": tokens}

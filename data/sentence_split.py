@@ -11,6 +11,7 @@ from __future__ import annotations
 import datasets
 import numpy as np
 
+from errors import ConfigError
 from .splits import SPLIT_SEED
 
 
@@ -30,9 +31,12 @@ def roots(phrases: list[list[str]]) -> list[int]:
     return found
 
 
-def hold_out_sentences(train: datasets.Dataset, fraction: float) -> tuple[datasets.Dataset, datasets.Dataset]:
-    """(train, validation): ``fraction`` of the sentences (`roots`) as dev; train less them and the phrases that
-    occur only inside them. Prints the sizes it made."""
+def hold_out_sentences(splits: dict[str, datasets.Dataset], fraction: float, data: str) -> None:
+    """Sets ``splits``' validation to ``fraction`` of train's sentences (`roots`), its train to train less them and
+    the phrases that occur only inside them; prints the sizes. ``data`` (`describe`'s) may have no dev split."""
+    if "validation" in splits:
+        raise ConfigError(f"data.dev_sentences holds dev out of train: {data} has a dev split")
+    train = splits["train"]
     phrases = list(train["tokens"])
     sentences = roots(phrases)
     picked = np.random.RandomState(SPLIT_SEED).permutation(len(sentences))[:max(1, round(fraction * len(sentences)))]
@@ -45,4 +49,4 @@ def hold_out_sentences(train: datasets.Dataset, fraction: float) -> tuple[datase
     keep = [i for i, p in enumerate(phrases) if (text := " ".join(p)) in in_train or text not in in_dev]
     print(f"data.dev_sentences: {len(sentences)} sentences (phrases inside no other) of {len(phrases)} phrases; "
           f"dev {len(dev)} sentences (seed {SPLIT_SEED}), train {len(keep)} phrases")
-    return train.select(keep), train.select(dev)
+    splits["train"], splits["validation"] = train.select(keep), train.select(dev)

@@ -55,13 +55,10 @@ def held_out(cfg: DataConfig, splits: dict) -> dict:
                                      task_of(cfg) == "classification", describe(cfg)))
     elif cfg.test_fraction is not None:
         raise ConfigError(f"{describe(cfg)} has a test split: data.test_fraction is for data without one")
-    if "validation" in splits:
-        if cfg.dev_sentences:
-            raise ConfigError(f"data.dev_sentences holds dev out of train: {describe(cfg)} has a dev split")
-    elif cfg.dev_sentences:
+    if cfg.dev_sentences:
         from .sentence_split import hold_out_sentences  # phrase-level train only (SST-2)
-        splits["train"], splits["validation"] = hold_out_sentences(splits["train"], cfg.dev_fraction)
-    else:
+        hold_out_sentences(splits, cfg.dev_fraction, describe(cfg))
+    elif "validation" not in splits:
         held = splits["train"].train_test_split(test_size=cfg.dev_fraction, seed=SPLIT_SEED)
         splits["train"], splits["validation"] = held["train"], held["test"]
     return splits

@@ -1,14 +1,16 @@
-"""BIO tags, for data with tags only (the tagging task): IOB1 -> IOB2, telling BIO tags from others, and the checks
-on them (a reader's, naming the line; every split's, once train is read). IOB1 (the original CoNLL-2003 files)
-starts an entity with ``I-X`` (``B-X`` only right after another X entity); IOB2 (seqeval's strict mode, the CRF's
-constraints) always with ``B-X``: an ``I-X`` that continues no X entity becomes ``B-X``.
+"""BIO tags, for data with tags only (the tagging task): the column files' sentences (blank-line separated blocks),
+IOB1 -> IOB2, telling BIO tags from others, and the checks on them (a reader's, naming the line; every split's, once
+train is read). IOB1 (the original CoNLL-2003 files) starts an entity with ``I-X`` (``B-X`` only right after another X
+entity); IOB2 (seqeval's strict mode, the CRF's constraints) always with ``B-X``: an ``I-X`` that continues no X entity
+becomes ``B-X``.
 """
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Callable, Iterable
+from typing import Callable, Iterable, Iterator
 
 from errors import DataFormatError
+from .files import open_lines
 
 
 def _opens(tags: list[str], i: int) -> bool:
@@ -59,14 +61,44 @@ def require_iob2(path: Path, tags: list[str], lines: list[int]) -> None:
         raise DataFormatError(path, lines[i], iob2_problem(tags, i))
 
 
-def check_bio(dd, tag_names: list[str], error: Callable[[str, int, str], DataFormatError]) -> None:
+def check_bio(dd, tag_names: list[str], source: str | dict[str, Path], reread: Callable | None) -> None:
     """When train's tags (``tag_names``) are BIO, every split's must be valid IOB2 BIO tags, CRF or not (else
-    seqeval's strict count silently drops an entity, or breaks); raises ``error(split, sentence, problem)``."""
+    seqeval's strict count silently drops an entity, or breaks). ``source``: the Hub id, or {split: path} of the
+    files, which ``reread(path)`` reads again with the reader's IOB2 check."""
     if not is_bio(tag_names):
         return
     for split, ds in dd.items():
         for i, tags in enumerate(ds["tags"]):
             if (bad := next((t for t in tags if not bio_tag(t)), None)) is not None:
-                raise error(split, i, f"tag {bad!r} is not a BIO tag (O, B-TYPE or I-TYPE) as train's are")
+                raise _bio_error(source, reread, split, i, f"tag {bad!r} is not a BIO tag (O, B-TYPE or I-TYPE) as "
+                                                           f"train's are")
             if (j := first_invalid_iob2(tags)) is not None:
-                raise error(split, i, iob2_problem(tags, j))
+                raise _bio_error(source, reread, split, i, iob2_problem(tags, j))
+
+
+def _bio_error(source, reread, split: str, index: int, problem: str) -> DataFormatError:
+    """The error for sentence ``index`` of ``split``, whose tags break IOB2 (``problem``): the reader's, naming
+    path:line (the split's file read again, checked), else one naming the file and sentence."""
+    if isinstance(source, str):
+        return DataFormatError(source, None, f"split {split!r}, sentence {index + 1}: {problem}")
+    path = source.get(split, source["train"])  # a held-out split comes from train's file
+    try:
+        reread(path)
+    except DataFormatError as e:
+        return e
+    return DataFormatError(path, None, f"sentence {index + 1} of split {split!r}: {problem}")
+
+
+def sentences(path: Path, comments: bool = False, encoding: str = "utf-8") -> Iterator[list[tuple[int, str]]]:
+    """Blank-line separated blocks of (line_no, line); ``#`` lines skipped if ``comments`` (CoNLL-U; in other
+    column files ``#`` can be a token)."""
+    block = []
+    for line_no, line in open_lines(path, encoding):
+        if not line.strip():
+            if block:
+                yield block
+            block = []
+        elif not (comments and line.startswith("#")):
+            block.append((line_no, line))
+    if block:
+        yield block

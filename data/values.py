@@ -7,7 +7,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from errors import DataFormatError
-from .text import SPLIT, tokenize
+from .text import SPLIT, split
 
 # A label that is one of these is a missing value, not a class: pandas' default NA strings (read_csv's na_values),
 # but "None", a real intent name in LUIS-style data, and "" (an empty label, its own error).
@@ -24,7 +24,7 @@ def text_example(path: Path, line_no: int, text: str, label: str, tokenizer: str
             raise DataFormatError(path, line_no, f"the {what} holds a lone surrogate ({value[e.start]!r} at character "
                                                  f"{e.start + 1}), half of a character's UTF-16 escape: fix the "
                                                  f"escape") from None
-    tokens = tokenize(text, tokenizer=tokenizer)
+    tokens = split(text, tokenizer)
     if not tokens:
         raise DataFormatError(path, line_no, "empty text")
     return {"tokens": tokens, "label": label_value(path, line_no, label)}

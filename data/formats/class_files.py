@@ -8,7 +8,7 @@ from pathlib import Path
 
 from errors import DataFormatError
 from ..files import nonempty, open_lines
-from ..text import SPLIT, tokenize
+from ..text import SPLIT, split
 from . import Layout
 
 DOCS = re.compile(r"readme|^licen[cs]e|^copying|^citation|\.(md|pdf|html?)$", re.IGNORECASE)  # beside the data
@@ -23,7 +23,7 @@ def read_class_files(folder, encoding: str = "utf-8", classes: list[str] | None 
     for label, path in _classes(Path(folder), "file", classes):
         first = len(examples)
         for line_no, line in open_lines(path, encoding):
-            tokens = tokenize(line, tokenizer=tokenizer)
+            tokens = split(line, tokenizer)
             if not tokens:
                 raise DataFormatError(path, line_no, "empty line (one example per line)")
             examples.append({"tokens": tokens, "label": label})
@@ -44,7 +44,7 @@ def read_class_folders(folder, encoding: str = "utf-8", classes: list[str] | Non
         for path in files:
             if path.is_dir():
                 raise DataFormatError(path, None, "a folder inside a class folder (expected one file per example)")
-            tokens = tokenize(" ".join(line for _, line in open_lines(path, encoding)), tokenizer=tokenizer)
+            tokens = split(" ".join(line for _, line in open_lines(path, encoding)), tokenizer)
             if not tokens:
                 raise DataFormatError(path, None, "empty file")
             examples.append({"tokens": tokens, "label": label})

@@ -5,8 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 
 from errors import ConfigError, DataFormatError
-from ..files import nonempty, sentences
-from ..tags import tagged
+from ..files import nonempty
+from ..tags import sentences, tagged
 from . import Layout
 
 CONLLU_COLUMNS = ("id", "form", "lemma", "upos", "xpos", "feats", "head", "deprel", "deps", "misc")

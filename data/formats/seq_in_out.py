@@ -8,7 +8,7 @@ from pathlib import Path
 from errors import DataFormatError
 from ..files import nonempty, open_lines
 from ..tags import iob1_to_iob2, require_iob2
-from ..text import tokenize
+from ..text import split
 from ..values import label_value
 from . import Layout
 
@@ -28,7 +28,7 @@ def read_seq_in_out(folder, check_iob2: bool = False, encoding: str = "utf-8", t
             line_no = max(line[0] for line in lines if line is not None)
             raise DataFormatError(missing[0], line_no, f"file ends before line {line_no} of the others")
         (line_no, text), (_, out), (_, label) = lines
-        tokens, tags = tokenize(text), out.split()
+        tokens, tags = split(text), out.split()
         if not tokens:
             raise DataFormatError(files[0], line_no, "empty utterance")
         if len(tags) != len(tokens):

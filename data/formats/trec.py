@@ -5,7 +5,7 @@ from pathlib import Path
 
 from errors import DataFormatError
 from ..files import nonempty
-from ..text import SPLIT, tokenize
+from ..text import SPLIT, split
 from . import Layout
 
 def read_trec(path, fine: bool = False, tokenizer: str = SPLIT) -> list[dict]:
@@ -24,7 +24,7 @@ def read_trec(path, fine: bool = False, tokenizer: str = SPLIT) -> list[dict]:
             label, _, text = line.partition(" ")
             if ":" not in label or not text.strip():
                 raise DataFormatError(path, line_no, "expected 'COARSE:fine question tokens'")
-            examples.append({"tokens": tokenize(text, tokenizer=tokenizer),
+            examples.append({"tokens": split(text, tokenizer),
                              "label": label if fine else label.split(":")[0]})
     return nonempty(examples, path)
 
