@@ -78,9 +78,10 @@ def _reader_code(fmt: str) -> str:
     return hashlib.sha1(b"".join(p.read_bytes() for p in paths if p.exists())).hexdigest()
 
 
-def load_splits(cfg: DataConfig) -> datasets.DatasetDict:
-    """Raw examples (tokens as written, tags and/or label) of train, validation and test, as the files say."""
-    paths = split_paths(require_data(cfg))
+def load_splits(cfg: DataConfig, paths: dict[str, Path] | None = None) -> datasets.DatasetDict:
+    """Raw examples (tokens as written, tags and/or label) of train, validation and test, as the files say
+    (``paths``: `split_paths`' answer, if the caller has it)."""
+    paths = split_paths(require_data(cfg)) if paths is None else paths
     if cfg.hub_id is not None:
         splits = needs_part("data.hub", "data.hub_id").load_hub_splits(cfg, paths)
     else:  # a train file: DataConfig's checks, or the named dataset's preset
@@ -97,22 +98,24 @@ def load_splits(cfg: DataConfig) -> datasets.DatasetDict:
     return dd
 
 
-def prepare(cfg: DataConfig, vocabs: Vocabs | None = None, chars: bool = False, frozen_words: Sequence[str] = ()):
+def prepare(cfg: DataConfig, vocabs: Vocabs | None = None, chars: bool = False, frozen_words: Sequence[str] = (),
+            iob2: bool = False):
     """(splits with ids: data/encode.py, vocabs), the vocabularies built from train and checked unless given (a
     checkpoint's). ``chars``: a character vocabulary too (a given ``vocabs`` has one or not); ``frozen_words``:
-    pretrained vectors' words, after train's. BIO tags must be valid IOB2 (`data.tags.check_bio`)."""
-    dd = load_splits(cfg)
+    pretrained vectors' words, after train's. BIO tags must be valid IOB2, and with ``iob2`` (a CRF: model.crf) any
+    tags (`data.tags.check_bio`)."""
+    paths = split_paths(require_data(cfg))
+    dd = load_splits(cfg, paths)
     built = vocabs is None
     if built:
         vocabs = build_vocabs(dd["train"], cfg.min_freq, chars, cfg.lowercase, frozen_words)
-        source = cfg.hub_id if cfg.hub_id is not None else str(split_paths(cfg)["train"])
+        source = cfg.hub_id if cfg.hub_id is not None else str(paths["train"])
         cut = cfg.limit if cfg.limit is not None and len(dd["train"]) >= cfg.limit else None
         check_train(vocabs, source, cfg.min_freq, cut)
-    if "tags" in vocabs.labels:
-        from .tags import check_bio  # tags only; a file read again by its checking reader names the bad line
+    if "tags" in vocabs.labels:  # a file read again by its checking reader names the bad line
+        tags = needs_part("data.tags", "data with a tag field")  # the tagging task's
         reread = None if cfg.hub_id else partial(layout(setting(cfg, "format")).read, **reader_options(cfg),
                                                  check_iob2=True)
-        check_bio(dd, vocabs.labels["tags"].itos, cfg.hub_id or split_paths(cfg), reread)
+        tags.check_bio(dd, vocabs.labels["tags"].itos, cfg.hub_id or paths, reread, iob2)
     vocabs.unseen = unseen(dd, vocabs, SPLITS[1:] if built else SPLITS)  # train's are seen when built
     return numericalize(dd, vocabs, cfg.lowercase), vocabs
-

@@ -61,15 +61,18 @@ def require_iob2(path: Path, tags: list[str], lines: list[int]) -> None:
         raise DataFormatError(path, lines[i], iob2_problem(tags, i))
 
 
-def check_bio(dd, tag_names: list[str], source: str | dict[str, Path], reread: Callable | None) -> None:
+def check_bio(dd, tag_names: list[str], source: str | dict[str, Path], reread: Callable | None,
+              iob2: bool = False) -> None:
     """When train's tags (``tag_names``) are BIO, every split's must be valid IOB2 BIO tags, CRF or not (else
-    seqeval's strict count silently drops an entity, or breaks). ``source``: the Hub id, or {split: path} of the
-    files, which ``reread(path)`` reads again with the reader's IOB2 check."""
-    if not is_bio(tag_names):
+    seqeval's strict count silently drops an entity, or breaks); with ``iob2`` (a CRF, whose constraints forbid an
+    ``I-X`` that continues no X) every ``I-X`` must continue one, whatever the tag set (IOBES too). ``source``: the
+    Hub id, or {split: path} of the files, which ``reread(path)`` reads again with the reader's IOB2 check."""
+    bio = is_bio(tag_names)
+    if not (bio or iob2):
         return
     for split, ds in dd.items():
         for i, tags in enumerate(ds["tags"]):
-            if (bad := next((t for t in tags if not bio_tag(t)), None)) is not None:
+            if bio and (bad := next((t for t in tags if not bio_tag(t)), None)) is not None:
                 raise _bio_error(source, reread, split, i, f"tag {bad!r} is not a BIO tag (O, B-TYPE or I-TYPE) as "
                                                            f"train's are")
             if (j := first_invalid_iob2(tags)) is not None:

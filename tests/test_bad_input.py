@@ -197,6 +197,15 @@ def test_invalid_iob2_under_a_crf_names_the_first_line(tmp_path):
     assert read_columns(path)[0]["tags"][2] == "I-MISC"  # without a CRF the tags are read as written
 
 
+@pytest.mark.part("tagging")
+def test_a_crf_refuses_an_i_tag_that_continues_nothing_in_a_tag_set_that_is_not_bio(tmp_path):
+    """IOBES tags are not BIO (no entity metrics), but a CRF's constraints still forbid I-X after another entity."""
+    path = write(tmp_path, "bioes.txt", "EU S-ORG\nrejects O\nGerman I-MISC\ncall O\n\nNew B-LOC\nYork E-LOC\n")
+    with pytest.raises(DataFormatError, match=rf"^{path}:3: tag I-MISC after O is not valid IOB2"):
+        train.main(["configs/tiny.yaml", *own("columns", path), "model.crf=true", "--run-dir", str(tmp_path / "r")])
+    assert not (tmp_path / "r").exists()
+
+
 @pytest.mark.needs_data("conll2003", "atis")
 def test_conll2003_as_written_is_not_iob2_but_converted_it_is(shared_data):
     """eng.train is IOB1: read as IOB2 it fails at its first entity that starts with I-."""
