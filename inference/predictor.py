@@ -19,8 +19,9 @@ def decode_fields(pred: dict[str, list], labels: dict[str, Vocab]) -> list[dict]
     """A task model's ``predict`` output (ids per label field) -> one dict per sentence with strings:
     "label" and "probability" (softmax probability of the argmax) for a sentence label, "tags" for token tags."""
     out = [{} for _ in next(iter(pred.values()))]
-    for o, y, p in zip(out, pred.get("label", ()), pred.get("probability", ())):
-        o.update(label=labels["label"].itos[y], probability=p)
+    if "label" in pred:
+        for o, y, p in zip(out, pred["label"], pred["probability"]):
+            o.update(label=labels["label"].itos[y], probability=p)
     for o, ids in zip(out, pred.get("tags", ())):
         o["tags"] = labels["tags"].decode(ids)
     return out

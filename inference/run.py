@@ -1,6 +1,6 @@
 """A saved run, loaded back: RUN_DIR/best.pt -> config -> vocabularies -> model, in one place.
 
-predict.py (through `inference.predictor.Predictor`), evaluate.py, export.py and scripts/typed_text.py start here;
+predict.py (through `inference.predictor.Predictor`), evaluate.py, export.py and scripts/typed_text.py start here.
 """
 from __future__ import annotations
 

@@ -32,7 +32,7 @@ TASKS = {
                  "data/formats/columns.py", "configs/example_conll_ner.yaml", "tests/test_crf.py",
                  "tests/test_tagging.py", "tests/fixtures/pos/*", "tests/fixtures/ner/*"],
                 "token labels: POS, NER (CoNLL-U, CoNLL columns), the CRF, entity F1"),
-    "joint": (["data/formats/seq_in_out.py", "tests/test_joint.py", "tests/fixtures/slots/*"],
+    "joint": (["data/formats/seq_in_out.py", "tests/fixtures/slots/*"],
               "intent + slots from one encoder (seq.in / seq.out / label folders)"),
 }
 TASK_NEEDS = {"joint": ["tagging"]}  # the joint model's slots are a tagger's (models/tagging.py, entity F1)

@@ -15,7 +15,6 @@ from errors import CheckpointError, RunDirError
 from .checkpoint import RUN_KEYS, load_checkpoint
 from .loop import Progress
 from .saved import load_weights, saved_config
-from .trainer import fit
 
 FREE = {"data.root", "data.download", "train.epochs", "train.patience", "train.max_steps", "train.max_minutes",
         "train.log_every", "train.device", "train.threads", "train.num_workers", "train.device_data", "train.amp"}
@@ -26,6 +25,7 @@ RESUME_KEYS = (*RUN_KEYS, "optimizer", "scheduler", "progress", "rng")  # last.p
 
 def resume_fit(run_dir: str | Path, overrides: list[str] = ()) -> dict:
     """Continue the run in run_dir from its last.pt (``overrides`` apply on top of its config, e.g. more epochs)."""
+    from .trainer import fit  # not at the top: setup (which fit imports) imports this file for a resume
     resume = load_checkpoint(Path(run_dir) / "last.pt", RESUME_KEYS)
     return fit(saved_config(resume["config"], Path(run_dir) / "last.pt", overrides), run_dir, resume=resume)
 

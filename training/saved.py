@@ -14,11 +14,11 @@ def saved_config(config: dict, path: Path, overrides: list[str] = ()) -> Config:
     """The config a checkpoint stores, with ``overrides``; one this code cannot read is a CheckpointError naming
     ``path``."""
     try:
-        load_config(base=config)
+        cfg = load_config(base=config)
     except ConfigError as e:
         raise CheckpointError(f"{path}: its config does not fit this code ({e}): a checkpoint of another version "
                               f"of it?") from None
-    return load_config(None, list(overrides), base=config)
+    return load_config(None, list(overrides), base=config) if overrides else cfg
 
 
 def load_weights(module: torch.nn.Module, state: dict, path: str | Path) -> None:

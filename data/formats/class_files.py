@@ -29,7 +29,7 @@ def read_class_files(folder, encoding: str = "utf-8", classes: list[str] | None 
             examples.append({"tokens": tokens, "label": label})
         if len(examples) == first:
             raise DataFormatError(path, None, "empty file")
-    return nonempty(examples, folder)
+    return nonempty(examples, Path(folder))
 
 
 def read_class_folders(folder, encoding: str = "utf-8", classes: list[str] | None = None,
@@ -48,7 +48,7 @@ def read_class_folders(folder, encoding: str = "utf-8", classes: list[str] | Non
             if not tokens:
                 raise DataFormatError(path, None, "empty file")
             examples.append({"tokens": tokens, "label": label})
-    return nonempty(examples, folder)
+    return nonempty(examples, Path(folder))
 
 
 def _classes(folder: Path, kind: str, classes: list[str] | None) -> list[tuple[str, Path]]:
