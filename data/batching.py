@@ -16,8 +16,7 @@ EVAL_BATCH_SIZE = 256  # sentences per evaluation batch (no gradients: larger th
 
 
 def length_mask(lengths: torch.Tensor, max_len: int | None = None, device=None) -> torch.Tensor:
-    """(B,) lengths -> (B, T) bool, True at each sentence's real steps; T = max_len or the longest length. The copy
-    to ``device`` does not wait for the GPU (the loaders pin lengths on CUDA)."""
+    """(B,) lengths -> (B, T) bool, True at real steps; T = max_len or the longest; the copy to ``device`` is async."""
     lengths = lengths.to(device, non_blocking=True) if device is not None else lengths
     steps = torch.arange(int(lengths.max()) if max_len is None else max_len, device=lengths.device)  # (T,)
     return steps < lengths.unsqueeze(1)                                                             # (B, T)
@@ -31,8 +30,7 @@ class Batch:
     tags: Optional[torch.Tensor] = None    # (B, T) one tag per token (tagging, joint slots), -100 at pads; None: none
     chars: Optional[torch.Tensor] = None   # (B, T, C) int64 character ids, PAD_ID-padded; None: no char features
     spellings: Optional[torch.Tensor] = None     # (U, C) the batch's distinct rows of chars, sorted (torch.unique's)
-    spelling_ids: Optional[torch.Tensor] = None  # (B, T) each word slot's row in spellings; None: the char-CNN finds
-                                                 # them itself (torch.unique, a host sync on a GPU)
+    spelling_ids: Optional[torch.Tensor] = None  # (B, T) each slot's row in spellings; None: found in the step (a sync)
 
     @property
     def mask(self) -> torch.Tensor:
@@ -51,8 +49,7 @@ class Batch:
         return Batch(**{k: v if v is None or k == keep else fn(v) for k, v in vars(self).items()})
 
     def gold(self) -> dict[str, list]:
-        """The batch's labels as plain lists per label field: {"label": [id, ...]} and/or {"tags": [[id, ...], ...]}
-        with each sentence's tags cut to its length (the layout of the task models' ``predict``)."""
+        """{"label": [id, ...]} and/or {"tags": [[id, ...], ...]} cut to the lengths, as the models' ``predict``."""
         gold = {}
         if self.labels is not None:
             gold["label"] = self.labels.tolist()
@@ -61,19 +58,16 @@ class Batch:
         return gold
 
     @property
-    def distinct_spellings(self) -> Optional[tuple[torch.Tensor, torch.Tensor]]:
-        """(spellings, spelling_ids) for the char-CNN, or None where the batch has none."""
+    def distinct_spellings(self) -> Optional[tuple[torch.Tensor, torch.Tensor]]:  # the char-CNN's argument
         return None if self.spellings is None else (self.spellings, self.spelling_ids)
 
 
 def collate(examples: list[dict], find_spellings: bool = True) -> Batch:
-    """[{"ids": [..], "chars"?: [[..], ..], "tag_ids"?: [..], "label_ids"?: int}] -> Batch, right-padded: tokens and
-    chars with PAD_ID, tags with -100; ``find_spellings``: `data.chars.add_chars`'."""
+    """[{"ids", "chars"?, "tag_ids"?, "label_ids"?}] -> Batch; ``find_spellings``: `data.chars.add_chars`'."""
     lengths = torch.tensor([len(ex["ids"]) for ex in examples], dtype=torch.int64)
     if int(lengths.min()) == 0:  # pack_padded_sequence cannot take a zero-length sequence
         raise ValueError("an empty sentence (0 tokens) reached collate; readers must drop or reject it")
-    tokens = pad([ex["ids"] for ex in examples], lengths, PAD_ID)                          # (B, T)
-    batch = Batch(tokens, lengths)
+    batch = Batch(pad([ex["ids"] for ex in examples], lengths, PAD_ID), lengths)           # tokens (B, T)
     first = examples[0]
     if "tag_ids" in first:  # one label per token
         batch.tags = pad([ex["tag_ids"] for ex in examples], lengths, LABEL_PAD)                # (B, T)
@@ -95,13 +89,9 @@ def pad(rows: list[list[int]], lengths: torch.Tensor, value: int) -> torch.Tenso
 
 
 class BucketBatchSampler(torch.utils.data.Sampler):
-    """Batches of similar length, in random order, so packed batches carry little padding.
-
-    Each epoch: shuffle all indices, cut them into pools of ``pool_factor`` batches, sort each pool by
-    length, cut it into batches, shuffle the batches. ``set_epoch`` reseeds, so epochs differ but a run is
-    reproducible. With ``shuffle=False`` the batches are sorted by length (for evaluation). Under torchrun each
-    process takes its share of the same batches (`training.distributed.ShardedBatchSampler`).
-    """
+    """Batches of similar length (little padding), in random order: each epoch shuffles all indices, sorts pools of
+    ``pool_factor`` batches by length, cuts them into batches and shuffles those, from (seed, epoch) alone.
+    ``shuffle=False``: sorted by length (evaluation). Under torchrun: `training.distributed.ShardedBatchSampler`."""
 
     def __init__(self, lengths: list[int], batch_size: int, shuffle: bool = True, seed: int = 0,
                  pool_factor: int = 50):
@@ -141,11 +131,9 @@ class BucketBatchSampler(torch.utils.data.Sampler):
 
 def make_loader(ds, batch_size: int, shuffle: bool, seed: int = 0, pin_memory: bool = False, num_workers: int = 0,
                 sampler: Callable[..., BucketBatchSampler] = BucketBatchSampler) -> torch.utils.data.DataLoader:
-    """A DataLoader over a numericalised `datasets.Dataset` with length buckets and `collate`. ``pin_memory``: an
-    asynchronous host->device copy (CUDA); ``num_workers`` > 0: collated in worker processes (the same batches);
-    ``sampler``: under torchrun, this process's share (`training.group.Single.shard`). Its own generator: an epoch's
-    start draws nothing from torch's global RNG (dropout's), so a resumed run replays the same dropout masks.
-    """
+    """A DataLoader over a numericalised `datasets.Dataset` with length buckets and `collate` (``sampler``: under
+    torchrun, this process's share). Its own generator: an epoch's start draws nothing from torch's global RNG
+    (dropout's), so a resumed run replays the same dropout masks."""
     batch_sampler = sampler(ds["length"], batch_size, shuffle=shuffle, seed=seed)
     ds = ds.select_columns([c for c in INPUT_COLUMNS if c in ds.column_names])
     return torch.utils.data.DataLoader(ds, batch_sampler=batch_sampler, collate_fn=collate, pin_memory=pin_memory,

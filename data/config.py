@@ -1,7 +1,5 @@
 """The data settings (`DataConfig`) and what follows from them: the task, how text is split into tokens, and for a
-named public dataset (``data.name`` without ``data.format``: data/named.py) the preset that fills what the config
-leaves unset. Your own files (``data.format``) or ``data.hub_id`` (data/hub.py) take no preset.
-"""
+named dataset (``data.name`` alone: data/named.py) the preset that fills what the config leaves unset."""
 from __future__ import annotations
 
 import codecs

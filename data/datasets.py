@@ -1,7 +1,5 @@
 """Data by config alone: files (or a named dataset, or a Hub id) -> a `datasets.DatasetDict` of examples
-(`load_splits`), then vocabularies and ids (`prepare`). A file is parsed by its layout's reader (data/formats/) and
-cached as Arrow, keyed by a hash of its content and of the reading code: an edited file or reader is read again.
-"""
+(`load_splits`: each file read by its layout, data/formats/, and cached, docs/data.md), then vocabularies and ids."""
 from __future__ import annotations
 
 import hashlib
@@ -50,16 +48,14 @@ def _read(fmt: str, path: str, stamp: str, code: str, options: dict):
 
 
 def _stamp(path: Path) -> str:
-    """The content of the file (or of every file under a folder), hashed each time (sha1: tens of milliseconds for
-    UD EWT's 14 MB train file, docs/speed.md)."""
+    """The content of the file (or of every file under a folder), hashed each time (sha1 is fast: docs/speed.md)."""
     files = sorted(path.rglob("*")) if path.is_dir() else [path]
     return ";".join(f"{f.relative_to(path.parent)}:{hashlib.sha1(f.read_bytes()).hexdigest()}" for f in files
                     if f.is_file())
 
 
 def _generate(**gen_kwargs) -> datasets.Dataset:
-    """Dataset.from_generator(_read), a reader's error (naming path:line) raised as itself, not as the cause of
-    `datasets`' DatasetGenerationError."""
+    """Dataset.from_generator(_read); a reader's error (naming path:line) raised as itself, unwrapped."""
     try:
         return datasets.Dataset.from_generator(_read, gen_kwargs=gen_kwargs)
     except datasets.exceptions.DatasetGenerationError as e:
@@ -79,8 +75,7 @@ def _reader_code(fmt: str) -> str:
 
 
 def load_splits(cfg: DataConfig, paths: dict[str, Path] | None = None) -> datasets.DatasetDict:
-    """Raw examples (tokens as written, tags and/or label) of train, validation and test, as the files say
-    (``paths``: `split_paths`' answer, if the caller has it)."""
+    """Raw examples (tokens as written, tags and/or label) of train, validation and test (``paths``: `split_paths`')."""
     paths = split_paths(require_data(cfg)) if paths is None else paths
     if cfg.hub_id is not None:
         splits = needs_part("data.hub", "data.hub_id").load_hub_splits(cfg, paths)
@@ -101,9 +96,8 @@ def load_splits(cfg: DataConfig, paths: dict[str, Path] | None = None) -> datase
 def prepare(cfg: DataConfig, vocabs: Vocabs | None = None, chars: bool = False, frozen_words: Sequence[str] = (),
             iob2: bool = False):
     """(splits with ids: data/encode.py, vocabs), the vocabularies built from train and checked unless given (a
-    checkpoint's). ``chars``: a character vocabulary too (a given ``vocabs`` has one or not); ``frozen_words``:
-    pretrained vectors' words, after train's. BIO tags must be valid IOB2, and with ``iob2`` (a CRF: model.crf) any
-    tags (`data.tags.check_bio`)."""
+    checkpoint's); ``chars``, ``frozen_words``: `build_vocabs`'. BIO tags must be valid IOB2, and with ``iob2`` (a
+    CRF) any tags (`data.tags.check_bio`)."""
     paths = split_paths(require_data(cfg))
     dd = load_splits(cfg, paths)
     built = vocabs is None

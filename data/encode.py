@@ -15,8 +15,7 @@ from .vocab import LABEL_FIELDS, Vocab, Vocabs
 
 def build_vocabs(train: datasets.Dataset, min_freq: int, chars: bool = False, lowercase: bool = False,
                  frozen_words: Sequence[str] = ()) -> Vocabs:
-    """Words (PAD, UNK, those seen >= min_freq times, lower-cased if asked, then pretrained vectors'
-    ``frozen_words``), characters (of the words as written) if asked, a label set per label field: from train."""
+    """From train: words (then pretrained vectors' ``frozen_words``), characters if asked, a label set per field."""
     tokens = train["tokens"]
     words = Vocab.build((normalize(t, lowercase) for t in tokens), min_freq=min_freq).with_frozen(frozen_words)
     labels = {field: Vocab.build(train[field] if field == "tags" else [[y] for y in train[field]], specials=False)
@@ -40,8 +39,7 @@ def check_train(vocabs: Vocabs, source: str, min_freq: int, limit: int | None = 
 
 
 def unseen(dd, vocabs: Vocabs, splits: tuple[str, ...]) -> dict[str, list[str]]:
-    """Per label field, the labels of ``splits`` that are not the model's (sorted), each split's printed as a
-    warning: they count as errors in every metric (`Vocabs.unseen`)."""
+    """Per label field, the labels of ``splits`` the model lacks, printed per split: errors in every metric."""
     found = {}
     for field, vocab in vocabs.labels.items():
         new = set()
@@ -56,8 +54,7 @@ def unseen(dd, vocabs: Vocabs, splits: tuple[str, ...]) -> dict[str, list[str]]:
 
 
 def encode_tokens(tokens: list[str], vocabs: Vocabs, lowercase: bool = False) -> dict:
-    """A sentence's tokens as written -> the model's inputs: {"ids", "length"} and, with a char vocabulary,
-    "chars". ``lowercase`` (data.lowercase) applies to the word lookup only: the char-CNN sees the spelling."""
+    """Tokens as written -> {"ids", "length"[, "chars"]}; ``lowercase``: the word lookup only (chars: as written)."""
     out = {"ids": vocabs.words.encode(normalize(tokens, lowercase)), "length": len(tokens)}
     if vocabs.chars is not None:
         from .chars import encode_chars
@@ -66,8 +63,7 @@ def encode_tokens(tokens: list[str], vocabs: Vocabs, lowercase: bool = False) ->
 
 
 def numericalize(dd: datasets.DatasetDict, vocabs: Vocabs, lowercase: bool = False) -> datasets.DatasetDict:
-    """Add the input columns (`encode_tokens`) and an id column per label field to every split (by
-    `Vocabs.scored_names`: an unseen label's id is past the model's)."""
+    """Every split with its input columns (`encode_tokens`) and label ids (`Vocabs.scored_names`: unseen last)."""
     scored = {field: Vocab(names, specials=False) for field, names in vocabs.scored_names().items()}
 
     def encode(ex):

@@ -1,7 +1,5 @@
 """Held-out splits with a fixed seed (`SPLIT_SEED`, never the training seed: every run of a config sees the same dev
-and test examples); docs/data.md, "Held-out splits". A dev split beside a test split is held out at random, as it
-always was (TREC and SST-2's results do not move); without a test split, `split_one_file` stratifies by label.
-"""
+and test examples), stratified by label without a test file: docs/data.md, "Held-out splits"."""
 from __future__ import annotations
 
 from collections import Counter
@@ -17,8 +15,7 @@ SPLIT_SEED = 1234
 
 def split_one_file(data: datasets.Dataset, test_fraction: float, dev_fraction: float | None, stratify: bool,
                    source: str) -> dict[str, datasets.Dataset]:
-    """{"train", "test"[, "validation"]} from one dataset: round(fraction * n) examples (at least one) held out for
-    test and, unless ``dev_fraction`` is None (a dev file exists), dev; stratified by label if ``stratify``."""
+    """{"train", "test"[, "validation"]} from one dataset; round(fraction * n) examples (>= 1) per held-out split."""
     n = len(data)
     sizes = {"test": max(1, round(test_fraction * n))}
     if dev_fraction is not None:
@@ -45,8 +42,7 @@ def split_one_file(data: datasets.Dataset, test_fraction: float, dev_fraction: f
 
 
 def held_out(cfg: DataConfig, splits: dict) -> dict:
-    """``splits`` ({split: Dataset}) with the missing test split (``data.test_fraction``) and dev split
-    (``data.dev_fraction``; whole sentences with ``data.dev_sentences``) held out of train."""
+    """``splits`` ({split: Dataset}) with a missing test and dev split held out of train (fractions of data.*)."""
     if "test" not in splits:
         if cfg.test_fraction is None:
             raise ConfigError(f"{describe(cfg)} has no test split: set data.test_file or data.test_fraction")

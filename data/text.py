@@ -1,7 +1,6 @@
 """Tokenizers for raw text, by name (``data.tokenizer``): a character table (typographic quotes, dashes, odd spaces)
-then a split (``str.split``, or NLTK's Penn Treebank rules: ``What's`` -> ``What 's``), so that prediction and serving
-split text as training did (export.py records both steps). The names: docs/data.md, "Text as people type it".
-"""
+then a split (``str.split``, or NLTK's Penn Treebank rules: ``What's`` -> ``What 's``), the same in prediction and
+serving (export.py records both steps). The names: docs/data.md, "Text as people type it"."""
 from __future__ import annotations
 
 from functools import lru_cache

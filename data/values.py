@@ -1,7 +1,5 @@
 """What a field of a data file may hold, for the readers (data/formats/): a label is a value, not a missing-value
-marker (JSON's null and NaN: formats/jsonl.py), text holds characters (no lone surrogate); else a `DataFormatError`
-naming file and line.
-"""
+marker, and text holds characters (no lone surrogate); else a `DataFormatError` naming file and line."""
 from __future__ import annotations
 
 from pathlib import Path

@@ -61,9 +61,8 @@ LABEL_FIELDS = ("label", "tags")  # an example's label fields: one per sentence,
 
 
 class Vocabs:
-    """A run's vocabularies: words, characters (None without the char-CNN), a label Vocab per label field (the
-    task's). ``unseen`` (not saved; `data.datasets.prepare` sets it): per field, the evaluated data's labels that
-    training never saw; ids after the model's, so every metric scores them as classes never predicted."""
+    """A run's vocabularies: words, characters (None without the char-CNN), a label Vocab per label field. ``unseen``
+    (not saved; set by `prepare`): per field, evaluated labels training never saw, scored as never predicted."""
 
     def __init__(self, words: Vocab, labels: dict[str, Vocab], chars: Vocab | None = None):
         if not labels or not set(labels) <= set(LABEL_FIELDS):

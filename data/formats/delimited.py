@@ -1,5 +1,4 @@
-"""One sentence and its label per row: CSV (standard quoting) or TSV (no quoting), header or not (JSON lines:
-jsonl.py)."""
+"""One sentence and its label per row: CSV (standard quoting) or TSV (no quoting), header or not."""
 from __future__ import annotations
 
 import csv
@@ -18,8 +17,7 @@ FIELD_SIZE_LIMIT = 2**31 - 1  # a CSV/TSV field may be a whole document (csv's d
 
 def read_delimited(path, delimiter: str = ",", text_column: str | int = "text", label_column: str | int = "label",
                    header: bool = True, encoding: str = "utf-8", tokenizer: str = SPLIT) -> list[dict]:
-    """CSV (``delimiter=","``) or TSV (``"\\t"``) -> [{"tokens", "label"}]; columns are header names (with
-    ``header``) or 0-based indices, the text split by ``tokenizer``."""
+    """CSV or TSV -> [{"tokens", "label"}]; columns: header names or 0-based indices; text split by ``tokenizer``."""
     path = Path(path)
     quoting = csv.QUOTE_NONE if delimiter == "\t" else csv.QUOTE_MINIMAL
     rows = csv_records(path, (line for _, line in open_lines(path, encoding, keepends=True)), delimiter, quoting)
