@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import hashlib
 import sys
-from functools import partial
 from pathlib import Path
 from typing import Sequence
 
@@ -106,10 +105,7 @@ def prepare(cfg: DataConfig, vocabs: Vocabs | None = None, chars: bool = False, 
         source = cfg.hub_id if cfg.hub_id is not None else str(paths["train"])
         cut = cfg.limit if cfg.limit is not None and len(dd["train"]) >= cfg.limit else None
         check_train(vocabs, source, cfg.min_freq, cut)
-    if "tags" in vocabs.labels:  # a file read again by its checking reader names the bad line
-        tags = needs_part("data.tags", "data with a tag field")  # the tagging task's
-        reread = None if cfg.hub_id else partial(layout(setting(cfg, "format")).read, **reader_options(cfg),
-                                                 check_iob2=True)
-        tags.check_bio(dd, vocabs.labels["tags"].itos, cfg.hub_id or paths, reread, iob2)
+    if "tags" in vocabs.labels:  # the tagging task's
+        needs_part("data.tags", "data with a tag field").check_bio(dd, vocabs.labels["tags"].itos, cfg, paths, iob2)
     vocabs.unseen = unseen(dd, vocabs, SPLITS[1:] if built else SPLITS)  # train's are seen when built
     return numericalize(dd, vocabs, cfg.lowercase), vocabs

@@ -7,10 +7,12 @@ becomes ``B-X``.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Callable, Iterable, Iterator
+from typing import Iterable, Iterator
 
 from errors import DataFormatError
+from .config import DataConfig, setting
 from .files import open_lines
+from .formats import layout
 
 
 def _opens(tags: list[str], i: int) -> bool:
@@ -61,32 +63,32 @@ def require_iob2(path: Path, tags: list[str], lines: list[int]) -> None:
         raise DataFormatError(path, lines[i], iob2_problem(tags, i))
 
 
-def check_bio(dd, tag_names: list[str], source: str | dict[str, Path], reread: Callable | None,
-              iob2: bool = False) -> None:
+def check_bio(dd, tag_names: list[str], cfg: DataConfig, paths: dict[str, Path], iob2: bool = False) -> None:
     """When train's tags (``tag_names``) are BIO, every split's must be valid IOB2 BIO tags, CRF or not (else
     seqeval's strict count silently drops an entity, or breaks); with ``iob2`` (a CRF, whose constraints forbid an
-    ``I-X`` that continues no X) every ``I-X`` must continue one, whatever the tag set (IOBES too). ``source``: the
-    Hub id, or {split: path} of the files, which ``reread(path)`` reads again with the reader's IOB2 check."""
+    ``I-X`` that continues no X) every ``I-X`` must continue one, whatever the tag set (IOBES too). ``paths``:
+    {split: path} of the files (`data.datasets.split_paths`)."""
     bio = is_bio(tag_names)
     if not (bio or iob2):
         return
     for split, ds in dd.items():
         for i, tags in enumerate(ds["tags"]):
             if bio and (bad := next((t for t in tags if not bio_tag(t)), None)) is not None:
-                raise _bio_error(source, reread, split, i, f"tag {bad!r} is not a BIO tag (O, B-TYPE or I-TYPE) as "
-                                                           f"train's are")
+                raise _bio_error(cfg, paths, split, i, f"tag {bad!r} is not a BIO tag (O, B-TYPE or I-TYPE) as "
+                                                         f"train's are")
             if (j := first_invalid_iob2(tags)) is not None:
-                raise _bio_error(source, reread, split, i, iob2_problem(tags, j))
+                raise _bio_error(cfg, paths, split, i, iob2_problem(tags, j))
 
 
-def _bio_error(source, reread, split: str, index: int, problem: str) -> DataFormatError:
+def _bio_error(cfg: DataConfig, paths: dict[str, Path], split: str, index: int, problem: str) -> DataFormatError:
     """The error for sentence ``index`` of ``split``, whose tags break IOB2 (``problem``): the reader's, naming
     path:line (the split's file read again, checked), else one naming the file and sentence."""
-    if isinstance(source, str):
-        return DataFormatError(source, None, f"split {split!r}, sentence {index + 1}: {problem}")
-    path = source.get(split, source["train"])  # a held-out split comes from train's file
+    if cfg.hub_id is not None:
+        return DataFormatError(cfg.hub_id, None, f"split {split!r}, sentence {index + 1}: {problem}")
+    from .datasets import reader_options  # here: the readers import this module, not the whole pipeline
+    path = paths.get(split, paths["train"])  # a held-out split comes from train's file
     try:
-        reread(path)
+        layout(setting(cfg, "format")).read(path, **reader_options(cfg), check_iob2=True)
     except DataFormatError as e:
         return e
     return DataFormatError(path, None, f"sentence {index + 1} of split {split!r}: {problem}")
