@@ -95,8 +95,7 @@ def load_splits(cfg: DataConfig, paths: dict[str, Path] | None = None) -> datase
 def prepare(cfg: DataConfig, vocabs: Vocabs | None = None, chars: bool = False, frozen_words: Sequence[str] = (),
             iob2: bool = False):
     """(splits with ids: data/encode.py, vocabs), the vocabularies built from train and checked unless given (a
-    checkpoint's); ``chars``, ``frozen_words``: `build_vocabs`'. BIO tags must be valid IOB2, and with ``iob2`` (a
-    CRF) any tags (`data.tags.check_bio`)."""
+    checkpoint's; ``chars``, ``frozen_words``: `build_vocabs`'); tags: `data.tags.check_bio` (``iob2``: a CRF's)."""
     paths = split_paths(require_data(cfg))
     dd = load_splits(cfg, paths)
     built = vocabs is None
