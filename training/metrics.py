@@ -48,7 +48,7 @@ def field_metrics(field: str, gold: list, pred: list, names: list[str]) -> dict[
 def compute(gold: dict, pred: dict, label_names: dict[str, list[str]]) -> dict[str, float]:
     """Flat metrics of the one label field; a joint model's (two fields): `entities.joint_metrics`."""
     if len(label_names) > 1:
-        from .entities import joint_metrics  # the joint task's slots are a tagger's: tagging's file
+        from .entities import joint_metrics  # the tagging task's file: a joint model's slots are a tagger's
         return joint_metrics(gold, pred, label_names)
     (field, names), = label_names.items()
     return field_metrics(field, gold[field], pred[field], names)
@@ -69,8 +69,7 @@ AUTO = ("exact_match", "entity_f1", "accuracy")  # auto: a joint model's exact m
 
 
 def resolve_select_metric(name: str, names: list[str]) -> str:
-    """``name`` if it is among the metric ``names`` a run reports (ConfigError otherwise); ``auto``: the first of
-    `AUTO` among them."""
+    """``name`` if it is among the metric ``names`` a run reports (else a ConfigError); auto: `AUTO`'s first there."""
     if name == "auto":
         return next(m for m in AUTO if m in names)
     if name not in names:
