@@ -36,6 +36,11 @@ class ClassificationHead(nn.Module):
     def loss(self, logits: torch.Tensor, labels: torch.Tensor) -> torch.Tensor:
         return F.cross_entropy(logits, labels, weight=self.class_weights, label_smoothing=self.label_smoothing)
 
+    def decode(self, logits: torch.Tensor) -> dict[str, list]:
+        """(B, C) -> {"label": argmax ids, "probability": their softmax probabilities}."""
+        probability, best = logits.softmax(-1).max(-1)                # (B,), (B,)
+        return {"label": best.tolist(), "probability": probability.tolist()}
+
     def sentence_vector(self, output, sentence, lengths) -> torch.Tensor:
         if self.vector == "h_n":
             return sentence                                                  # (B, D*H)

@@ -44,12 +44,6 @@ class ModelConfig(EncoderConfig):
                              f"got {self.class_weights!r}")
 
 
-def label_predictions(logits: torch.Tensor) -> dict[str, list]:
-    """(B, C) -> {"label": argmax ids, "probability": their softmax probabilities}."""
-    probability, best = logits.softmax(-1).max(-1)                # (B,), (B,)
-    return {"label": best.tolist(), "probability": probability.tolist()}
-
-
 class Classifier(nn.Module):
     """Sentence label from the encoder's h_n sentence vector."""
 
@@ -68,7 +62,7 @@ class Classifier(nn.Module):
 
     @torch.no_grad()
     def predict(self, batch: Batch) -> dict[str, list]:
-        return label_predictions(self.logits(batch))
+        return self.head.decode(self.logits(batch))
 
 
 def build_model(task: str, vocab_size: int, label_names: dict[str, list[str]], cfg: EncoderConfig,
