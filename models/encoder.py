@@ -68,8 +68,7 @@ class EncoderConfig:
 class Encoder(nn.Module):
     """Word embedding (+ char-CNN features) -> packed (bi)RNN -> per-token ``output`` and the sentence vector from
     ``h_n``. ``num_chars``: the character vocabulary's size (char-CNN only). ``frozen_words``: the vocabulary's last
-    words, known only to pretrained vectors (`Vocab.frozen`): rows of the buffer ``frozen_embedding`` (F, E), saved
-    with the model, never trained, outside the optimizer (400k x 50 rows under Adam would cost more than the model).
+    words, known only to pretrained vectors: the never-trained buffer ``frozen_embedding`` (F, E) (docs/data.md).
     """
 
     def __init__(self, vocab_size: int, cfg: EncoderConfig, num_chars: int = 0, frozen_words: int = 0):
@@ -91,12 +90,8 @@ class Encoder(nn.Module):
 
     def forward(self, tokens: torch.Tensor, lengths: torch.Tensor, chars: Optional[torch.Tensor] = None,
                 spellings: Optional[tuple[torch.Tensor, torch.Tensor]] = None):
-        """
-        Args:
-            tokens: (B, T) int64 word ids, PAD_ID after each sentence's end.
-            lengths: (B,) int64 on the CPU, every length >= 1.
-            chars, spellings: the char-CNN's input (`Batch.chars`, `Batch.distinct_spellings`); else ignored.
-        Returns:
+        """tokens (B, T) int64, PAD_ID after each sentence's end; lengths (B,) int64 on the CPU, each >= 1; chars,
+        spellings: the char-CNN's input (`Batch.chars`, `Batch.distinct_spellings`), else ignored. Returns
             output: (B, T, D*H) last layer at every step; zeros at padded steps.
             sentence: (B, D*H) cat(h_n[-2], h_n[-1]) (last layer, forward then backward); h_n[-1] if D == 1.
         """

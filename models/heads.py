@@ -15,11 +15,8 @@ class ClassificationHead(nn.Module):
     """One label per sentence, read from ``h_n`` (``vector="h_n"``, the default and the right choice).
 
     The sentence vector ``cat(h_n[-2], h_n[-1])`` (B, 2H) is the forward direction after the last REAL token
-    and the backward direction after the first token: the whole sentence, whatever its padding.
-    The other choices exist for the measured ablation (docs/results.md):
-      output_last  ``output[:, -1]``: the classic bug, padding for every sentence shorter than the longest;
-      forward      ``h_n[-2]`` alone (B, H): the forward direction only;
-      mean, max    pooling of ``output`` over the real tokens (B, 2H).
+    and the backward direction after the first token: the whole sentence, whatever its padding. The other
+    ``vector`` choices (`sentence_vector`) exist for the measured ablation (docs/results.md).
     ``class_weights`` (num_classes,): a buffer, so a loaded checkpoint has the loss weights it was trained with.
     """
 
@@ -39,14 +36,19 @@ class ClassificationHead(nn.Module):
     def loss(self, logits: torch.Tensor, labels: torch.Tensor) -> torch.Tensor:
         return F.cross_entropy(logits, labels, weight=self.class_weights, label_smoothing=self.label_smoothing)
 
+    def decode(self, logits: torch.Tensor) -> dict[str, list]:
+        """(B, C) -> {"label": argmax ids, "probability": their softmax probabilities}."""
+        probability, best = logits.softmax(-1).max(-1)                # (B,), (B,)
+        return {"label": best.tolist(), "probability": probability.tolist()}
+
     def sentence_vector(self, output, sentence, lengths) -> torch.Tensor:
         if self.vector == "h_n":
             return sentence                                                  # (B, D*H)
         if self.vector == "forward":
-            return sentence[:, : sentence.size(1) // 2]                      # (B, H)
+            return sentence[:, : sentence.size(1) // 2]                      # (B, H): h_n[-2], forward only
         if self.vector == "output_last":
-            return output[:, -1]                                             # (B, D*H), zeros if len < T
-        real = length_mask(lengths, output.size(1), output.device).unsqueeze(-1)  # (B, T, 1)
+            return output[:, -1]            # (B, D*H): the classic bug, zeros for every sentence shorter than T
+        real = length_mask(lengths, output.size(1), output.device).unsqueeze(-1)  # (B, T, 1): pool real tokens
         if self.vector == "mean":
             return (output * real).sum(1) / real.sum(1)                     # (B, D*H)
         return output.masked_fill(~real, float("-inf")).amax(1)             # max: (B, D*H)

@@ -9,7 +9,6 @@ from torch import nn
 from data.batching import LABEL_PAD, Batch, length_mask
 from .encoder import Encoder
 from .heads import ClassificationHead
-from .tasks import label_predictions
 
 
 class TaggingHead(nn.Module):
@@ -102,4 +101,5 @@ class JointModel(nn.Module):
     @torch.no_grad()
     def predict(self, batch: Batch) -> dict[str, list]:
         logits = self.logits(batch)
-        return {**label_predictions(logits["label"]), "tags": self.slot_head.decode(logits["tags"], batch.lengths)}
+        intent = self.intent_head.decode(logits["label"])                            # label ids, probabilities
+        return {**intent, "tags": self.slot_head.decode(logits["tags"], batch.lengths)}

@@ -1,13 +1,11 @@
-"""Task models = the shared Encoder + head(s) + loss + decode.
-
-Every task model has the same three methods:
+"""Task models = the shared Encoder + head(s) + loss + decode, each with the same three methods:
 
     logits(batch)  -> scores: (B, C) classifier, (B, T, K) tagger, {"label": (B, C), "tags": (B, T, K)} joint
     forward(batch) -> (logits, loss); loss is None when the batch has no labels
     predict(batch) -> {"label": [id, ...], "probability": [p, ...]} and/or {"tags": [[id, ...], ...]}
 
-``predict`` has one entry per label field (the layout of `data.batching.Batch.gold`), so evaluation, metrics and
-prediction only look at which fields are there, never at which model made them.
+``predict`` has one entry per label field (`data.batching.Batch.gold`'s layout): evaluation, metrics and prediction
+look at which fields are there, never at which model made them.
 """
 from __future__ import annotations
 
@@ -46,12 +44,6 @@ class ModelConfig(EncoderConfig):
                              f"got {self.class_weights!r}")
 
 
-def label_predictions(logits: torch.Tensor) -> dict[str, list]:
-    """(B, C) -> {"label": argmax ids, "probability": their softmax probabilities}."""
-    probability, best = logits.softmax(-1).max(-1)                # (B,), (B,)
-    return {"label": best.tolist(), "probability": probability.tolist()}
-
-
 class Classifier(nn.Module):
     """Sentence label from the encoder's h_n sentence vector."""
 
@@ -70,17 +62,14 @@ class Classifier(nn.Module):
 
     @torch.no_grad()
     def predict(self, batch: Batch) -> dict[str, list]:
-        return label_predictions(self.logits(batch))
+        return self.head.decode(self.logits(batch))
 
 
 def build_model(task: str, vocab_size: int, label_names: dict[str, list[str]], cfg: EncoderConfig,
                 num_chars: int = 0, class_weights: torch.Tensor | None = None, frozen_words: int = 0) -> nn.Module:
-    """The ``task``'s model (tagging | classification | joint): ``cfg`` (a plain EncoderConfig gets ModelConfig's
-    defaults) and the sizes that come from data: ``vocab_size`` (PAD and UNK included), ``label_names``
-    ({"tags": [...]} and/or {"label": [...]}), ``num_chars``, ``frozen_words`` (`Vocab.frozen`). ``class_weights``:
-    with ``cfg.class_weights="balanced"``, the (C,) sentence-label loss weights (`heads.balanced_class_weights`);
-    None there: ones, for a checkpoint's ``load_state_dict`` to fill.
-    """
+    """The ``task``'s model (tagging | classification | joint) for ``cfg`` (a plain EncoderConfig gets ModelConfig's
+    defaults) and the data's sizes. ``class_weights``: with ``cfg.class_weights="balanced"`` the (C,) loss weights
+    (`heads.balanced_class_weights`); None there: ones, for a checkpoint's ``load_state_dict`` to fill."""
     if task not in ("tagging", "classification", "joint"):
         raise ValueError(f"unknown task {task!r}; known: tagging, classification, joint")
     cfg = cfg if isinstance(cfg, ModelConfig) else ModelConfig(**asdict(cfg))

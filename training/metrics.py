@@ -11,7 +11,6 @@ from sklearn.metrics import accuracy_score, classification_report, confusion_mat
 
 from errors import ConfigError
 
-JOINT_PREFIX = {"label": "intent_", "tags": "slot_"}
 MAX_CONFUSION = 50  # label sets larger than this get no confusion matrix in the report (unreadable)
 METRIC_NAMES = ("accuracy", "macro_f1", "entity_f1", "entity_precision", "entity_recall", "intent_accuracy",
                 "intent_macro_f1", "slot_accuracy", "slot_macro_f1", "slot_f1", "slot_precision", "slot_recall",
@@ -46,24 +45,13 @@ def field_metrics(field: str, gold: list, pred: list, names: list[str]) -> dict[
     return out
 
 
-def exact_match(gold: dict, pred: dict) -> float:
-    """Fraction of sentences whose every label field is entirely right."""
-    n = len(next(iter(gold.values())))
-    right = sum(all(gold[f][i] == pred[f][i] for f in gold) for i in range(n))
-    return right / max(n, 1)
-
-
 def compute(gold: dict, pred: dict, label_names: dict[str, list[str]]) -> dict[str, float]:
-    """Flat metrics; a joint model's are prefixed intent_ and slot_, plus exact_match."""
-    if len(label_names) == 1:
-        (field, names), = label_names.items()
-        return field_metrics(field, gold[field], pred[field], names)
-    out = {}
-    for field, names in label_names.items():
-        for k, v in field_metrics(field, gold[field], pred[field], names).items():
-            out[JOINT_PREFIX[field] + (k.removeprefix("entity_") if field == "tags" else k)] = v
-    out["exact_match"] = exact_match({f: gold[f] for f in label_names}, {f: pred[f] for f in label_names})
-    return out
+    """Flat metrics of the one label field; a joint model's (two fields): `entities.joint_metrics`."""
+    if len(label_names) > 1:
+        from .entities import joint_metrics  # the tagging task's file: a joint model's slots are a tagger's
+        return joint_metrics(gold, pred, label_names)
+    (field, names), = label_names.items()
+    return field_metrics(field, gold[field], pred[field], names)
 
 
 def available(label_names: dict[str, list[str]]) -> list[str]:
@@ -81,8 +69,7 @@ AUTO = ("exact_match", "entity_f1", "accuracy")  # auto: a joint model's exact m
 
 
 def resolve_select_metric(name: str, names: list[str]) -> str:
-    """``name`` if it is among the metric ``names`` a run reports (ConfigError otherwise); ``auto``: the first of
-    `AUTO` among them."""
+    """``name`` if it is among the metric ``names`` a run reports (else a ConfigError); auto: `AUTO`'s first there."""
     if name == "auto":
         return next(m for m in AUTO if m in names)
     if name not in names:
@@ -107,6 +94,7 @@ def report(gold: dict, pred: dict, label_names: dict[str, list[str]]) -> str:
         else:
             parts.append(f"(no confusion matrix: {len(names)} labels > {MAX_CONFUSION})\n")
     if len(label_names) > 1:
+        from .entities import exact_match
         parts.append(f"exact match (every field right): {exact_match(gold, {f: pred[f] for f in gold}):.4f}\n")
     return "\n".join(parts)
 

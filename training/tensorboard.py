@@ -2,15 +2,12 @@
 the word embeddings in the projector, and the run's config + final metrics in the HParams tab."""
 from __future__ import annotations
 
-import matplotlib
 import numpy as np
+from matplotlib.figure import Figure  # a figure of its own, not pyplot's: no GUI backend to choose
+from sklearn.metrics import confusion_matrix, precision_recall_fscore_support
 
-matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
-from sklearn.metrics import confusion_matrix, precision_recall_fscore_support  # noqa: E402
-
-from data.batching import collate  # noqa: E402
-from . import metrics  # noqa: E402
+from data.batching import collate
+from . import metrics
 
 
 def log_label_scores(writer, gold: dict, pred: dict, label_names: dict[str, list[str]], step: int) -> None:
@@ -35,7 +32,8 @@ def log_label_scores(writer, gold: dict, pred: dict, label_names: dict[str, list
 
 def confusion_figure(cm, label_names: list[str]):
     size = 1.2 + 0.5 * len(label_names)
-    fig, ax = plt.subplots(figsize=(size, size))
+    fig = Figure(figsize=(size, size))
+    ax = fig.subplots()
     ax.imshow(cm, cmap="Blues")
     ax.set_xticks(range(len(label_names)), label_names, rotation=90)
     ax.set_yticks(range(len(label_names)), label_names)
