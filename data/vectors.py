@@ -62,3 +62,10 @@ def load_vectors(source, vocab: Vocab, weight: torch.Tensor, frozen: torch.Tenso
     coverage = {"words": trained - first, "exact": n_exact, "lowercase": len(rows) - n_exact,
                 "coverage": len(rows) / max(trained - first, 1)}
     return {**coverage, "added": vocab.frozen} if vocab.frozen else coverage
+
+
+def init_embeddings(encoder, source, vocab: Vocab, writer, name: str) -> None:
+    """A new run's word embeddings (the encoder's) from ``source``; the coverage printed and logged (TensorBoard)."""
+    coverage = load_vectors(source, vocab, encoder.embedding.weight, encoder.frozen_embedding)
+    print(f"vectors {source}: {coverage}")
+    writer.add_text("vectors/coverage", f"{name}: {coverage}", 0)

@@ -93,7 +93,9 @@ def setup(cfg: Config, run_dir: str | Path, resume: dict | None, overwrite: bool
     t.progress.world_size = group.world_size  # a mid-epoch resume needs as many (training/resume.py)
     t.writer = group.writer(run_dir, t.progress.step if resume else None)  # a resume drops events after last.pt's
     t.writer.add_text("data/splits", splits := ", ".join(f"{k} {len(v)}" for k, v in dd.items()), 0)
-    _init_embeddings(t, vectors)
+    if vectors:
+        from data.vectors import init_embeddings  # only a run with model.vectors reads them
+        init_embeddings(model.encoder, vectors, vocabs.words, t.writer, cfg.model.vectors)
     t.train_model = group.wrap(model, device)  # DDP or the model itself
     print(f"{task_of(cfg.data)} on {describe(cfg.data)}: {splits} | vocab {len(vocabs.words)} | labels "
           f"{', '.join(f'{k} {len(v)}' for k, v in vocabs.label_names().items())} | "
@@ -150,12 +152,3 @@ def _class_weights(cfg: Config, train, label_names: dict) -> torch.Tensor | None
     print("class weights: " + ", ".join(f"{n} {w:.2f}" for n, w in zip(label_names["label"], weights.tolist())))
     return weights
 
-
-def _init_embeddings(t: Trainer, vectors) -> None:
-    """A new run's word embeddings from the pretrained vectors, if any; their coverage printed and logged."""
-    if vectors:
-        from data.vectors import load_vectors
-        encoder = t.model.encoder
-        coverage = load_vectors(vectors, t.vocabs.words, encoder.embedding.weight, encoder.frozen_embedding)
-        print(f"vectors {vectors}: {coverage}")
-        t.writer.add_text("vectors/coverage", f"{t.cfg.model.vectors}: {coverage}", 0)
