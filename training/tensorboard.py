@@ -2,9 +2,8 @@
 the word embeddings in the projector, and the run's config + final metrics in the HParams tab."""
 from __future__ import annotations
 
-import numpy as np
 from matplotlib.figure import Figure  # a figure of its own, not pyplot's: no GUI backend to choose
-from sklearn.metrics import confusion_matrix, precision_recall_fscore_support
+from sklearn.metrics import ConfusionMatrixDisplay, confusion_matrix, precision_recall_fscore_support
 
 from data.batching import collate
 from . import metrics
@@ -30,17 +29,11 @@ def log_label_scores(writer, gold: dict, pred: dict, label_names: dict[str, list
                 writer.add_scalar(f"dev_entity_f1/{entity_type}", f1, step)
 
 
-def confusion_figure(cm, label_names: list[str]):
+def confusion_figure(cm, label_names: list[str]) -> Figure:
     size = 1.2 + 0.5 * len(label_names)
     fig = Figure(figsize=(size, size))
-    ax = fig.subplots()
-    ax.imshow(cm, cmap="Blues")
-    ax.set_xticks(range(len(label_names)), label_names, rotation=90)
-    ax.set_yticks(range(len(label_names)), label_names)
-    ax.set_xlabel("predicted")
-    ax.set_ylabel("gold")
-    for (i, j), v in np.ndenumerate(cm):
-        ax.text(j, i, str(v), ha="center", va="center", fontsize=8, color="white" if v > cm.max() / 2 else "black")
+    ConfusionMatrixDisplay(cm, display_labels=label_names).plot(ax=fig.subplots(), cmap="Blues", colorbar=False,
+                                                                xticks_rotation="vertical", text_kw={"fontsize": 8})
     fig.tight_layout()
     return fig
 
