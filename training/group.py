@@ -12,7 +12,6 @@ import torch
 from torch.utils.tensorboard import SummaryWriter
 
 from errors import needs_part
-from data.batching import BucketBatchSampler
 from .loop import StopOnSignal
 
 
@@ -21,8 +20,8 @@ class Single:
     rank, world_size, is_main = 0, 1, True
 
     def shard(self) -> dict:
-        """This process's share of the batches, as `make_loader` keyword arguments."""
-        return {"sampler": BucketBatchSampler}
+        """This process's share of the batches, as `make_loader` keyword arguments (one process: all, the default)."""
+        return {}
 
     def main_first(self):
         """A block rank 0 runs before the others (e.g. filling the datasets cache)."""
