@@ -32,7 +32,7 @@ TASKS = {
                  "data/formats/columns.py", "configs/example_conll_ner.yaml", "tests/test_crf.py",
                  "tests/test_tagging.py", "tests/fixtures/pos/*", "tests/fixtures/ner/*"],
                 "token labels: POS, NER (CoNLL-U, CoNLL columns), the CRF, entity F1"),
-    "joint": (["data/formats/seq_in_out.py", "tests/fixtures/slots/*"],
+    "joint": (["data/formats/seq_in_out.py", "configs/example_slots_joint.yaml", "tests/fixtures/slots/*"],
               "intent + slots from one encoder (seq.in / seq.out / label folders)"),
 }
 TASK_NEEDS = {"joint": ["tagging"]}  # the joint model's slots are a tagger's (models/tagging.py, entity F1)
@@ -69,6 +69,9 @@ PARTS = {
                 "sweeps, the ablation, the results table, the h_n figure and table, typed-text figures, this command",
                 ["named_datasets"]),
 }
+# `make train`'s config: the Makefile's (a named dataset's), else the first a copy has (each trains on tests/fixtures)
+DEFAULT_CONFIGS = ("configs/trec.yaml", "configs/example_csv_classifier.yaml", "configs/example_slots_joint.yaml",
+                   "configs/example_conll_ner.yaml")
 NEVER = [".ci/run"]  # this project's CI (../shared beside it); a copy keeps .github/workflows/ci.yml
 
 
@@ -103,22 +106,28 @@ def copy(dest: Path, task: str, parts: list[str]) -> list[str]:
     if "tagging" in tasks_out:  # configs/tiny.yaml trains the pos fixture: a copy without taggers, the questions
         (dest / "configs" / "tiny.yaml").write_text((ROOT / "configs" / "tiny.yaml").read_text().replace(
             "format: conllu", "format: csv").replace("pos/train.conllu", "questions/train.csv").replace(
-            "pos/test.conllu", "questions/test.csv").replace("name: tiny_pos", "name: tiny_questions"))
+            "pos/test.conllu", "questions/test.csv").replace("name: tiny_pos", "name: tiny_questions").replace(
+            "the small POS files", "the small CSV files of questions"))
+    default = next(c for c in DEFAULT_CONFIGS if (dest / c).is_file())  # what `make train` trains there
+    makefile = dest / "Makefile"
+    makefile.write_text(makefile.read_text().replace(f"CONFIG ?= {DEFAULT_CONFIGS[0]}", f"CONFIG ?= {default}"))
     if "char_cnn" in parts_out:  # the configs' char-CNN off, as in model.char_filters' default
         for config in (dest / "configs").glob("*.yaml"):
             config.write_text(re.sub(r"(?m)^(\s*char_filters:\s*)\d+", r"\g<1>0", config.read_text()))
     readme = dest / "README.md"
-    readme.write_text(_left_out_section(tasks_out, parts_out) + readme.read_text())
+    readme.write_text(_left_out_section(tasks_out, parts_out, default) + readme.read_text())
     return sorted(out)
 
 
-def _left_out_section(tasks: list[str], parts: list[str]) -> str:
+def _left_out_section(tasks: list[str], parts: list[str], default: str) -> str:
     rows = [f"| task {t} | {TASKS[t][1]} |" for t in tasks] + [f"| {p} | {PARTS[p][1]} |" for p in parts]
     if not rows:
         return "<!-- made by python -m scripts.new_project: nothing left out -->\n\n"
+    here = "" if default == DEFAULT_CONFIGS[0] else (f" Here `make train` trains `{default}` (on the small files "
+                                                     f"in tests/fixtures/; point its paths at yours).")
     return ("## Left out of this copy\n\nMade by `python -m scripts.new_project` from the template, without:\n\n"
             "| task or part | what this copy cannot do |\n|---|---|\n" + "\n".join(rows) + "\n\nThe sections below "
-            "describe the whole template; what they say of these does not apply here.\n\n")
+            f"describe the whole template; what they say of these does not apply here.{here}\n\n")
 
 
 BEGIN, END = "<!-- parts table: python -m scripts.new_project --table -->", "<!-- end of parts table -->"

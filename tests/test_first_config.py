@@ -55,8 +55,10 @@ def test_auto_selects_entity_f1_for_bio_tags_exact_match_for_joint_else_accuracy
         check_select_metric({"ner": "exact_match", "slots": "accuracy"}.get(layout, "entity_f1"), vocabs.label_names())
 
 
-@pytest.mark.part("tagging", "classification")
-@pytest.mark.parametrize("config,metric", [("example_csv_classifier", "accuracy"), ("example_conll_ner", "entity_f1")])
+@pytest.mark.parametrize("config,metric", [
+    pytest.param("example_csv_classifier", "accuracy", marks=pytest.mark.part("classification")),
+    pytest.param("example_conll_ner", "entity_f1", marks=pytest.mark.part("tagging")),
+    pytest.param("example_slots_joint", "exact_match", marks=pytest.mark.part("joint"))])
 def test_example_configs_train_then_predict(tmp_path, capsys, config, metric):
     run = tmp_path / "run"
     results = train.main([f"configs/{config}.yaml", "model.embed_dim=16", "model.hidden_size=16",
@@ -64,12 +66,14 @@ def test_example_configs_train_then_predict(tmp_path, capsys, config, metric):
     out = capsys.readouterr().out
     assert f"dev {metric} " in out and f"(dev {metric} " in out.splitlines()[-1]   # selected on it
     assert json.loads((run / "metrics.json").read_text()) == results and f"test/{metric}" in results
-    sentence = {"example_csv_classifier": "Who wrote Hamlet?", "example_conll_ner": "Anna Schmidt visited Paris ."}
+    sentence = {"example_csv_classifier": "Who wrote Hamlet?", "example_conll_ner": "Anna Schmidt visited Paris .",
+                "example_slots_joint": "which airlines fly from dallas to denver"}
     (tmp_path / "in.txt").write_text(sentence[config] + "\n")
     predict.main([str(run), str(tmp_path / "in.txt")])
     line = capsys.readouterr().out.strip()
     assert line.endswith(sentence[config].replace("?", " ?")) if config.endswith("classifier") else \
-        line.count("/") == 5                                     # one tag per token: "Anna/B-PER ..."
+        line.count("/") == len(sentence[config].split())         # one tag per token: "Anna/B-PER ..."
+    assert line.startswith("atis_") == config.endswith("joint")  # and the joint model's intent first
 
 
 def test_every_run_says_why_it_stopped(tmp_path, capsys):

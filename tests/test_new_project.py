@@ -1,6 +1,7 @@
 """scripts/new_project.py: a classifier-only, a tagger-only and a joint copy of the template hold what their task
-needs and nothing of the others, collect their tests, train on their configs/tiny.yaml, and say in their README what
-they left out; the README's parts table is the command's. (Each copy's whole `make test`: docs/tests.md.)"""
+needs and nothing of the others, collect their tests, train on their configs/tiny.yaml and on the config their
+`make train` names (one they hold), and say in their README what they left out; the README's parts table is the
+command's. (Each copy's whole `make test`: docs/tests.md.)"""
 import re
 import subprocess
 import sys
@@ -8,7 +9,6 @@ import sys
 import pytest
 
 from scripts import new_project
-from tests.fixtures import fixture_data
 from tests.test_parts import BLOCKED
 
 ROOT = new_project.ROOT
@@ -39,11 +39,13 @@ def test_a_one_task_copy_holds_its_task_and_trains(tmp_path, task, kept, gone):
     run = subprocess.run([sys.executable, "train.py", "configs/tiny.yaml", "train.epochs=1", "--run-dir", "r"],
                          cwd=dest, capture_output=True, text=True, timeout=300)
     assert run.returncode == 0 and (dest / "r" / "metrics.json").is_file(), run.stderr[-2000:]
-    assert ("classification on" if task == "classification" else "tagging on") in run.stdout
-    if task == "joint":  # its own model too, on the slots fixture
-        run = subprocess.run([sys.executable, "train.py", "configs/tiny.yaml", "train.max_steps=2", "--run-dir", "j",
-                              *fixture_data("slots")], cwd=dest, capture_output=True, text=True, timeout=300)
-        assert run.returncode == 0 and "joint on" in run.stdout, run.stderr[-2000:]
+    assert ("classification on" if task == "classification" else "tagging on") in run.stdout  # tiny: POS or CSV
+    default = re.search(r"(?m)^CONFIG \?= (\S+)$", (dest / "Makefile").read_text())[1]  # `make train`'s config
+    assert default == {"classification": "configs/example_csv_classifier.yaml", "tagging": "configs/example_conll_ner"
+                       ".yaml", "joint": "configs/example_slots_joint.yaml"}[task] and f"`{default}`" in readme
+    run = subprocess.run([sys.executable, "train.py", default, "train.max_steps=2", "--run-dir", "d"], cwd=dest,
+                         capture_output=True, text=True, timeout=300)
+    assert run.returncode == 0 and f"{task} on" in run.stdout, run.stderr[-2000:]
 
 
 def test_a_part_needs_what_it_uses(tmp_path):

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.fixtures import TINY, fixture_data
+from tests.fixtures import TINY
 
 ROOT = Path(__file__).resolve().parent.parent
 # every part's modules (scripts/new_project.py: PARTS); importing one of them is an error in the blocked runs
@@ -37,7 +37,7 @@ def blocked(*argv: str, stdin: str | None = None) -> subprocess.CompletedProcess
 @pytest.mark.parametrize("config,overrides", [
     pytest.param("configs/example_csv_classifier.yaml", [], marks=pytest.mark.part("classification")),
     pytest.param("configs/example_conll_ner.yaml", ["train.select_metric=accuracy"], marks=pytest.mark.part("tagging")),
-    pytest.param(TINY, [*fixture_data("slots"), "model.crf=true", "train.select_metric=intent_accuracy"],
+    pytest.param("configs/example_slots_joint.yaml", ["train.select_metric=intent_accuracy"],
                  marks=pytest.mark.part("joint")),
 ], ids=["csv-classifier", "ner-crf", "joint-slots"])
 def test_the_core_trains_predicts_and_evaluates_with_every_part_blocked(tmp_path, config, overrides):
