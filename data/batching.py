@@ -16,7 +16,7 @@ EVAL_BATCH_SIZE = 256  # sentences per evaluation batch (no gradients: larger th
 
 
 def length_mask(lengths: torch.Tensor, max_len: int | None = None, device=None) -> torch.Tensor:
-    """(B,) lengths -> (B, T) bool, True at real steps; T = max_len or the longest; the copy to ``device`` is async."""
+    """(B,) lengths -> (B, T) bool, True at real steps; T = max_len or the longest; ``device``: a non-blocking copy."""
     lengths = lengths.to(device, non_blocking=True) if device is not None else lengths
     steps = torch.arange(int(lengths.max()) if max_len is None else max_len, device=lengths.device)  # (T,)
     return steps < lengths.unsqueeze(1)                                                             # (B, T)

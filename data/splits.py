@@ -1,5 +1,5 @@
 """Held-out splits with a fixed seed (`SPLIT_SEED`, never the training seed: every run of a config sees the same dev
-and test examples), stratified by label without a test file: docs/data.md, "Held-out splits"."""
+and test examples); a classifier's are stratified by label without a test file: docs/data.md, "Held-out splits"."""
 from __future__ import annotations
 
 from collections import Counter

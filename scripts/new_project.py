@@ -6,9 +6,9 @@
     python -m scripts.new_project ../everything --task all --parts all
 
 The copy holds the template's committed files (`git ls-files`) less those of every task and part left out (with
-their tests, configs and docs), a `configs/tiny.yaml` for the tasks kept, and a README whose first section lists what
-was left out. Its `make test` passes there (tests/test_new_project.py builds each one-task copy and trains in it).
-`PARTS` is the README's parts table.
+their tests, configs and docs), a `configs/tiny.yaml` for the tasks kept, a Makefile whose `make train` trains an
+example config the copy holds, and a README whose first section lists what was left out. Its `make test` passes
+there (tests/test_new_project.py builds each one-task copy and trains in it). `PARTS` is the README's parts table.
 """
 from __future__ import annotations
 

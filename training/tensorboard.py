@@ -2,7 +2,7 @@
 the word embeddings in the projector, and the run's config + final metrics in the HParams tab."""
 from __future__ import annotations
 
-from matplotlib.figure import Figure  # a figure of its own, not pyplot's: no GUI backend to choose
+from matplotlib.figure import Figure  # a figure of its own: pyplot keeps none open
 from sklearn.metrics import ConfusionMatrixDisplay, confusion_matrix, precision_recall_fscore_support
 
 from data.batching import collate
