@@ -33,6 +33,8 @@ from errors import ConfigError, UserError
 from .registry import REGISTRY, Resource, Source, source_url
 
 DATA_ROOT_ENV, CACHE_ENV, MIRROR_ENV = "RNN_DATA_ROOT", "RNN_DATA_CACHE", "RNN_DATA_MIRROR"
+OFFLINE = ("Offline, train on files you have: configs/example_*.yaml read the repository's own small ones "
+           "(tests/fixtures/), e.g. make train CONFIG=configs/example_csv_classifier.yaml")
 DEFAULT_CACHE = "~/.cache/rnn-template/data"
 SHARED_DATA = Path(__file__).resolve().parent.parent.parent / "shared" / "data"
 
@@ -168,8 +170,8 @@ def _retrieve(name: str, source: Source, url: str, target: Path, processor=None)
             raise
         raise ChecksumError(f"{name}: {target} from {url} refused, nothing kept: {e}") from None
     except requests.exceptions.RequestException as e:
-        raise ConnectionError(f"{name}: could not download {url}: {e}. Behind a firewall, set "
-                              f"${MIRROR_ENV}=http://host:port/ to a mirror laid out by the URL paths.") from None
+        raise ConnectionError(f"{name}: could not download {url}: {e}. Behind a firewall, set ${MIRROR_ENV}="
+                              f"http://host:port/ to a mirror laid out by the URL paths. {OFFLINE}") from None
 
 
 def _unzip(name: str, source: Source, url: str, folder: Path) -> None:

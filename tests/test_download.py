@@ -134,6 +134,19 @@ def test_the_guard_refuses_other_hosts(loopback_only):
         sock.connect(("192.0.2.1", 80))  # TEST-NET-1: never routed
 
 
+def test_a_download_that_cannot_connect_says_what_to_do_offline(cache):
+    with socket.socket() as sock:  # a port of 127.0.0.1 nothing listens on: the connection is refused
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    with pytest.raises(ConnectionError) as e:
+        download.fetch("trec", mirror=f"http://127.0.0.1:{port}/")
+    assert str(e.value).startswith(f"trec: could not download http://127.0.0.1:{port}/Data/QA/QC/")
+    assert str(e.value).endswith(f"$RNN_DATA_MIRROR=http://host:port/ to a mirror laid out by the URL paths. "
+                                 f"{download.OFFLINE}")
+    assert not [p for p in cache.rglob("*") if p.is_file()]  # nothing half-downloaded kept
+    assert (Path(download.__file__).parent.parent / "configs" / "example_csv_classifier.yaml").is_file()  # named
+
+
 def test_every_source_url_maps_onto_the_mirror():
     urls = {s.url for r in REGISTRY.values() for s in r.sources}
     mapped = {source_url(url, LOOPBACK) for url in urls}
