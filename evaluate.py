@@ -47,11 +47,11 @@ def check_overrides(overrides: list[str], task: str, run_dir: Path) -> None:
     """Only data.* settings: which data to evaluate on and where it is (the others describe the saved model), and
     data of the run's ``task``."""
     data = {}
-    for key, _, value in (o.partition("=") for o in overrides):
-        if not key.strip().startswith("data."):
-            raise ConfigError(f"{key.strip()} (a command-line override): evaluate.py takes data.* overrides only, the "
-                              f"data to evaluate on; the model is the one the run saved (train a new run to change it)")
-        data[key.strip()[5:]] = value.strip()
+    for key, _, value in (map(str.strip, o.partition("=")) for o in overrides):
+        if not key.startswith("data."):
+            raise ConfigError(f"{key} (a command-line override): evaluate.py takes data.* overrides only, the data to "
+                              f"evaluate on; the model is the one the run saved (train a new run to change it)")
+        data[key[5:]] = value
     fmt = data.get("format") or ((preset(data["name"]) or {}).get("format") if "name" in data else None)
     given = data.get("task") or (layout(fmt).task if fmt else None)
     if given is not None and given != task:

@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import BinaryIO, Iterable, Iterator
 
 from errors import ConfigError, DataFormatError, run_cli
-from data.text import SPLIT, tokenize
+from data.text import SPLIT, split
 from inference.predictor import Predictor
 from training.device import check_device
 
@@ -36,12 +36,12 @@ def format_text(result: dict) -> str:
 PRINTERS = {"text": format_text, "json": partial(json.dumps, ensure_ascii=False)}  # --format: how each is printed
 
 
-def numbered_sentences(lines: Iterable[str], tokenizer: str = SPLIT) -> Iterator[tuple[int, str]]:
-    """(line number from 1, line) for every line with at least one token (split by ``tokenizer``); blank lines,
+def numbered_sentences(lines: Iterable[str], tokenizer: str = SPLIT) -> Iterator[tuple[int, list[str]]]:
+    """(line number from 1, its tokens) for every line with at least one (split by ``tokenizer``); blank lines,
     and lines of nothing but characters the tokenizer drops (a lone BOM, a zero-width space), are skipped."""
     for line_no, line in enumerate(lines, start=1):
-        if tokenize(line, tokenizer=tokenizer):
-            yield line_no, line
+        if tokens := split(line, tokenizer):
+            yield line_no, tokens
 
 
 def input_lines(stream: BinaryIO, name: str) -> Iterator[str]:
@@ -91,7 +91,7 @@ def main(argv=None) -> int:
         lines = input_lines(stream, "stdin" if args.file == "-" else args.file)
         sentences = numbered_sentences(lines, predictor.tokenizer)
         while chunk := list(islice(sentences, args.batch_size)):
-            for (line_no, _), result in zip(chunk, predictor.predict([s for _, s in chunk])):
+            for (line_no, _), result in zip(chunk, predictor.predict_tokens([t for _, t in chunk])):
                 print(fmt({"line": line_no, **result}))
             sys.stdout.flush()
             count += len(chunk)

@@ -10,7 +10,7 @@ import torch
 
 from data.batching import Batch, collate
 from data.encode import encode_tokens
-from data.text import SPLIT, tokenize
+from data.text import SPLIT, split
 from data.vocab import Vocab, Vocabs
 from inference.run import load_run
 
@@ -58,10 +58,14 @@ class Predictor:
     def predict(self, sentences: list[str]) -> list[dict]:
         """Raw sentences -> one dict per sentence, in order: "tokens" (the sentence split by the run's tokenizer, as
         written) and the task's fields ("label" and "probability", "tags"). A blank sentence is a ValueError."""
-        tokens = [tokenize(s, tokenizer=self.tokenizer) for s in sentences]
-        for i, toks in enumerate(tokens):
-            if not toks:
-                raise ValueError(f"sentence {i} is blank: nothing to label")
+        tokens = [split(s, self.tokenizer) for s in sentences]
+        if (blank := next((i for i, t in enumerate(tokens) if not t), None)) is not None:
+            raise ValueError(f"sentence {blank} is blank: nothing to label")
+        return self.predict_tokens(tokens)
+
+    @torch.no_grad()
+    def predict_tokens(self, tokens: list[list[str]]) -> list[dict]:
+        """Sentences already split into tokens (as written, none empty) -> `predict`'s dicts."""
         results = []
         for start in range(0, len(tokens), self.batch_size):
             chunk = tokens[start: start + self.batch_size]

@@ -120,8 +120,7 @@ def _data(cfg: Config, resume: dict | None, run_dir: Path, group: Single) -> tup
             from data.vector_sources import open_vectors  # only a run with model.vectors reads them
             vectors = open_vectors(cfg.model.vectors, cfg.data.root, cfg.data.download, cfg.model.embed_dim)
             frozen = vectors.words(cfg.model.vectors_vocab) if cfg.model.vectors_vocab else []
-        dd, vocabs = prepare(cfg.data, chars=cfg.model.char_filters > 0, frozen_words=frozen,
-                               iob2=cfg.model.crf)
+        dd, vocabs = prepare(cfg.data, chars=cfg.model.char_filters > 0, frozen_words=frozen, iob2=cfg.model.crf)
     if resume:
         from .resume import check_vocabs
         check_vocabs(run_dir, vocabs, resume)

@@ -19,8 +19,8 @@ def read_class_files(folder, encoding: str = "utf-8", classes: list[str] | None 
                      tokenizer: str = SPLIT) -> list[dict]:
     """A folder with one text file per class (the label: its name, `_file_labels`), one example per line ->
     [{"tokens", "label"}]; ``classes``: read only these (None: all)."""
-    examples = []
-    for label, path in _classes(Path(folder), "file", classes):
+    folder, examples = Path(folder), []
+    for label, path in _classes(folder, "file", classes):
         first = len(examples)
         for line_no, line in open_lines(path, encoding):
             tokens = split(line, tokenizer)
@@ -29,15 +29,15 @@ def read_class_files(folder, encoding: str = "utf-8", classes: list[str] | None 
             examples.append({"tokens": tokens, "label": label})
         if len(examples) == first:
             raise DataFormatError(path, None, "empty file")
-    return nonempty(examples, Path(folder))
+    return nonempty(examples, folder)
 
 
 def read_class_folders(folder, encoding: str = "utf-8", classes: list[str] | None = None,
                        tokenizer: str = SPLIT) -> list[dict]:
     """A folder with one folder per class (the label: its name), one example per file (its whole text) ->
     [{"tokens", "label"}]; files beside the class folders are not read. ``classes``: read only these (None: all)."""
-    examples = []
-    for label, class_dir in _classes(Path(folder), "folder", classes):
+    folder, examples = Path(folder), []
+    for label, class_dir in _classes(folder, "folder", classes):
         files = [f for f in sorted(class_dir.iterdir()) if not f.name.startswith(".")]
         if not files:
             raise DataFormatError(class_dir, None, "empty class folder")
@@ -48,7 +48,7 @@ def read_class_folders(folder, encoding: str = "utf-8", classes: list[str] | Non
             if not tokens:
                 raise DataFormatError(path, None, "empty file")
             examples.append({"tokens": tokens, "label": label})
-    return nonempty(examples, Path(folder))
+    return nonempty(examples, folder)
 
 
 def _classes(folder: Path, kind: str, classes: list[str] | None) -> list[tuple[str, Path]]:
