@@ -18,7 +18,8 @@ def open_lines(path: Path, encoding: str = "utf-8", keepends: bool = False) -> I
             try:
                 line = raw.decode(encoding)
             except UnicodeDecodeError as e:
-                raise DataFormatError(path, line_no, f"not valid {encoding} ({e.reason} at byte {e.start})") from None
+                raise DataFormatError(path, line_no, f"not valid {encoding} ({e.reason} at byte {e.start}); a data "
+                                                     f"file in another encoding: data.encoding, e.g. latin-1") from None
             if line_no == 1:
                 line = line.removeprefix("\ufeff")  # a byte order mark (Excel's CSV): not part of the text
             yield line_no, line if keepends else line.rstrip("\r\n")
@@ -32,7 +33,7 @@ def decoded_lines(path: Path, encoding: str, keepends: bool) -> Iterator[tuple[i
     except UnicodeDecodeError as e:
         line_no = data[:e.start].decode(encoding, errors="replace").count("\n") + 1
         raise DataFormatError(path, line_no, f"not valid {encoding} ({e.reason} at byte {e.start} of the "
-                                             f"file)") from None
+                                             f"file); a data file in another encoding: data.encoding") from None
     lines = text.split("\n")
     for line_no, line in enumerate(lines, start=1):
         last = line_no == len(lines)

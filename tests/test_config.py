@@ -49,6 +49,9 @@ def test_unknown_key_in_yaml_names_the_file(tmp_path):
 def test_an_unknown_override_is_named_as_one_not_as_the_files():
     with pytest.raises(ConfigError, match=r"unknown config key 'train.lrr' \(a command-line override\); valid keys"):
         load_config("configs/tiny.yaml", ["train.lrr=1"])
+    with pytest.raises(ConfigError, match=r"unknown config key 'trian' \(a command-line override\); valid keys here: "
+                                          r"data, model, train"):  # a misspelt section, not the file's
+        load_config("configs/tiny.yaml", ["trian.epochs=3"])
 
 
 def test_wrong_type_is_reported():

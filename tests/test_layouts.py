@@ -186,7 +186,8 @@ def test_cp1252_file_is_an_error_in_utf8_and_reads_with_data_encoding(tmp_path):
     (tmp_path / "test.csv").write_bytes(text.encode("cp1252"))
     overrides = ["data.name=old", "data.format=csv", f"data.root={tmp_path}", "data.train_file=train.csv",
                  "data.test_file=test.csv", "data.dev_fraction=0.25"]
-    with pytest.raises(DataFormatError, match=r"old\.csv:2: not valid utf-8"):
+    with pytest.raises(DataFormatError, match=r"old\.csv:2: not valid utf-8 .*; a data file in another encoding: "
+                                                r"data\.encoding, e\.g\. latin-1$"):
         read_delimited(tmp_path / "old.csv")                      # the default: strict UTF-8
     dd = splits_of([*overrides, "data.encoding=cp1252"])
     assert ["it", "costs", "5", "\u20ac"] in dd["test"]["tokens"]

@@ -89,7 +89,7 @@ def load_config(path: str | Path | None = None, overrides: list[str] = (), base:
         return cfg
     except ConfigKeyError as e:
         key = e.full_key or str(e)
-        typed = any(o.split("=", 1)[0].strip() == key for o in overrides)  # on the command line, not in the file
+        typed = any(f"{o.split('=', 1)[0].strip()}.".startswith(f"{key}.") for o in overrides)  # not in the file
         where = " (a command-line override)" if typed else f" in {path}" if path else ""
         section = SECTIONS.get(key.split(".")[0]) if "." in key else None  # a key outside them: the sections
         raise ConfigError(f"unknown config key {key!r}{where}; valid keys here: "
