@@ -34,7 +34,7 @@ class DataConfig:
     label_column: Optional[str] = None    # csv/tsv/jsonl: header name or key, or 0-based index (default label / 1)
     header: bool = True                   # csv/tsv: the first row names the columns
     pretokenized: Optional[bool] = None   # text is tokens split by spaces; None: the preset's, else the layout's
-    tokenizer: Optional[str] = None       # raw text -> tokens (data/text.py); None: the preset's, else ptb for raw text
+    tokenizer: Optional[str] = None       # raw text -> tokens (data/text.py); None: the preset's, else ptb
     tag_scheme: Optional[str] = None      # iob1: convert IOB1 tags to IOB2 while reading; iob2 (default): keep
     fine_labels: bool = False             # TREC: the 50-way fine label instead of the 6-way coarse one
     lowercase: bool = False               # lower-case tokens for the word vocabulary (chars keep the spelling)
@@ -141,8 +141,8 @@ def pretokenized(cfg: DataConfig) -> bool:
 
 
 def tokenizer_of(cfg: DataConfig) -> str:
-    """The tokenizer for raw text at prediction (and in training, where the text is raw)."""
-    return setting(cfg, "tokenizer") or (text.SPLIT if pretokenized(cfg) else text.DEFAULT)
+    """The tokenizer of typed text at prediction and of raw text in training: ptb unless set, token files too."""
+    return setting(cfg, "tokenizer") or text.DEFAULT
 
 
 def training_split(cfg: DataConfig) -> str:

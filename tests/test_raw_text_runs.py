@@ -21,9 +21,9 @@ TYPED = "What's the capital of France?"
 
 @pytest.mark.part("tagging", "joint", "classification")
 @pytest.mark.parametrize("run_fixture,tokenizer,pretokenized", [
-    ("tagger_run", "whitespace", True),    # CoNLL-U: tokens as written, raw text split on spaces at prediction
+    ("tagger_run", "ptb", True),           # CoNLL-U: tokens as written; typed text split by ptb at prediction
     ("classifier_run", "ptb", False),      # a CSV of raw text: the default tokenizer, in training and prediction
-    ("joint_run", "whitespace", True)])
+    ("joint_run", "ptb", True)])
 def test_checkpoints_record_the_tokenizer(request, run_fixture, tokenizer, pretokenized):
     run = request.getfixturevalue(run_fixture)
     for name in ("best.pt", "last.pt"):

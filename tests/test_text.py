@@ -36,9 +36,10 @@ NAMED, CLASSES, TAGS = (pytest.mark.part(p) for p in ("named_datasets", "classif
     pytest.param({"name": "atis"}, (True, "whitespace"), marks=NAMED),
     pytest.param({"name": "trec", "tokenizer": "whitespace"}, (True, "whitespace"), marks=NAMED),
     pytest.param({"name": "mine", "format": "csv"}, (False, "ptb"), marks=CLASSES),  # your text: raw by default
-    pytest.param({"name": "mine", "format": "jsonl", "pretokenized": True}, (True, "whitespace"), marks=CLASSES),
+    pytest.param({"name": "mine", "format": "jsonl", "pretokenized": True}, (True, "ptb"), marks=CLASSES),
     pytest.param({"name": "mine", "format": "tsv", "tokenizer": "ptb_lower"}, (False, "ptb_lower"), marks=CLASSES),
-    pytest.param({"name": "mine", "format": "conllu"}, (True, "whitespace"), marks=TAGS),
+    pytest.param({"name": "mine", "format": "conllu"}, (True, "ptb"), marks=TAGS),  # typed text at prediction
+    pytest.param({"name": "mine", "format": "conllu", "tokenizer": "whitespace"}, (True, "whitespace"), marks=TAGS),
 ])
 def test_config_resolves_pretokenized_and_tokenizer(overrides, expected):
     files = {} if overrides["name"] != "mine" else {"train_file": "a", "test_file": "b"}
