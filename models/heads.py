@@ -12,13 +12,10 @@ SENTENCE_VECTORS = ("h_n", "output_last", "forward", "mean", "max")  # model.sen
 
 
 class ClassificationHead(nn.Module):
-    """One label per sentence, read from ``h_n`` (``vector="h_n"``, the default and the right choice).
-
-    The sentence vector ``cat(h_n[-2], h_n[-1])`` (B, 2H) is the forward direction after the last REAL token
-    and the backward direction after the first token: the whole sentence, whatever its padding. The other
-    ``vector`` choices (`sentence_vector`) exist for the measured ablation (docs/results.md).
-    ``class_weights`` (num_classes,): a buffer, so a loaded checkpoint has the loss weights it was trained with.
-    """
+    """One label per sentence from ``vector``: ``h_n``, the default and the right choice, is ``cat(h_n[-2],
+    h_n[-1])`` (B, 2H), the forward direction after the last REAL token and the backward one after the first token:
+    the whole sentence, whatever its padding. The other `SENTENCE_VECTORS` are for the measured ablation
+    (docs/results.md). ``class_weights`` (num_classes,): a buffer, so a loaded checkpoint keeps its loss weights."""
 
     def __init__(self, input_size: int, num_classes: int, vector: str = "h_n", label_smoothing: float = 0.0,
                  class_weights: torch.Tensor | None = None):

@@ -99,7 +99,8 @@ def test_reader_error_is_the_raised_error_with_its_cause_chained(tmp_path):
     bad = write(tmp_path, "bad.csv", 'text,label\ngood,pos\nbad,neg\n"a,b",c,d\n')
     with pytest.raises(DataFormatError) as e:
         train.main(["configs/tiny.yaml", *own("csv", bad), "--run-dir", str(tmp_path / "run")])
-    assert str(e.value) == f"{bad}:4: expected 2 fields (text in column 0, label in 1), found 3"
+    assert str(e.value) == f'{bad}:4: expected 2 fields (text in column 0, label in 1), found 3 (a text holding a ' \
+                           f'comma goes in quotes: "a, b")'
     assert type(e.value.__cause__).__name__ == "DatasetGenerationError"  # datasets' wrapper, kept as the cause
     assert not (tmp_path / "run").exists()
 

@@ -124,7 +124,8 @@ def train_one_epoch(model, loader, optimizer, cfg: TrainConfig, writer, progress
     loader.batch_sampler.set_epoch(progress.epoch, start=progress.batch)  # a resume skips what was done
     loss_sum, batches, tokens, start = torch.zeros((), device=device), 0, 0, time.perf_counter()
     bad_step = torch.full((), -1, device=device)  # first step whose loss was not finite, found without a sync
-    for batch in tqdm(loader, desc=f"epoch {progress.epoch}", leave=False, mininterval=2, disable=not progress_bar):
+    for batch in tqdm(loader, desc=f"epoch {progress.epoch}", leave=False, mininterval=2,
+                      disable=None if progress_bar else True):  # None: not on a pipe or file
         loss = train_step(model, optimizer, batch.to(device), cfg)
         progress.batch, progress.step = progress.batch + 1, progress.step + 1
         loss_sum += loss.detach()  # no .item() per step: no host sync on the hot path

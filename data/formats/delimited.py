@@ -13,6 +13,7 @@ from ..values import text_example
 from . import Layout
 
 FIELD_SIZE_LIMIT = 2**31 - 1  # a CSV/TSV field may be a whole document (csv's default limit: 128 KB)
+COMMA = ' (a text holding a comma goes in quotes: "a, b")'
 
 
 def read_delimited(path, delimiter: str = ",", text_column: str | int = "text", label_column: str | int = "label",
@@ -37,7 +38,7 @@ def read_delimited(path, delimiter: str = ",", text_column: str | int = "text", 
                 f"later quote closes (write a quote inside a field as \"\")" if last > first else ""
         if len(row) != width or max(t, y) >= width:
             raise DataFormatError(path, first, f"expected {width} fields (text in column {t}, label in {y}), found "
-                                               f"{len(row)}{spans}")
+                                               f"{len(row)}{spans or COMMA * (len(row) > width and delimiter == ',')}")
         if spans and "\n" in row[y]:
             raise DataFormatError(path, first, f"the label spans lines{spans}")
         examples.append(text_example(path, first, row[t], row[y], tokenizer))
@@ -65,7 +66,8 @@ def _column_index(column: str | int, names: list[str] | None, path: Path) -> int
         return names.index(column)
     if isinstance(column, int) or str(column).isdigit():
         return int(column)
-    where = f"header {names}" if names is not None else "a file without header (give a 0-based index)"
+    where = (f"header {names} (a first row of data: data.header: false; tab-separated: data.format: tsv)"
+             if names is not None else "a file without header (give a 0-based index)")
     raise DataFormatError(path, 1 if names is not None else None, f"no column {column!r} in {where}")
 
 
