@@ -26,7 +26,7 @@ from training.device import resolve_device
 def main(argv=None) -> dict:
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("run_dir", type=Path)
-    p.add_argument("--split", default="test", choices=["train", "validation", "test"])
+    p.add_argument("--split", default="test", choices=["train", "validation", "test"], help="default: test")
     p.add_argument("overrides", nargs="*", help="data.* overrides, e.g. data.root=/path/to/data")
     args = p.parse_intermixed_args(argv)
     check_overrides(args.overrides, load_checkpoint(args.run_dir / "best.pt")["task"], args.run_dir)

@@ -170,8 +170,8 @@ def _retrieve(name: str, source: Source, url: str, target: Path, processor=None)
             raise
         raise ChecksumError(f"{name}: {target} from {url} refused, nothing kept: {e}") from None
     except requests.exceptions.RequestException as e:
-        raise ConnectionError(f"{name}: could not download {url}: {e}. Behind a firewall, set ${MIRROR_ENV}="
-                              f"http://host:port/ to a mirror laid out by the URL paths. {OFFLINE}") from None
+        raise ConnectionError(f"{name}: could not download {url}. {OFFLINE}. Behind a firewall, set ${MIRROR_ENV}="
+                              f"http://host:port/ to a mirror laid out by the URL paths. ({e})") from None
 
 
 def _unzip(name: str, source: Source, url: str, folder: Path) -> None:
