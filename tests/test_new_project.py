@@ -87,19 +87,20 @@ def test_the_readme_parts_table_is_the_commands_and_the_blocked_modules_are_the_
 @pytest.mark.part("tagging", "export", "reversed", "vectors")
 def test_a_copy_with_parts_passes_their_tests(tmp_path):
     """A tagger with export and vectors, without named_datasets: the export and vector tests of its task run there
-    (those of the other tasks, or of the named vectors, deselected) and pass."""
+    (those of the other tasks, or of the named vectors, deselected) and pass, and every config it holds loads."""
     dest = tmp_path / "mine"
     new_project.main([str(dest), "--task", "tagging", "--parts", "export,reversed,vectors"])
     assert_whole(dest)
     tests = sorted(str(f.relative_to(dest)) for f in (dest / "tests").glob("test_*.py")
-                   if f.name == "test_export.py" or f.name.startswith("test_vector"))
-    assert len(tests) == 4
+                   if f.name in ("test_export.py", "test_config.py") or f.name.startswith("test_vector"))
+    assert len(tests) == 5
     run = subprocess.run([sys.executable, "-m", "pytest", "-v", "-p", "no:cacheprovider", *tests], cwd=dest,
                          capture_output=True, text=True, timeout=600)
     assert run.returncode == 0, run.stdout[-3000:]
     for test in ("test_export.py::test_onnx_program_matches_the_model[tagger_run]",
                  "test_export.py::test_time_loop_is_the_lstm_kernel_not_unrolled",
                  "test_vectors.py::test_train_main_starts_from_the_vectors",
+                 "test_config.py::test_every_config_loads[example_conll_ner]",
                  "test_vectors.py::test_a_file_needs_no_download_module_and_a_name_says_which_part_is_missing"):
         assert f"{test} PASSED" in run.stdout
     assert "classifier_run" not in run.stdout and "joint_run" not in run.stdout
