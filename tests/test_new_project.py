@@ -29,6 +29,7 @@ def test_a_one_task_copy_holds_its_task_and_trains(tmp_path, task, kept, gone):
     dest = tmp_path / "mine"
     new_project.main([str(dest), "--task", task])
     assert all((dest / f).is_file() for f in kept) and not any((dest / f).exists() for f in gone)
+    assert_whole(dest)
     readme = (dest / "README.md").read_text()
     assert readme.startswith("## Left out of this copy") and "| torchrun |" in readme and "| export |" in readme
     configs = "".join(c.read_text() for c in (dest / "configs").glob("*.yaml"))  # the char-CNN is a part: off
@@ -48,9 +49,27 @@ def test_a_one_task_copy_holds_its_task_and_trains(tmp_path, task, kept, gone):
     assert run.returncode == 0 and f"{task} on" in run.stdout, run.stderr[-2000:]
 
 
+def assert_whole(dest):
+    """What a copy's documents, CI workflow and Makefile name is there: each relative link of its *.md, each module
+    its ci.yml runs and file it hashes, each prerequisite of a Makefile rule (a file or another rule)."""
+    links = [(md, target) for md in dest.rglob("*.md") for target in re.findall(r"\]\(([^)\s#]+)", md.read_text())
+             if not re.match(r"[a-z]+:", target)]
+    assert [f"{md.relative_to(dest)}: {t}" for md, t in links if not (md.parent / t).exists()] == []
+    ci = (dest / ".github" / "workflows" / "ci.yml").read_text()
+    modules = re.findall(r"python -m ([\w.]+)", ci)
+    assert [m for m in modules if not (dest / f"{m.replace('.', '/')}.py").is_file()] == []
+    assert [f for f in re.findall(r"hashFiles\('([^']+)'\)", ci) if not list(dest.glob(f))] == []
+    rules = re.findall(r"(?m)^([^\s#:=][^:=]*):(?!=)([^#\n]*)", (dest / "Makefile").read_text())
+    targets = {t for names, _ in rules for t in names.split()}
+    assert [f"{names}: {need}" for names, needs in rules for need in needs.split()
+            if need not in targets and not (dest / need).exists()] == []
+
+
 def test_a_part_needs_what_it_uses(tmp_path):
     with pytest.raises(SystemExit, match="part benchmarks needs named_datasets, reversed, device_data"):
         new_project.main([str(tmp_path / "x"), "--task", "all", "--parts", "benchmarks"])
+    with pytest.raises(SystemExit, match="part export needs reversed"):  # export.py traces the reversed path
+        new_project.main([str(tmp_path / "y"), "--task", "tagging", "--parts", "export"])
     with pytest.raises(SystemExit, match="exists and is not empty"):
         new_project.main([str(ROOT), "--task", "all"])
 
@@ -63,3 +82,25 @@ def test_the_readme_parts_table_is_the_commands_and_the_blocked_modules_are_the_
                if f.endswith(".py") and not f.startswith("tests/")}
     packages = {f.split("/")[0] for _, (files, *_) in new_project.PARTS.items() for f in files if f.endswith("/*")}
     assert modules | packages == set(BLOCKED)
+
+
+@pytest.mark.part("tagging", "export", "reversed", "vectors")
+def test_a_copy_with_parts_passes_their_tests(tmp_path):
+    """A tagger with export and vectors, without named_datasets: the export and vector tests of its task run there
+    (those of the other tasks, or of the named vectors, deselected) and pass, and every config it holds loads."""
+    dest = tmp_path / "mine"
+    new_project.main([str(dest), "--task", "tagging", "--parts", "export,reversed,vectors"])
+    assert_whole(dest)
+    tests = sorted(str(f.relative_to(dest)) for f in (dest / "tests").glob("test_*.py")
+                   if f.name in ("test_export.py", "test_config.py") or f.name.startswith("test_vector"))
+    assert len(tests) == 5
+    run = subprocess.run([sys.executable, "-m", "pytest", "-v", "-p", "no:cacheprovider", *tests], cwd=dest,
+                         capture_output=True, text=True, timeout=600)
+    assert run.returncode == 0, run.stdout[-3000:]
+    for test in ("test_export.py::test_onnx_program_matches_the_model[tagger_run]",
+                 "test_export.py::test_time_loop_is_the_lstm_kernel_not_unrolled",
+                 "test_vectors.py::test_train_main_starts_from_the_vectors",
+                 "test_config.py::test_every_config_loads[example_conll_ner]",
+                 "test_vectors.py::test_a_file_needs_no_download_module_and_a_name_says_which_part_is_missing"):
+        assert f"{test} PASSED" in run.stdout
+    assert "classifier_run" not in run.stdout and "joint_run" not in run.stdout

@@ -39,6 +39,7 @@ def tiny(tmp_path):
             "train.epochs=2", "train.batch_size=2", "train.lr=0.5", "train.weight_decay=0"]
 
 
+@pytest.mark.part("tagging")  # tiny's files are CoNLL-U
 def test_freeze_vectors_keeps_the_embedding(tmp_path, tiny):
     run = tmp_path / "run"
     train.main(["configs/tiny.yaml", *tiny, "model.freeze_vectors=true", "--run-dir", str(run)])
@@ -49,6 +50,7 @@ def test_freeze_vectors_keeps_the_embedding(tmp_path, tiny):
         assert weight[itos.index(w)].tolist() == VECTORS[w]
 
 
+@pytest.mark.part("tagging")  # tiny's files are CoNLL-U
 def test_vectors_vocab_adds_frozen_words_unseen_in_train(tmp_path, tiny):
     run = tmp_path / "run"
     train.main(["configs/tiny.yaml", *tiny, "model.vectors_vocab=100", "--run-dir", str(run)])

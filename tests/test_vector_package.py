@@ -101,6 +101,7 @@ def test_package_index_and_array_must_agree(fake_package):
         PackageVectors().index()
 
 
+@pytest.mark.part("named_datasets")  # data.download finds the named vectors
 def test_without_the_package_a_missing_name_says_how_to_get_it(tmp_path, monkeypatch):
     monkeypatch.setattr(vector_sources, "package_installed", lambda: False)
     with pytest.raises(FileNotFoundError, match=r"python -m data.download glove.6B.50d.*requirements-vectors.txt"):

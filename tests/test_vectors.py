@@ -1,10 +1,13 @@
 """Pretrained vectors from a text file: rows copied for the vocabulary's words (exact, then lower-cased form),
 coverage reported, headers and malformed lines handled; and through train.main with model.vectors."""
+import sys
+
 import pytest
 import torch
 
-from errors import DataFormatError
+from errors import ConfigError, DataFormatError
 import train
+from data.vector_sources import open_vectors
 from data.vectors import load_vectors
 from data.vocab import Vocab
 from training.checkpoint import load_checkpoint
@@ -51,7 +54,16 @@ def test_wrong_width_and_bad_numbers_name_file_and_line(tmp_path):
         load_vectors(path, VOCAB, torch.zeros(len(VOCAB), 3))
 
 
-@pytest.mark.part("vectors")
+def test_a_file_needs_no_download_module_and_a_name_says_which_part_is_missing(tmp_path, monkeypatch):
+    path = write_vectors(tmp_path / "v.txt", {"the": [1, 2, 3]})
+    monkeypatch.setitem(sys.modules, "data.download", None)      # as in a copy without named_datasets
+    assert open_vectors(str(path), dim=3).find(["the"])["the"].tolist() == [1, 2, 3]
+    with pytest.raises(ConfigError, match=r"^model.vectors=glove.6B.100d \(not a file, so a named resource\) needs "
+                                          r"data/download.py, a part this copy of the template leaves out"):
+        open_vectors("glove.6B.100d", dim=100)
+
+
+@pytest.mark.part("vectors", "tagging")                          # tiny's POS words: a classifier copy's are others
 def test_train_main_starts_from_the_vectors(tmp_path, capsys):
     words = ["the", ".", "dog", "in", "and", "reads"]
     path = write_vectors(tmp_path / "glove.txt", {w: [float(i + 1)] * 16 for i, w in enumerate(words)})
