@@ -7,7 +7,7 @@ from collections import Counter
 import datasets
 from sklearn.model_selection import train_test_split
 
-from errors import ConfigError
+from errors import ConfigError, needs_part
 from .config import DataConfig, describe, task_of
 
 SPLIT_SEED = 1234
@@ -52,8 +52,8 @@ def held_out(cfg: DataConfig, splits: dict) -> dict:
     elif cfg.test_fraction is not None:
         raise ConfigError(f"{describe(cfg)} has a test split: data.test_fraction is for data without one")
     if cfg.dev_sentences:
-        from .sentence_split import hold_out_sentences  # phrase-level train only (SST-2)
-        hold_out_sentences(splits, cfg.dev_fraction, describe(cfg))
+        needs_part("data.sentence_split", "data.dev_sentences=true").hold_out_sentences(  # phrase-level train: SST-2
+            splits, cfg.dev_fraction, describe(cfg))
     elif "validation" not in splits:
         held = splits["train"].train_test_split(test_size=cfg.dev_fraction, seed=SPLIT_SEED)
         splits["train"], splits["validation"] = held["train"], held["test"]

@@ -53,7 +53,9 @@ def test_the_core_trains_predicts_and_evaluates_with_every_part_blocked(tmp_path
 
 
 @pytest.mark.parametrize("setting,module", [("model.rnn_path=reversed", "models/reversed.py"),
-                                            ("model.char_filters=8", "models/char_cnn.py")])
+                                            ("model.char_filters=8", "models/char_cnn.py"),
+                                            ("model.vectors=v.txt", "data/vector_sources.py"),
+                                            ("data.dev_sentences=true", "data/sentence_split.py")])
 def test_a_setting_of_a_blocked_part_names_the_part(tmp_path, setting, module):
     out = blocked("train.py", TINY, setting, "--run-dir", str(tmp_path / "run"))
     assert out.returncode == 1 and out.stderr.strip().splitlines()[-1] == (

@@ -117,7 +117,7 @@ def _data(cfg: Config, resume: dict | None, run_dir: Path, group: Single) -> tup
         if resume and (n := resume["words"].get("frozen", 0)):
             frozen = resume["words"]["itos"][-n:]
         elif cfg.model.vectors and not resume:
-            from data.vector_sources import open_vectors  # only a run with model.vectors reads them
+            open_vectors = needs_part("data.vector_sources", f"model.vectors={cfg.model.vectors}").open_vectors
             vectors = open_vectors(cfg.model.vectors, cfg.data.root, cfg.data.download, cfg.model.embed_dim)
             frozen = vectors.words(cfg.model.vectors_vocab) if cfg.model.vectors_vocab else []
         dd, vocabs = prepare(cfg.data, chars=cfg.model.char_filters > 0, frozen_words=frozen, iob2=cfg.model.crf)
