@@ -94,7 +94,7 @@ class DataConfig:
             if given and key not in reads:
                 raise ValueError(f"data.{key} is for format {' / '.join(readers_of(key))}, not "
                                  f"{'data.hub_id' if self.hub_id is not None else fmt}")
-        if self.pretokenized is False and fmt is not None and layout(fmt).pretokenized:
+        if self.pretokenized is False and self.hub_id is None and fmt is not None and layout(fmt).pretokenized:
             raise ValueError(f"data.pretokenized: false needs raw text (csv, tsv, jsonl, trec, class_files, "
                              f"class_folders); {fmt} files hold one token per field")
 

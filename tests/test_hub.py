@@ -5,8 +5,12 @@ from collections import Counter
 import datasets
 import pytest
 
+import train
+
 from data.config import DataConfig, task_of
+from tests.fixtures import TINY
 from tests.test_layouts import splits_of, train_one_step
+from training.checkpoint import load_checkpoint
 from training.config import load_config
 
 
@@ -48,6 +52,10 @@ def test_hub_id_parquet_builder_one_file_split_by_test_fraction(tmp_path):
     assert Counter(dd["test"]["label"]) == {"positive": 6, "negative": 2}         # stratified, names not ids
     assert {s: len(d) for s, d in dd.items()} == {"train": 24, "validation": 8, "test": 8}
     assert all(t[2:4] == ["was", "n't"] and t[-1] == "!" for d in dd.values() for t in d["tokens"])  # raw: ptb
+    run = tmp_path / "tiny"  # tiny.yaml's data.format (conllu: tokens) left in: data.hub_id reads, raw text
+    train.main([TINY, *overrides, "data.validation_file=null", "data.test_file=null", "train.max_steps=1", "--run-dir",
+                str(run)])
+    assert load_checkpoint(run / "best.pt")["config"]["data"]["pretokenized"] is False
     assert 0.0 <= train_one_step(tmp_path, overrides)["test/accuracy"] <= 1.0
     with pytest.raises(ValueError, match="data.hub_id needs data.task"):
         DataConfig(name="reviews", hub_id="parquet")
