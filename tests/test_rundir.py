@@ -171,6 +171,22 @@ def test_full_disk_names_the_checkpoint_and_keeps_the_old_one(tmp_path, monkeypa
         train.main([*TINY, "--run-dir", str(run)])
 
 
+def test_a_failed_start_is_retried_in_its_run_dir(tmp_path, monkeypatch, capsys):
+    """A start that failed before its first checkpoint (here the disk, after TensorBoard's first event) leaves .lock,
+    config.yaml and an events file: the same command again trains there, without the old events."""
+    run = tmp_path / "run"
+    monkeypatch.setattr(checkpoint.torch, "save", lambda *a, **k: (_ for _ in ()).throw(OSError(errno.ENOSPC, "full")))
+    with pytest.raises(OSError, match="cannot write the checkpoint"):
+        train.main([*TINY, "--run-dir", str(run)])
+    old = list(run.glob("events.out.tfevents.*"))
+    assert len(old) == 1 and not (run / "last.pt").exists()
+    stale = old[0].read_bytes()                                 # the splits' text: TensorBoard would show it twice
+    monkeypatch.undo()
+    train.main([*TINY, "--run-dir", str(run)])
+    assert f"removed 1 file(s) of interrupted saves or a failed start: {old[0].name}" in capsys.readouterr().out
+    assert (run / "metrics.json").is_file() and stale not in [p.read_bytes() for p in run.glob("events.out.*")]
+
+
 def test_full_disk_at_the_end_names_the_file(tmp_path, monkeypatch):
     run, real_mkstemp = tmp_path / "run", checkpoint.tempfile.mkstemp
 

@@ -50,10 +50,10 @@ def claim(run_dir: Path, resuming: bool, overwrite: bool) -> None:
     _check_contents(run_dir, resuming, overwrite)  # again, under the lock: another training may have ended here
     os.ftruncate(fd, 0)
     os.write(fd, f"{os.getpid()}\n".encode())
-    if tmp := [p for p in own_entries(run_dir) if _is_temporary(p)]:
+    if tmp := [p for p in own_entries(run_dir) if _is_temporary(p) or not resuming and p.match(EVENTS)]:
         for f in tmp:
             f.unlink()
-        print(f"removed {len(tmp)} temporary file(s) of interrupted saves: {', '.join(p.name for p in tmp)}")
+        print(f"removed {len(tmp)} file(s) of interrupted saves or a failed start: {', '.join(p.name for p in tmp)}")
     if overwrite and (removed := _remove_run_files(run_dir)):
         print(f"--overwrite: removed {removed} file(s) of the previous run in {run_dir}")
 
@@ -125,9 +125,9 @@ def _check_unused(run_dir: Path) -> None:
     """A new training may use a directory that is missing, empty, or holds only what a failed start left."""
     if not run_dir.is_dir():
         return
-    started = is_run(run_dir)  # then config.yaml is one of ours
-    found = sorted(p.name for p in run_dir.iterdir()
-                   if p.name != LOCK and not _is_temporary(p) and not (started and p.name == "config.yaml"))
+    started = is_run(run_dir)  # then config.yaml and TensorBoard's events are a failed start's (claim removes them)
+    found = sorted(p.name for p in run_dir.iterdir() if p.name != LOCK and not _is_temporary(p)
+                   and not (started and (p.name == "config.yaml" or p.match(EVENTS))))
     if not found:
         return
     if not started:
