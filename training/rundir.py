@@ -37,8 +37,8 @@ def check(run_dir: Path, resuming: bool, overwrite: bool) -> None:
 
 
 def claim(run_dir: Path, resuming: bool, overwrite: bool) -> None:
-    """Create and lock ``run_dir`` for this training; remove killed saves' temporary files (and with
-    ``overwrite`` the previous run's files)."""
+    """Create and lock ``run_dir`` for this training; remove killed saves' temporary files, a failed start's events
+    (a new run) or with ``overwrite`` the previous run's files."""
     release(run_dir)  # a lock this process still holds comes from a training that raised (one at a time)
     try:
         run_dir.mkdir(parents=True, exist_ok=True)
@@ -50,7 +50,7 @@ def claim(run_dir: Path, resuming: bool, overwrite: bool) -> None:
     _check_contents(run_dir, resuming, overwrite)  # again, under the lock: another training may have ended here
     os.ftruncate(fd, 0)
     os.write(fd, f"{os.getpid()}\n".encode())
-    if tmp := [p for p in own_entries(run_dir) if _is_temporary(p) or not resuming and p.match(EVENTS)]:
+    if tmp := [p for p in own_entries(run_dir) if _is_temporary(p) or not (resuming or overwrite) and p.match(EVENTS)]:
         for f in tmp:
             f.unlink()
         print(f"removed {len(tmp)} file(s) of interrupted saves or a failed start: {', '.join(p.name for p in tmp)}")
