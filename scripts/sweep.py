@@ -32,25 +32,35 @@ from training.trainer import fit
 
 
 def check_reusable(config: str, overrides: list[str], run_dir: Path) -> None:
-    """A RunDirError if run_dir holds a finished or interrupted run whose config (config.yaml, else best.pt's) is
-    not the one `fit_or_reuse` would train now: its numbers, or its resume, would be another run's."""
+    """A RunDirError if run_dir holds a finished or interrupted run whose config is not the one `fit_or_reuse` would
+    train now: its numbers, or its resume, would be another run's."""
     if not ((run_dir / "metrics.json").exists() or (run_dir / "last.pt").exists()):
         return
+    if differ := differing(saved_config(run_dir), config_of(config, overrides)):
+        raise RunDirError(f"{run_dir} holds a run with other settings ({differ}); choose another --out, or remove "
+                          f"{run_dir} to train it again")
+
+
+def config_of(config: str, overrides: list[str]) -> dict:
+    """{"section.key": value} of the config `fit` trains for these, as it writes it to a run's config.yaml."""
     cfg = load_config(config, overrides)
-    cfg = dataclasses.replace(cfg, data=resolve_text(cfg.data))  # as fit writes it to config.yaml
-    asked = _flat(OmegaConf.to_container(OmegaConf.create(dataclasses.asdict(cfg))))
+    cfg = dataclasses.replace(cfg, data=resolve_text(cfg.data))
+    return _flat(OmegaConf.to_container(OmegaConf.create(dataclasses.asdict(cfg))))
+
+
+def saved_config(run_dir: Path) -> dict:
+    """{"section.key": value} of the run in run_dir: its config.yaml, else its best.pt's config."""
     if (run_dir / "config.yaml").is_file():
-        saved = _flat(OmegaConf.to_container(OmegaConf.load(run_dir / "config.yaml")))
-    elif (run_dir / "best.pt").is_file():
-        saved = _flat(load_checkpoint(run_dir / "best.pt")["config"])
-    else:
-        raise RunDirError(f"{run_dir}: no config.yaml or best.pt says what this run trained; choose another --out, "
-                          f"or remove {run_dir}")
-    differ = [f"{k}={saved.get(k)!r} there, {asked.get(k)!r} now" for k in sorted(set(asked) | set(saved))
-              if asked.get(k) != saved.get(k)]
-    if differ:
-        raise RunDirError(f"{run_dir} holds a run with other settings ({'; '.join(differ)}); choose another --out, "
-                          f"or remove {run_dir} to train it again")
+        return _flat(OmegaConf.to_container(OmegaConf.load(run_dir / "config.yaml")))
+    if (run_dir / "best.pt").is_file():
+        return _flat(load_checkpoint(run_dir / "best.pt")["config"])
+    raise RunDirError(f"{run_dir}: no config.yaml or best.pt says what this run trained")
+
+
+def differing(saved: dict, asked: dict, ignore: tuple[str, ...] = (), words: tuple[str, str] = ("there", "now")) -> str:
+    """The keys whose values differ ("key=X there, Y now; ..."), "" if none does."""
+    return "; ".join(f"{k}={saved.get(k)!r} {words[0]}, {asked.get(k)!r} {words[1]}"
+                     for k in sorted(set(asked) | set(saved)) if k not in ignore and asked.get(k) != saved.get(k))
 
 
 def _flat(config: dict) -> dict:
