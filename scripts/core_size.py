@@ -17,6 +17,8 @@ import sys
 import tempfile
 from pathlib import Path
 
+from errors import run_cli
+
 ROOT = Path(__file__).resolve().parent.parent
 
 
@@ -66,4 +68,4 @@ def main(argv=None) -> int:
 
 
 if __name__ == "__main__":
-    main()
+    run_cli(main)

@@ -17,6 +17,7 @@ import argparse
 import torch
 from torch.nn.utils.rnn import pack_padded_sequence, pad_packed_sequence
 
+from errors import run_cli
 from models.encoder import RNN_TYPES
 
 INPUT_SIZE = 3  # any size works; small keeps the run instant
@@ -122,14 +123,24 @@ def format_table(rows: list[dict]) -> str:
     return "\n".join(lines)
 
 
+def positive(text: str) -> int:
+    if int(text) < 1:
+        raise argparse.ArgumentTypeError(f"must be >= 1, got {text}")
+    return int(text)
+
+
+def lengths(text: str) -> list[int]:
+    return [positive(n) for n in text.split(",")]
+
+
 def parse_args(argv=None):
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--rnn", choices=sorted(RNN_TYPES), default="lstm")
-    p.add_argument("--layers", type=int, default=2)
+    p.add_argument("--layers", type=positive, default=2)
     p.add_argument("--bidirectional", action=argparse.BooleanOptionalAction, default=True)
-    p.add_argument("--lengths", type=lambda s: [int(n) for n in s.split(",")], default=[7, 5, 4, 3],
-                   help="comma-separated sentence lengths, e.g. 7,5,4,3")
-    p.add_argument("--hidden", type=int, default=4, help="hidden size H per direction")
+    p.add_argument("--lengths", type=lengths, default=[7, 5, 4, 3],
+                   help="comma-separated sentence lengths (each >= 1), e.g. 7,5,4,3")
+    p.add_argument("--hidden", type=positive, default=4, help="hidden size H per direction")
     p.add_argument("--seed", type=int, default=0)
     return p.parse_args(argv)
 
@@ -145,4 +156,4 @@ def main(argv=None) -> list[dict]:
 
 
 if __name__ == "__main__":
-    main()
+    run_cli(main)

@@ -16,6 +16,7 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402  (after the backend is chosen)
 from matplotlib.patches import Patch, Rectangle  # noqa: E402
 
+from errors import run_cli  # noqa: E402
 from scripts.explain import explain  # noqa: E402
 
 LENGTHS = [7, 5, 4, 3]
@@ -125,4 +126,4 @@ def main(argv=None):
 
 
 if __name__ == "__main__":
-    main()
+    run_cli(main)

@@ -21,6 +21,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+from errors import run_cli
+
 ROOT = Path(__file__).resolve().parent.parent
 
 # task -> (files only that task needs, what a copy without it cannot do)
@@ -175,4 +177,4 @@ def main(argv=None) -> list[str]:
 
 
 if __name__ == "__main__":
-    main()
+    run_cli(main)

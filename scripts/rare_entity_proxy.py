@@ -14,6 +14,7 @@ import argparse
 from pathlib import Path
 
 from data.named import data_root
+from errors import run_cli
 from data.config import DataConfig
 
 FILES = {"eng.train": True, "eng.testa": False, "eng.testb": False}  # file -> cut to --train-sentences
@@ -65,4 +66,4 @@ def main(argv=None) -> list[str]:
 
 
 if __name__ == "__main__":
-    main()
+    run_cli(main)

@@ -9,13 +9,16 @@
 A group is a config and its headline metrics; a group with "headline": false (a variant tried, e.g. another
 sentence vector) keeps its runs but stays out of the README's table. A run's entry copies its metrics.json
 (scores, epochs, best epoch, threads, train_seconds: the training loop's own clock, summed across resumes) and adds
-its seed (config.yaml), the date metrics.json was written, the machine, the commit and the command.
+its seed (config.yaml), the date metrics.json was written, the machine, the commit and the command. `add` takes a
+run only if its config is the group's (its config file and the overrides in its command; the seed and the settings
+in SAME_RESULTS aside) and its seed is new to the group.
 tests/test_results.py tests the rendering on synthetic runs and that README.md's table is this script's output.
 """
 from __future__ import annotations
 
 import argparse
 import json
+import shlex
 import statistics
 import sys
 import time
@@ -23,10 +26,14 @@ from pathlib import Path
 
 import yaml
 
+from errors import ConfigError, RunDirError, UserError, run_cli
+
 
 ROOT = Path(__file__).resolve().parent.parent
 RESULTS = ROOT / "docs" / "results.json"
 README = ROOT / "README.md"
+SAME_RESULTS = ("train.seed", "data.root", "data.download", "train.device", "train.threads", "train.num_workers",
+                "train.log_every")  # keys a run of a group may set as it likes (its seed: one per run)
 BEGIN, END = "<!-- results table: python -m scripts.results table -->", "<!-- end of results table -->"
 
 
@@ -67,7 +74,7 @@ def table_rows(group: dict) -> list[str]:
     runs = sorted(group["runs"], key=lambda r: r["seed"])
     seed1 = next((r for r in runs if r["seed"] == 1), None)
     if seed1 is None:
-        raise ValueError(f"{group['name']}: no seed-1 run in {RESULTS.name}: the table quotes what the command gives")
+        raise ConfigError(f"{group['name']}: no seed-1 run in {RESULTS.name}: the table quotes what the command gives")
     seeds = f"{len(runs)} seeds" if len(runs) >= group["seeds"] else f"{len(runs)} of {group['seeds']} seeds"
     rows = []
     for m in group["metrics"]:
@@ -119,18 +126,41 @@ def seeds_table(results: dict | None = None) -> str:
 def readme_table(text: str) -> str:
     """The README's block between BEGIN and END (markers included)."""
     if BEGIN not in text or END not in text:
-        raise ValueError(f"README.md has no results table between {BEGIN!r} and {END!r}")
+        raise ConfigError(f"README.md has no results table between {BEGIN!r} and {END!r}")
     return text[text.index(BEGIN): text.index(END) + len(END)]
 
 
 def add(name: str, run_dirs: list[Path], machine: str, command: str, commit: str) -> None:
+    """Record the finished runs in run_dirs in group ``name``; refuse them all if one is not a run of the group's
+    command (its config, but for the seed and settings that change no result) or repeats a seed it has."""
     results = load()
     group = next((g for g in results["groups"] if g["name"] == name), None)
     if group is None:
-        sys.exit(f"no group {name!r} in {RESULTS}; groups: {', '.join(g['name'] for g in results['groups'])}")
-    done = {r["run"] for r in group["runs"]}  # a run dir's name, e.g. h_n-seed1 (the command names its folder)
-    group["runs"] += [run_entry(d, machine, command, commit) for d in run_dirs if d.name not in done]
+        raise UserError(f"no group {name!r} in {RESULTS}; groups: {', '.join(g['name'] for g in results['groups'])}")
+    seeds = {r["seed"]: r["run"] for r in group["runs"]}
+    entries = []
+    for d in run_dirs:
+        if not (d / "metrics.json").is_file():
+            raise RunDirError(f"{d}: no metrics.json: not a finished run")
+        entry = run_entry(d, machine, command, commit)
+        if seeds.get(entry["seed"]) == d.name:  # already recorded (a run dir's name, e.g. h_n-seed1)
+            continue
+        if differ := _not_the_group(d, group):
+            raise RunDirError(f"{d} is not a run of group {name} (`{group['command']}`): {differ}")
+        if entry["seed"] in seeds:
+            raise RunDirError(f"{d}: group {name} has a run of seed {entry['seed']} already ({seeds[entry['seed']]})")
+        seeds[entry["seed"]] = d.name
+        entries.append(entry)
+    group["runs"] += entries
     RESULTS.write_text(json.dumps(results, indent=1) + "\n")
+
+
+def _not_the_group(run_dir: Path, group: dict) -> str:
+    """How run_dir's config differs from the one its group's command trains ("" if it does not)."""
+    from scripts.sweep import config_of, differing, saved_config  # it imports this file; and torch
+    overrides = [word for word in shlex.split(group["command"]) if "=" in word]
+    return differing(saved_config(run_dir), config_of(str(ROOT / group["config"]), overrides), SAME_RESULTS,
+                     ("in the run", "in the group's"))
 
 
 def main(argv=None) -> None:
@@ -161,4 +191,4 @@ def main(argv=None) -> None:
 
 
 if __name__ == "__main__":
-    main()
+    run_cli(main)

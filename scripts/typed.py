@@ -8,6 +8,8 @@ from __future__ import annotations
 from functools import lru_cache
 from pathlib import Path
 
+from errors import DataFormatError
+
 PTB_QUOTES = ("``", "''")
 
 
@@ -27,7 +29,7 @@ def ud_sentences(path: Path) -> list[dict]:
     """CoNLL-U -> [{"text", "words", "upos", "spans"}]: spans are (start, end) offsets of each word in the text,
     or None where a word cannot be placed (a multiword token whose words do not spell it)."""
     sentences, text, units = [], None, []
-    for line in path.read_text(encoding="utf-8").splitlines() + [""]:
+    for line_no, line in enumerate(path.read_text(encoding="utf-8").splitlines() + [""], 1):
         if line.startswith("# text = "):
             text = line[len("# text = "):]
         elif line and not line.startswith("#"):
@@ -41,6 +43,9 @@ def ud_sentences(path: Path) -> list[dict]:
             else:
                 units.append({"form": f[1], "words": [(f[1], f[3])]})
         elif not line and units:
+            if text is None:
+                raise DataFormatError(path, line_no, "a sentence without a '# text = ' line before it: the raw text "
+                                                     "is what this measures (UD's CoNLL-U files have it)")
             sentences.append(_place(text, units))
             text, units = None, []
     return sentences

@@ -24,8 +24,9 @@ from pathlib import Path
 
 from training import threads  # noqa: F401  first: OpenMP's wait policy before torch loads
 from data.datasets import load_splits, split_paths
-from data.config import DataConfig, tokenizer_of
+from data.config import DataConfig, describe, tokenizer_of
 from data.text import SPLIT, TOKENIZERS, split
+from errors import run_cli
 from scripts.typed import PTB_QUOTES, as_typed, ud_sentences
 from inference.predictor import decode_fields
 from inference.predictor import Predictor
@@ -97,7 +98,7 @@ def report(run_dir: Path, override: str | None = None) -> dict:
     data = run.config.data
     tokenizer, source = run_tokenizer(data, run.saved_config["data"], override)
     predictor = Predictor(run.model, run.task, run.vocabs, data.lowercase, tokenizer=tokenizer)
-    print(f"{run_dir}: {data.name}, tokenizer {tokenizer} ({source})")
+    print(f"{run_dir}: {data.name or describe(data)}, tokenizer {tokenizer} ({source})")
     if predictor.task == "tagging":
         sentences = ud_sentences(split_paths(data)["test"])
         out = {"gold_tokens": gold_token_upos(predictor, sentences)}
@@ -139,4 +140,4 @@ def main(argv=None) -> dict:
 
 
 if __name__ == "__main__":
-    main()
+    run_cli(lambda: main() and None)  # its dict of figures (keyed by run dir) is no exit status

@@ -1,4 +1,8 @@
 """scripts.explain computes the h_n / output table; the expectations here are written from the lengths alone."""
+import signal
+import subprocess
+import sys
+
 import pytest
 
 from scripts.explain import NO_CELL, explain, format_table, main
@@ -93,3 +97,20 @@ def test_figure_script_writes_a_png(tmp_path):
     figure_main(["--out", str(out)])
     assert out.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     assert out.stat().st_size < 300_000
+
+
+@pytest.mark.parametrize("argv, message", [(["--lengths", "0,3"], "argument --lengths: must be >= 1, got 0"),
+                                           (["--layers", "0"], "argument --layers: must be >= 1, got 0"),
+                                           (["--hidden", "0"], "argument --hidden: must be >= 1, got 0")])
+def test_a_size_below_1_is_a_usage_error(argv, message, capsys):
+    with pytest.raises(SystemExit) as e:
+        main(argv)
+    assert e.value.code == 2 and capsys.readouterr().err.splitlines()[-1].endswith(message)
+
+
+def test_a_reader_that_leaves_ends_the_table_quietly():
+    """`python -m scripts.explain | head -1`: no BrokenPipeError traceback."""
+    proc = subprocess.Popen([sys.executable, "-m", "scripts.explain"], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                            text=True)
+    proc.stdout.close()
+    assert proc.wait(timeout=60) == 128 + signal.SIGPIPE and proc.stderr.read() == ""

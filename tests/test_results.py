@@ -1,9 +1,15 @@
 """scripts/results.py: docs/results.json -> the README's results table (mean ± std over seeds, seed 1, goals)."""
 import json
 import os
+import shutil
+import signal
+import subprocess
+import sys
 
 import pytest
 
+import scripts.sweep as sweep
+from errors import RunDirError
 from scripts import results
 
 
@@ -87,3 +93,46 @@ def test_the_seeds_table_shows_the_selection_metric_on_dev_beside_test():
     cells = [c.strip() for c in lines[2].strip("|").split("|")]
     assert cells[0] == "G, max (variant)" and cells[2:6] == ["2", "accuracy 82.00 ±2.83", "91.00 ±1.41",
                                                                "92.00, 90.00"]
+
+
+def test_add_takes_only_runs_of_the_groups_config_with_a_new_seed(tmp_path, monkeypatch):
+    """A run of another config (a POS tagger into TREC's row) or of a seed the group has is refused, none recorded."""
+    data = {"machine": "m", "groups": [{**group(run(1, 0.9)), "config": "configs/tiny.yaml",
+                                        "command": "python train.py configs/tiny.yaml train.epochs=1"}]}
+    monkeypatch.setattr(results, "RESULTS", tmp_path / "results.json")
+    results.RESULTS.write_text(json.dumps(data))
+    sweep.main(["configs/tiny.yaml", "--out", str(tmp_path), "--seeds", "2", "--variant", "a: train.epochs=1"])
+    seed2 = tmp_path / "a-seed2"
+    results.main(["add", "g", str(seed2), str(seed2), "--command", "x", "--commit", "abc1234"])
+    assert [r["seed"] for r in results.load()["groups"][0]["runs"]] == [1, 2]
+    recorded = results.RESULTS.read_text()
+    other = tmp_path / "b-seed2"
+    shutil.copytree(seed2, other)
+    with pytest.raises(RunDirError, match=f"{other}: group g has a run of seed 2 already \\(a-seed2\\)"):
+        results.main(["add", "g", str(other), "--command", "x", "--commit", "abc1234"])
+    config = (other / "config.yaml").read_text().replace("seed: 2", "seed: 3")
+    (other / "config.yaml").write_text(config.replace("hidden_size: 16", "hidden_size: 32"))
+    with pytest.raises(RunDirError, match=f"{other} is not a run of group g \\(`python train.py configs/tiny.yaml "
+                                          f"train.epochs=1`\\): model.hidden_size=32 in the run, 16 in the group's$"):
+        results.main(["add", "g", str(other), "--command", "x", "--commit", "abc1234"])
+    (other / "config.yaml").write_text(config.replace("tiny_pos", "trec"))
+    with pytest.raises(RunDirError, match="data.name='trec' in the run, 'tiny_pos' in the group's"):
+        results.main(["add", "g", str(other), "--command", "x", "--commit", "abc1234"])
+    assert results.RESULTS.read_text() == recorded
+
+
+@pytest.mark.parametrize("argv, message", [
+    (["add", "trec", "no/such/run", "--command", "x", "--commit", "abc1234"],
+     "error: no/such/run: no metrics.json: not a finished run"),
+    (["add", "no_group", "no/such/run", "--command", "x", "--commit", "abc1234"], "error: no group 'no_group' in ")])
+def test_a_user_error_is_one_line(argv, message):
+    done = subprocess.run([sys.executable, "-m", "scripts.results", *argv], capture_output=True, text=True)
+    assert done.returncode == 1 and len(done.stderr.splitlines()) == 1 and done.stderr.startswith(message), done.stderr
+
+
+def test_a_reader_that_leaves_ends_the_table_quietly():
+    """`python -m scripts.results table | head -1`: no BrokenPipeError traceback."""
+    proc = subprocess.Popen([sys.executable, "-m", "scripts.results", "table"], stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True)
+    proc.stdout.close()
+    assert proc.wait(timeout=60) == 128 + signal.SIGPIPE and proc.stderr.read() == ""

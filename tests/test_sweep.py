@@ -1,12 +1,16 @@
 import json
 import os
 import shutil
+import signal
 import subprocess
 import sys
+import time
+from pathlib import Path
 
 import pytest
 
 import scripts.sweep as sweep
+from errors import ConfigError, RunDirError
 from training import rundir
 
 
@@ -58,3 +62,57 @@ def test_a_run_dir_another_training_holds_ends_the_sweep_in_one_line(tmp_path):
     assert done.returncode == 1 and "Traceback" not in done.stderr
     assert done.stderr.strip().splitlines() == [f"error: {held}: another training is using it (pid {os.getpid()}); "
                                                  f"wait for it to end, or choose another --run-dir"]
+
+
+def test_a_run_of_other_settings_is_refused_before_any_training(tmp_path):
+    """A finished run is reused only if its config.yaml is what the sweep would train now, never retrained over."""
+    argv = ["configs/tiny.yaml", "--out", str(tmp_path), "--variant", "base: train.epochs=1"]
+    sweep.main(argv)
+    before = (tmp_path / "base-seed1" / "metrics.json").read_text()
+    changed = ["configs/tiny.yaml", "--out", str(tmp_path), "--variant", "new: train.epochs=1",
+               "--variant", "base: train.epochs=2 model.hidden_size=32"]
+    with pytest.raises(RunDirError, match=r"base-seed1 holds a run with other settings \(model.hidden_size=16 there, "
+                                          r"32 now; train.epochs=1 there, 2 now\); choose another --out"):
+        sweep.main(changed)
+    assert not (tmp_path / "new-seed1").exists()                     # refused before the first training
+    assert (tmp_path / "base-seed1" / "metrics.json").read_text() == before
+
+
+@pytest.mark.parametrize("flag", [["--metrics", "f1"], ["--metrics", "dev/accuracy"]])
+def test_an_unknown_metric_is_refused_before_any_training(tmp_path, capsys, flag):
+    with pytest.raises(SystemExit) as e:
+        sweep.main(["configs/tiny.yaml", "--out", str(tmp_path), "--variant", "base: train.epochs=1", *flag])
+    assert e.value.code == 2 and not tmp_path.joinpath("base-seed1").exists()
+    assert "choose from accuracy, macro_f1, entity_f1" in capsys.readouterr().err
+
+
+def test_a_metric_the_runs_do_not_report_is_one_error(tmp_path):
+    with pytest.raises(ConfigError, match="these runs report no entity_f1; their metrics: accuracy, macro_f1"):
+        sweep.main(["configs/tiny.yaml", "--out", str(tmp_path), "--variant", "base: train.epochs=1",
+                    "--metrics", "entity_f1"])
+
+
+def test_sigint_stops_the_sweep_and_the_same_command_continues_it(tmp_path):
+    """The interrupted run is resumed from its last.pt by the same command; the sweep exits 128 + SIGINT."""
+    big = tmp_path / "train.conllu"
+    big.write_text(Path("tests/fixtures/pos/train.conllu").read_text() * 15)
+    out = tmp_path / "sweep"
+    command = [sys.executable, "-m", "scripts.sweep", "configs/tiny.yaml", "--out", str(out),
+               "--variant", f"a: train.epochs=3 train.batch_size=8 data.train_file={big}",
+               "--variant", "b: train.epochs=1"]
+    env = {**os.environ, "OMP_NUM_THREADS": "1", "PYTHONUNBUFFERED": "1"}
+    proc = subprocess.Popen(command, env=env, text=True, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    deadline = time.time() + 120
+    while not (out / "a-seed1" / "last.pt").exists():
+        assert proc.poll() is None and time.time() < deadline, proc.communicate()
+        time.sleep(0.02)
+    time.sleep(0.5)
+    proc.send_signal(signal.SIGINT)
+    stdout, stderr = proc.communicate(timeout=60)
+    assert proc.returncode == 128 + signal.SIGINT, stdout + stderr
+    assert "Traceback" not in stderr and "error:" not in stderr and not (out / "b-seed1").exists()
+    assert (f"SIGINT: the sweep stopped in {out / 'a-seed1'}. Run the same command again to continue it: finished "
+            f"runs are reused and a-seed1 resumed from its last.pt") in stdout
+    again = subprocess.run(command, env=env, text=True, capture_output=True, timeout=300)
+    assert again.returncode == 0 and f"resuming {out / 'a-seed1'}" in again.stdout, again.stdout + again.stderr
+    assert (out / "a-seed1" / "metrics.json").exists() and (out / "b-seed1" / "metrics.json").exists()

@@ -7,6 +7,7 @@ import pytest
 from data import text
 from data.config import DataConfig, tokenizer_of
 from data.datasets import load_splits
+from tests.fixtures import TINY, fixture_data
 from tests.test_text import typed_rows
 
 @pytest.mark.parametrize("row", typed_rows(), ids=lambda r: r["text"][:40])
@@ -44,3 +45,25 @@ def test_moses_detokenized_test_files_retokenize_to_the_files_tokens(dataset, at
     same = sum(text.split(as_typed(tokens), tokenizer) == tokens for tokens in test)
     assert same >= at_least * len(test)
     assert sum(as_typed(t) != " ".join(t) for t in test) > 0.8 * len(test)  # the typed text really differs
+
+
+@pytest.mark.part("classification")
+def test_a_run_without_a_dataset_name_is_named_by_its_data(tmp_path, capsys):
+    import train
+    from scripts import typed_text
+    data = [d for d in fixture_data("questions") if not d.startswith("data.name=")]
+    train.main([TINY, *data, "data.name=null", "train.epochs=1", "--run-dir", str(tmp_path)])
+    capsys.readouterr()
+    typed_text.report(tmp_path)
+    first = capsys.readouterr().out.splitlines()[0]
+    assert first.startswith(f"{tmp_path}: data '") and "questions/train.csv" in first and "None" not in first
+
+
+@pytest.mark.part("tagging")
+def test_a_tagger_whose_test_file_has_no_raw_text_is_one_error(tmp_path):
+    import train
+    from errors import DataFormatError
+    from scripts import typed_text
+    train.main([TINY, "train.epochs=1", "--run-dir", str(tmp_path)])
+    with pytest.raises(DataFormatError, match=r"test.conllu:\d+: a sentence without a '# text = ' line"):
+        typed_text.report(tmp_path)
