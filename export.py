@@ -7,8 +7,9 @@ logits; B, T and C dynamic) and, beside it, export_meta.json: vocabularies, labe
 for a CRF, its transition scores, so a serving stack needs no code from here:
 
     program = torch.export.load("model.pt2").module()
-    logits = program(tokens, lengths)   # (B, T, num_tags) for a tagger, (B, num_classes) for a classifier,
-                                        # (label logits, tag logits) for a joint intent + slots model
+    logits = program(tokens, lengths)   # program(tokens, lengths, chars) for a char-CNN model (meta "chars")
+    # (B, T, num_tags) for a tagger, (B, num_classes) for a classifier, (label logits, tag logits) for a joint
+    # intent + slots model; docs/predict.md: from text to labels, every model
 A CRF tagger's logits are emission scores: decode them with Viterbi using meta["crf"] (argmax ignores the
 transitions and the IOB2 constraints).
 
@@ -22,7 +23,8 @@ Two things make the LSTM exportable with dynamic lengths:
   converter silently fixes T to the example's length. (``program.run_decompositions()`` fixes T outside them and
   fails inside them in torch 2.13, so lowering to core ATen, e.g. for AOTInductor, is not supported here.)
 
---onnx also writes model.onnx (ONNX LSTM ops; inputs tokens, lengths; output logits) for onnxruntime.
+--onnx also writes model.onnx (ONNX LSTM ops; inputs tokens, lengths[, chars]; output logits, or label_logits and
+tag_logits) for onnxruntime.
 """
 from __future__ import annotations
 
@@ -30,6 +32,7 @@ from training import threads  # noqa: F401  first: sets OpenMP's wait policy bef
 import argparse
 import contextlib
 import json
+import logging
 import sys
 import tempfile
 import warnings
@@ -112,8 +115,9 @@ def rnn_path(model: nn.Module, path: str):
 def time_loop_shape_rules(rnn: str):
     """torch's while_loop shape rule for aten.lstm/gru, so tracing keeps T symbolic (see the module docstring)."""
     if rnn not in SHAPE_RULES:
-        raise ValueError(f"cannot export model.rnn={rnn!r} with a dynamic length: torch has while_loop shape rules "
-                         f"only for {', '.join(SHAPE_RULES)} (the default rule unrolls time and fixes T)")
+        raise ConfigError(f"cannot export model.rnn={rnn!r} with a dynamic length: torch has while_loop shape rules "
+                          f"only for {', '.join(SHAPE_RULES)} (the default rule unrolls time and fixes T): export a "
+                          f"run trained with model.rnn=lstm or gru")
     with SHAPE_RULES[rnn](), warnings.catch_warnings():
         warnings.filterwarnings("ignore", message=".*_check_is_size", category=FutureWarning)  # torch's own rule
         yield
@@ -136,7 +140,7 @@ def export_model(model: nn.Module, vocab_size: int) -> torch.export.ExportedProg
     """Export ``model.logits`` in eval mode on the CPU, batch and time dynamic (each >= 1).
 
     Traces with ``model.encoder.cfg.rnn_path = "reversed"`` (restored afterwards), then `check`s the program
-    against the eager packed path. Raises ValueError for ``model.rnn=rnn``.
+    against the eager packed path. Raises ConfigError for ``model.rnn=rnn``.
     """
     model = model.cpu().eval()
     example = random_batch(EXAMPLE, vocab_size, num_chars=num_chars(model))
@@ -157,12 +161,23 @@ def export_onnx(program: torch.export.ExportedProgram, model: nn.Module, vocab_s
     Inside the shape rules too: outside, the converter's decomposition pass silently fixes T to the example's.
     """
     names = ONNX_OUTPUTS[hasattr(model, "slot_head")]
+    registry = logging.getLogger("torch.onnx._internal.exporter._registration")
     with time_loop_shape_rules(model.encoder.cfg.rnn), warnings.catch_warnings():
         warnings.filterwarnings("ignore", message=".*LeafSpec", category=FutureWarning)  # inside torch.onnx
-        onnx_program = torch.onnx.export(program, dynamo=True, verbose=False, output_names=list(names))
+        registry.addFilter(_not_torchvision)
+        try:
+            onnx_program = torch.onnx.export(program, dynamo=True, verbose=False, output_names=list(names))
+        finally:
+            registry.removeFilter(_not_torchvision)
     forward = lambda *x: tuple(onnx_program(*x)) if len(names) > 1 else onnx_program(*x)[0]  # noqa: E731
     check("ONNX program", forward, model, vocab_size)
     return onnx_program.model_proto
+
+
+def _not_torchvision(record: logging.LogRecord) -> bool:
+    """False for torch.onnx's "torchvision is not installed. Skipping torchvision::nms" lines (one per torchvision
+    op it registers): these models have none."""
+    return not record.getMessage().startswith("torchvision is not installed")
 
 
 def crf_scores(model: nn.Module) -> dict | None:
@@ -202,6 +217,7 @@ def export_meta(run: Run, program_name: str, onnx_name: str | None = None) -> di
         "unk_id": UNK_ID,
         "words": run.vocabs.words.itos,
         "chars": None if chars is None else chars.itos,
+        "max_word_len": None if chars is None else MAX_WORD_LEN,
         "labels": {field: vocab.itos for field, vocab in run.vocabs.labels.items()},
         "crf": crf_scores(run.model),
     }

@@ -25,6 +25,7 @@ import warnings
 import torch
 from torch.utils.tensorboard import SummaryWriter
 
+from errors import run_cli
 from data.batching import make_loader
 from data.datasets import prepare
 from data.config import task_of
@@ -145,4 +146,4 @@ def main(argv=None) -> dict:
 
 
 if __name__ == "__main__":
-    main()
+    run_cli(main)

@@ -43,6 +43,7 @@ import time
 import torch
 from torch.utils.tensorboard import SummaryWriter
 
+from errors import run_cli
 from data.batching import INPUT_COLUMNS, LABEL_PAD, MAX_WORD_LEN, Batch, make_loader
 from data.datasets import prepare
 from data.config import task_of
@@ -278,4 +279,4 @@ def main(argv=None) -> dict:
 
 
 if __name__ == "__main__":
-    main()
+    run_cli(main)

@@ -9,16 +9,21 @@ per-epoch dev evaluations: the time a user waits. A resumed run's events include
 from __future__ import annotations
 
 import argparse
+from pathlib import Path
 
 from tensorboard.backend.event_processing.event_accumulator import EventAccumulator
+
+from errors import UserError, run_cli
 
 
 def time_to_accuracy(run_dir: str, target: float, tag: str = "dev/accuracy") -> dict:
     """{reached, seconds, value, epoch, step} for the first point >= target, else for the best point."""
+    if not Path(run_dir).is_dir():
+        raise FileNotFoundError(f"{run_dir}: no such run directory")
     acc = EventAccumulator(str(run_dir), size_guidance={"scalars": 0})  # 0: keep every point
     acc.Reload()
     if tag not in acc.Tags()["scalars"]:
-        raise SystemExit(f"{run_dir}: no {tag!r} scalars; found {sorted(acc.Tags()['scalars'])}")
+        raise UserError(f"{run_dir}: no {tag!r} scalars; found {sorted(acc.Tags()['scalars'])}")
     start = acc.FirstEventTimestamp()
     has_epochs = "train/epoch" in acc.Tags()["scalars"]
     epochs = {e.step: int(e.value) for e in acc.Scalars("train/epoch")} if has_epochs else {}  # step -> epoch
@@ -45,4 +50,4 @@ def main(argv=None) -> dict:
 
 
 if __name__ == "__main__":
-    main()
+    run_cli(main)

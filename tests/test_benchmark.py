@@ -1,5 +1,9 @@
 """The benchmark scripts run and report what they promise (no timing assertions: the machines are shared)."""
+import os
 import re
+import subprocess
+import sys
+from pathlib import Path
 
 import pytest
 
@@ -8,6 +12,8 @@ import torch
 from benchmarks import syncs, throughput, time_to_accuracy
 from tests.fixtures import fixture_data
 from training.device import bf16_supported
+
+ROOT = Path(__file__).resolve().parent.parent
 
 
 @pytest.mark.part("joint", "classification", "tagging")
@@ -57,3 +63,15 @@ def test_syncs_runs_its_checks_and_counts_on_cpu(capsys):
     assert {k: v for k, v in results.items() if "," in k} == {f"{loop}, {path}": 0.0 for loop in
                                                              ("device data", "DataLoader")
                                                              for path in ("reversed", "packed")}
+
+
+@pytest.mark.parametrize("command, error", [
+    (["throughput", "--config", "configs/tiny.yaml", "model.hiden=3"], "unknown config key 'model.hiden'"),
+    (["syncs", "--config", "configs/tiny.yaml", "--device", "cpu", "data.train_file=none.conllu"],
+     f"{ROOT / 'none.conllu'}: missing file for split 'train'"),
+    (["time_to_accuracy", "no_such_run"], "no_such_run: no such run directory")])
+def test_a_user_error_is_one_error_line(command, error):
+    done = subprocess.run([sys.executable, "-m", f"benchmarks.{command[0]}", *command[1:]], cwd=ROOT,
+                          env={**os.environ, "OMP_NUM_THREADS": "1"}, capture_output=True, text=True, timeout=120)
+    assert done.returncode == 1 and done.stderr.startswith(f"error: {error}") and done.stderr.count("\n") == 1, \
+        done.stderr

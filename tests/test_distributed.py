@@ -97,6 +97,23 @@ def test_replica_check_notices_a_differing_weight(tmp_path):
     mp.spawn(_perturbed_replica, args=(str(tmp_path / "init"), []), nprocs=2, join=True)
 
 
+def test_the_resume_hint_names_the_torchrun_beside_this_python(tmp_path, monkeypatch):
+    """A bare `torchrun` only where the PATH's is this environment's (an activated venv): else its path."""
+    bin_dir = tmp_path / "my env" / "bin"
+    bin_dir.mkdir(parents=True)
+    (bin_dir / "torchrun").write_text("#!/bin/sh\n")
+    (bin_dir / "torchrun").chmod(0o755)
+    monkeypatch.setattr(sys, "executable", str(bin_dir / "python"))
+    monkeypatch.delenv("RNN_LAUNCHER", raising=False)
+    monkeypatch.setenv("LOCAL_WORLD_SIZE", "2")
+    group = distributed.Torchrun.__new__(distributed.Torchrun)       # no process group: launcher reads none
+    group.world_size = 2
+    monkeypatch.setenv("PATH", str(tmp_path))                           # not activated: no torchrun on the PATH
+    assert group.launcher() == f"'{bin_dir}/torchrun' --nproc_per_node=2"
+    monkeypatch.setenv("PATH", str(bin_dir))
+    assert group.launcher() == "torchrun --nproc_per_node=2"
+
+
 def torchrun(launch: list[str], run: Path) -> list[str]:
     """The command that trains configs/tiny.yaml for 2 epochs into `run`, started by torchrun with `launch`
     (from any folder: a relative `run` is relative to the launcher's; the data's relative to the repository's)."""

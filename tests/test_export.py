@@ -2,6 +2,7 @@
 batch sizes and lengths unlike the export example, matching the eager model trained in the run."""
 import json
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -9,6 +10,7 @@ from pathlib import Path
 import pytest
 import torch
 
+from errors import ConfigError
 from models.encoder import EncoderConfig
 from models.tasks import build_model
 from inference.predictor import Predictor
@@ -135,6 +137,35 @@ def test_meta_holds_vocabularies_and_tokenizer(request, exported, run_fixture):
     assert (meta["pad_id"], meta["unk_id"]) == (0, 1)
 
 
+def serving_code() -> str:
+    """docs/predict.md's serving code: its one python block."""
+    blocks = re.findall(r"```python\n(.*?)```", (REPO / "docs" / "predict.md").read_text(encoding="utf-8"), re.S)
+    assert len(blocks) == 1
+    return blocks[0]
+
+
+@pytest.mark.part("export")
+@pytest.mark.parametrize("run_fixture", RUNS)
+def test_the_docs_serving_code_gives_predict_pys_results(request, exported, run_fixture, monkeypatch):
+    """docs/predict.md's code, run beside an export, builds the inputs collate builds (a char-CNN's chars: words cut
+    to max_word_len) and gives Predictor's labels and tags (a joint model's pair, a CRF's Viterbi)."""
+    import export
+    run = request.getfixturevalue(run_fixture)
+    texts = ["What's the capital of France?", "Incomprehensibilities in Llanfairpwllgwyngyllgogerychwyrndrobwll ."]
+    code, found = re.subn(r"(?m)^texts = .*$", f"texts = {texts!r}", serving_code())
+    assert found == 1
+    monkeypatch.chdir(exported(run)["program"].parent)
+    scope = {}
+    exec(code, scope)
+    predictor = Predictor.from_run_dir(run)
+    want = predictor.predict(texts)
+    batch = predictor.batch([p["tokens"] for p in want])
+    assert all(torch.equal(a, b) for a, b in zip(scope["inputs"], export.inputs(batch), strict=True))
+    got = scope["predictions"]
+    assert [p.pop("probability", None) for p in got] == pytest.approx([p.pop("probability", None) for p in want])
+    assert got == want
+
+
 @pytest.mark.part("export", "tagging")
 def test_time_loop_is_the_lstm_kernel_not_unrolled(exported, tagger_run):
     """One aten.lstm call per layer and direction: the program does not depend on the example's length."""
@@ -164,7 +195,7 @@ def test_a_vanilla_rnn_is_refused(task):
     import export
     labels = {"classification": {"label": ["a", "b", "c"]}, "tagging": {"tags": ["a", "b", "c"]}}[task]
     rnn = build_model(task, 30, labels, EncoderConfig(rnn="rnn", embed_dim=8, hidden_size=6, dropout=0.0))
-    with pytest.raises(ValueError, match="model.rnn='rnn'"):
+    with pytest.raises(ConfigError, match="^cannot export model.rnn='rnn'"):  # one `error:` line
         export.export_model(rnn, 30)
 
 

@@ -1,6 +1,9 @@
 """Pretrained vectors from a text file: rows copied for the vocabulary's words (exact, then lower-cased form),
 coverage reported, headers and malformed lines handled; and through train.main with model.vectors."""
+import gzip
+import re
 import sys
+import zipfile
 
 import pytest
 import torch
@@ -51,6 +54,31 @@ def test_wrong_width_and_bad_numbers_name_file_and_line(tmp_path):
         load_vectors(path, VOCAB, torch.zeros(len(VOCAB), 3))
     path.write_text("the 1 x 3\n")
     with pytest.raises(DataFormatError, match=r"v\.txt:1: a vector value is not a number"):
+        load_vectors(path, VOCAB, torch.zeros(len(VOCAB), 3))
+
+
+def test_a_compressed_or_not_utf8_file_is_named_with_what_to_do(tmp_path):
+    text = b"the 1 2 3\n"
+    (tmp_path / "v.txt.gz").write_bytes(gzip.compress(text))
+    with zipfile.ZipFile(tmp_path / "v.zip", "w") as z:
+        z.writestr("v.txt", text)
+    (tmp_path / "v.txt").write_bytes(text + "caf\u00e9 4 5 6\n".encode("latin-1"))
+    for name, message in [("v.txt.gz", r"gzip-compressed, but model.vectors is read as UTF-8 text: gunzip it"),
+                          ("v.zip", r"a zip archive, but model.vectors is read as UTF-8 text: unzip it"),
+                          ("v.txt:2", r"not valid UTF-8 \(invalid continuation byte at byte 3\): model.vectors is "
+                                      r"read as UTF-8 text \(data.encoding is the data files'\)")]:
+        with pytest.raises(DataFormatError, match=rf"^{re.escape(str(tmp_path / name))}: {message}"):
+            load_vectors(tmp_path / name.removesuffix(":2"), VOCAB, torch.zeros(len(VOCAB), 3))
+
+
+@pytest.mark.parametrize("content, message", [("", "no vectors"), ("0 3\n\n", "no vectors"),
+                                              ("Rome 1 2 3\nzebra 4 5 6\n", "none of its words is one of the "
+                                                                              "vocabulary's 5 words")])
+def test_vectors_that_give_no_word_a_vector_are_an_error_naming_the_file(tmp_path, content, message):
+    """An empty file, or one of other words, would train with coverage 0 as if it had vectors."""
+    path = tmp_path / "v.txt"
+    path.write_text(content)
+    with pytest.raises(DataFormatError, match=rf"^{re.escape(str(path))}: {message}"):
         load_vectors(path, VOCAB, torch.zeros(len(VOCAB), 3))
 
 

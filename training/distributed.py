@@ -19,6 +19,8 @@ from __future__ import annotations
 
 import atexit
 import os
+import shlex
+import shutil
 import sys
 from contextlib import contextmanager
 from functools import partial
@@ -157,12 +159,18 @@ class Torchrun(Single):
     def launcher(self) -> str:
         """torchrun with as many processes (per node and nodes)."""
         per_node = int(os.environ.get("LOCAL_WORLD_SIZE", self.world_size))
-        torchrun = os.environ.get("RNN_LAUNCHER", "torchrun")  # training/torchrun.py: `python -m training.torchrun`
+        torchrun = os.environ.get("RNN_LAUNCHER") or _torchrun()  # training/torchrun.py: `python -m training.torchrun`
         if per_node == self.world_size:
             return f"{torchrun} --nproc_per_node={per_node}"
         nodes = self.world_size // per_node
         return (f"(on each of the {nodes} nodes) {torchrun} --nnodes={nodes} --nproc-per-node={per_node} "
                 f"--rdzv-backend=c10d --rdzv-endpoint=HOST:PORT")
+
+
+def _torchrun() -> str:
+    """The torchrun beside this interpreter: `torchrun` when that is the one on the PATH, else its path."""
+    beside = os.path.join(os.path.dirname(sys.executable), "torchrun")
+    return "torchrun" if shutil.which("torchrun") == beside else shlex.quote(beside)
 
 
 class _StopOnAnyRank(StopOnSignal):
