@@ -161,9 +161,9 @@ def open_vectors(value: str, root: str | None = None, download: bool = False, di
         if dim is not None and source.dim != dim:
             raise ConfigError(f"model.vectors {value!r} is {source.dim}-dimensional: set model.embed_dim={source.dim}")
         return source
-    vectors_file = needs_part("data.download", f"model.vectors={value} (not a file, so a named resource)").vectors_file
+    download_part = needs_part("data.download", f"model.vectors={value}: no such file, and a named resource")
     try:
-        path = vectors_file(value, root, download, dim)
+        path = download_part.vectors_file(value, root, download, dim)
     except FileNotFoundError as e:
         raise FileNotFoundError(f"{e} {PACKAGE_HINT}" if value == PACKAGE_NAME else str(e)) from None
     return TextVectors(path, dim if dim is not None else 0)

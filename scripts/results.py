@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import re
 import shlex
 import statistics
 import sys
@@ -157,9 +158,9 @@ def add(name: str, run_dirs: list[Path], machine: str, command: str, commit: str
 
 def _not_the_group(run_dir: Path, group: dict) -> str:
     """How run_dir's config differs from the one its group's command trains ("" if it does not)."""
-    from scripts.sweep import config_of, differing, saved_config  # it imports this file; and torch
-    overrides = [word for word in shlex.split(group["command"]) if "=" in word]
-    return differing(saved_config(run_dir), config_of(str(ROOT / group["config"]), overrides), SAME_RESULTS,
+    from scripts.sweep import config_of, differing, run_config  # it imports this file; and torch
+    overrides = [word for word in shlex.split(group["command"]) if re.match(r"\w+\.\w+=", word)]
+    return differing(run_config(run_dir), config_of(str(ROOT / group["config"]), overrides), SAME_RESULTS,
                      ("in the run", "in the group's"))
 
 

@@ -36,7 +36,7 @@ def check_reusable(config: str, overrides: list[str], run_dir: Path) -> None:
     train now: its numbers, or its resume, would be another run's."""
     if not ((run_dir / "metrics.json").exists() or (run_dir / "last.pt").exists()):
         return
-    if differ := differing(saved_config(run_dir), config_of(config, overrides)):
+    if differ := differing(run_config(run_dir), config_of(config, overrides)):
         raise RunDirError(f"{run_dir} holds a run with other settings ({differ}); choose another --out, or remove "
                           f"{run_dir} to train it again")
 
@@ -48,7 +48,7 @@ def config_of(config: str, overrides: list[str]) -> dict:
     return _flat(OmegaConf.to_container(OmegaConf.create(dataclasses.asdict(cfg))))
 
 
-def saved_config(run_dir: Path) -> dict:
+def run_config(run_dir: Path) -> dict:
     """{"section.key": value} of the run in run_dir: its config.yaml, else its best.pt's config."""
     if (run_dir / "config.yaml").is_file():
         return _flat(OmegaConf.to_container(OmegaConf.load(run_dir / "config.yaml")))

@@ -112,6 +112,9 @@ def test_the_resume_hint_names_the_torchrun_beside_this_python(tmp_path, monkeyp
     assert group.launcher() == f"'{bin_dir}/torchrun' --nproc_per_node=2"
     monkeypatch.setenv("PATH", str(bin_dir))
     assert group.launcher() == "torchrun --nproc_per_node=2"
+    (bin_dir / "torchrun").unlink()                                     # none beside it (a user-site install)
+    monkeypatch.setenv("PATH", str(tmp_path))
+    assert group.launcher() == "torchrun --nproc_per_node=2"
 
 
 def torchrun(launch: list[str], run: Path) -> list[str]:

@@ -94,8 +94,8 @@ TAGGING, CLASSIFICATION = pytest.mark.part("tagging"), pytest.mark.part("classif
                  lambda p: layout("jsonl").read(p),
                  r"keys\.jsonl:2: expected a JSON object with keys 'text' and 'label'", marks=CLASSIFICATION),
     pytest.param("nohead.csv", "a,b\n", lambda p: layout("csv").read(p, text_column="text"),
-                 r"nohead\.csv:1: no column 'text' in header \['a', 'b'\] \(a first row of data: data\.header: "
-                 r"false; tab-separated: data\.format: tsv\)$", marks=CLASSIFICATION),
+                 r"nohead\.csv:1: no column 'text' in header \['a', 'b'\] \(other names: data\.text_column, "
+                 r"data\.label_column; a first row of data: data\.header: false\)$", marks=CLASSIFICATION),
 ])
 def test_malformed_line_names_file_and_line(tmp_path, name, text, call, message):
     with pytest.raises(DataFormatError, match=message):

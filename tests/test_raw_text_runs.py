@@ -1,6 +1,6 @@
-"""Raw text in runs: the tokenizer is recorded in the checkpoints, a user's raw csv text is tokenized in training
-as predict.py tokenizes it, ``--pretokenized`` splits on whitespace, and a run saved before data.tokenizer
-existed still splits on whitespace."""
+"""Raw text in runs: the tokenizer is recorded in the checkpoints (ptb for typed text unless set, for token files
+too), a user's raw csv text is tokenized in training as predict.py tokenizes it, ``--pretokenized`` splits on
+whitespace."""
 import csv
 import io
 import json

@@ -98,7 +98,7 @@ def test_sigint_stops_the_sweep_and_the_same_command_continues_it(tmp_path):
     big.write_text(Path("tests/fixtures/pos/train.conllu").read_text() * 15)
     out = tmp_path / "sweep"
     command = [sys.executable, "-m", "scripts.sweep", "configs/tiny.yaml", "--out", str(out),
-               "--variant", f"a: train.epochs=3 train.batch_size=8 data.train_file={big}",
+               "--variant", f"a: train.epochs=6 train.batch_size=8 data.train_file={big}",  # >= 5 epochs to go
                "--variant", "b: train.epochs=1"]
     env = {**os.environ, "OMP_NUM_THREADS": "1", "PYTHONUNBUFFERED": "1"}
     proc = subprocess.Popen(command, env=env, text=True, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
@@ -106,8 +106,7 @@ def test_sigint_stops_the_sweep_and_the_same_command_continues_it(tmp_path):
     while not (out / "a-seed1" / "last.pt").exists():
         assert proc.poll() is None and time.time() < deadline, proc.communicate()
         time.sleep(0.02)
-    time.sleep(0.5)
-    proc.send_signal(signal.SIGINT)
+    proc.send_signal(signal.SIGINT)                                   # after epoch 1 of 6: well before its end
     stdout, stderr = proc.communicate(timeout=60)
     assert proc.returncode == 128 + signal.SIGINT, stdout + stderr
     assert "Traceback" not in stderr and "error:" not in stderr and not (out / "b-seed1").exists()

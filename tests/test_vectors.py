@@ -86,7 +86,7 @@ def test_a_file_needs_no_download_module_and_a_name_says_which_part_is_missing(t
     path = write_vectors(tmp_path / "v.txt", {"the": [1, 2, 3]})
     monkeypatch.setitem(sys.modules, "data.download", None)      # as in a copy without named_datasets
     assert open_vectors(str(path), dim=3).find(["the"])["the"].tolist() == [1, 2, 3]
-    with pytest.raises(ConfigError, match=r"^model.vectors=glove.6B.100d \(not a file, so a named resource\) needs "
+    with pytest.raises(ConfigError, match=r"^model.vectors=glove.6B.100d: no such file, and a named resource needs "
                                           r"data/download.py, a part this copy of the template leaves out"):
         open_vectors("glove.6B.100d", dim=100)
 

@@ -168,9 +168,10 @@ class Torchrun(Single):
 
 
 def _torchrun() -> str:
-    """The torchrun beside this interpreter: `torchrun` when that is the one on the PATH, else its path."""
+    """The torchrun beside this interpreter: `torchrun` when that is the one on the PATH (or there is none beside
+    it: a user-site install), else its path."""
     beside = os.path.join(os.path.dirname(sys.executable), "torchrun")
-    return "torchrun" if shutil.which("torchrun") == beside else shlex.quote(beside)
+    return "torchrun" if shutil.which("torchrun") == beside or not os.access(beside, os.X_OK) else shlex.quote(beside)
 
 
 class _StopOnAnyRank(StopOnSignal):

@@ -66,8 +66,8 @@ def _column_index(column: str | int, names: list[str] | None, path: Path) -> int
         return names.index(column)
     if isinstance(column, int) or str(column).isdigit():
         return int(column)
-    where = (f"header {names} (a first row of data: data.header: false; tab-separated: data.format: tsv)"
-             if names is not None else "a file without header (give a 0-based index)")
+    where = (f"header {names} (other names: data.text_column, data.label_column; a first row of data: "
+             f"data.header: false)" if names is not None else "a file without header (give a 0-based index)")
     raise DataFormatError(path, 1 if names is not None else None, f"no column {column!r} in {where}")
 
 
