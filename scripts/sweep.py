@@ -69,10 +69,10 @@ def _flat(config: dict) -> dict:
 
 def fit_or_reuse(config: str, overrides: list[str], run_dir: Path) -> dict:
     """metrics.json of the run in run_dir, training it first (`fit`) unless it has finished (sweeps): an interrupted
-    run (last.pt) is resumed, one killed before its first checkpoint is started again; a run of other settings is
-    refused (`check_reusable`). A signal's {"interrupted": N} is returned as it is. A run that learned nothing
-    (NothingLearned) is reported with a warning and its metrics kept, so one failed variant does not end a sweep."""
-    check_reusable(config, overrides, run_dir)
+    run (last.pt) is resumed, one killed before its first checkpoint is started again (the callers refuse a run of
+    other settings first, every run before any training: `check_reusable`). A signal's {"interrupted": N} is
+    returned as it is. A run that learned nothing (NothingLearned) is reported with a warning and its metrics kept,
+    so one failed variant does not end a sweep."""
     out = {}
     try:
         if (run_dir / "last.pt").exists() and not (run_dir / "metrics.json").exists():
